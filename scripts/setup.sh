@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# One-step set-up on a fresh Debian machine with Node 20 (run as root, or with sudo available).
+#   bash scripts/setup.sh          installs redis-server if missing, npm ci, build
+#   bash scripts/setup.sh --test   also what the tests need: wrk, chromium, and the local
+#                                  Redis / PostgreSQL / MariaDB services started if they are down
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want_test=0
+[[ "${1:-}" == "--test" ]] && want_test=1
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null; then SUDO=sudo; fi
+
+pkgs=()
+command -v redis-server >/dev/null || pkgs+=(redis-server)
+if ((want_test)); then
+  command -v chromium >/dev/null || pkgs+=(chromium)
+fi
+if ((${#pkgs[@]})); then
+  echo "setup: installing ${pkgs[*]} from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+fi
+
+if ((want_test)); then
+  # Services the integration tests talk to (URLs overridable: REDIS_URL, PG_URL, MYSQL_URL).
+  if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    echo "setup: starting Redis on 127.0.0.1:6379"
+    mkdir -p /var/lib/redis /var/log/redis
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+      --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  fi
+  if command -v pg_ctlcluster >/dev/null && ! pg_isready -h 127.0.0.1 -q 2>/dev/null; then
+    echo "setup: starting PostgreSQL"
+    $SUDO pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  fi
+  if command -v mariadbd >/dev/null && ! mariadb-admin -uroot -h127.0.0.1 ping >/dev/null 2>&1; then
+    echo "setup: starting MariaDB"
+    $SUDO start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
+    for _ in $(seq 1 30); do mariadb-admin -uroot -h127.0.0.1 ping >/dev/null 2>&1 && break; sleep 1; done
+  fi
+fi
+
+npm ci --no-audit --no-fund
+npm run build

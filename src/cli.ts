@@ -1,0 +1,36 @@
+import { Command, CommanderError } from 'commander';
+import { actionExitCode } from './commands/action.js';
+import { VERSION } from './commands/version.js';
+import { serveCommand } from './commands/serve.js';
+import { CouponBenchError, ExitCode } from './errors.js';
+
+/** The commander program with every subcommand; actions lazy-import their heavy parts. */
+export function buildProgram(): Command {
+  const program = new Command('coupon-bench')
+    .description('Prove a first-come-first-served coupon system is correct under load.')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.addCommand(serveCommand());
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+    process.exitCode = actionExitCode();
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed the message; help and version exit 0.
+      process.exitCode = err.exitCode === 0 ? ExitCode.Ok : ExitCode.UsageOrTool;
+    } else if (err instanceof CouponBenchError) {
+      process.stderr.write(`coupon-bench: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+    } else {
+      process.stderr.write(`coupon-bench: unexpected error\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = ExitCode.UsageOrTool;
+    }
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,94 @@
+import type { Outcome } from './outcome.js';
+import type { VerdictJson } from './verdict.js';
+
+/** Latency summary in milliseconds (k6's http_req_duration vocabulary). */
+export interface DurationSummary {
+  avg: number;
+  min: number;
+  med: number;
+  max: number;
+  'p(90)': number;
+  'p(95)': number;
+  'p(99)': number;
+}
+
+/** One second of the run. */
+export interface TimelinePoint {
+  /** seconds since the run started (end of the bucket) */
+  t: number;
+  /** responses completed in this second, by outcome */
+  counts: Record<Outcome, number>;
+  /** latency percentiles (ms, corrected) over this second, overall and by outcome */
+  p50: number;
+  p95: number;
+  p99: number;
+  byOutcome?: Partial<Record<Outcome, { p50: number; p95: number; p99: number }>>;
+  /** coupons issued so far (sum of `issued` up to this point) */
+  issuedTotal: number;
+  /** dropped iterations in this second */
+  dropped?: number;
+}
+
+export interface ThresholdResult {
+  metric: string;
+  expression: string;
+  ok: boolean;
+  /** the observed value the expression was evaluated on */
+  actual: number | null;
+}
+
+/**
+ * `reports/<run-id>/report.json`. Histograms travel encoded (HdrHistogram compressed base64,
+ * values in microseconds) so reports of several machines can merge.
+ */
+export interface RunReport {
+  version: 1;
+  runId: string;
+  tool: { name: 'coupon-bench'; version: string };
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  /** the scenario as resolved after flag overrides */
+  scenario: Record<string, unknown> & { name: string };
+  target: string;
+  environment: {
+    node: string;
+    platform: string;
+    arch: string;
+    cpus: number;
+    cpuModel: string;
+    totalMemMb: number;
+    hostname: string;
+    loadavg: number[];
+  };
+  /** the stores the target used, when known (bundled server), so `verify` can find them */
+  stores?: { redis?: string; db?: string; prefix?: string };
+  templates: Array<{ templateId: number; stock: number }>;
+  metrics: {
+    http_reqs: { count: number; rate: number };
+    /** corrected for coordinated omission (measured from intended send time) */
+    http_req_duration: DurationSummary;
+    /** measured from the actual send */
+    http_req_duration_uncorrected: DurationSummary;
+    iterations: { count: number; rate: number };
+    vus: { min: number; max: number };
+    checks: { passes: number; fails: number; rate: number };
+    dropped_iterations: { count: number; rate: number };
+    data_sent?: number;
+    data_received?: number;
+  };
+  outcomes: Record<Outcome, number>;
+  histograms: {
+    corrected: string;
+    uncorrected: string;
+    byOutcome: Partial<Record<Outcome, string>>;
+  };
+  timeline: TimelinePoint[];
+  thresholds: ThresholdResult[];
+  /** burst executor: spread between first and last send, microseconds */
+  burst?: { requests: number; sendSpreadUs: number };
+  ledger: { file: string; records: number; mode: 'acked' | 'full' };
+  harness: { valid: boolean; reasons: string[] };
+  verdict?: VerdictJson;
+  exitCode: number;
+}

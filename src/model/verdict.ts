@@ -1,0 +1,36 @@
+/** Invariant names (contract). */
+export const INVARIANTS = [
+  'no-over-issue',
+  'no-duplicate-user',
+  'seq-contiguous',
+  'redis-db-match',
+  'outbox-drained',
+  'no-lost-ack',
+  'no-phantom',
+  'no-lied-refusal',
+  'sold-out-exact',
+  'unknown-bounded',
+] as const;
+export type InvariantName = (typeof INVARIANTS)[number];
+
+/** PASS, FAIL, or SKIP when the inputs needed to judge it were not given (never counted as PASS). */
+export type InvariantStatus = 'PASS' | 'FAIL' | 'SKIP';
+
+export interface InvariantResult {
+  name: InvariantName;
+  status: InvariantStatus;
+  /** what was counted, e.g. { redisIssued: 10, dbRows: 10, stock: 10 } */
+  counts: Record<string, number>;
+  /** up to 5 offending examples, human-readable */
+  examples: string[];
+  /** one line: why it passed, failed or was skipped */
+  detail: string;
+}
+
+export interface VerdictJson {
+  ok: boolean;
+  headline: string;
+  templates: number[];
+  invariants: InvariantResult[];
+  exitCode: number;
+}

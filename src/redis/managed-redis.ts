@@ -1,0 +1,140 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CouponBenchError, MissingDependencyError } from '../errors.js';
+
+/** A private redis-server this process started and owns. */
+export interface ManagedRedis {
+  readonly url: string;
+  readonly port: number;
+  readonly dir: string;
+  readonly pid: number | undefined;
+  /** Stop it (SIGTERM, then SIGKILL after a grace period) and, unless kept, remove its folder. */
+  stop(opts?: { keepDir?: boolean }): Promise<void>;
+  /** Kill it abruptly (fault injection); the folder stays so a restart finds its data. */
+  kill(): Promise<void>;
+  /** Start it again on the same port and folder (after stop/kill with keepDir). */
+  restart(): Promise<void>;
+}
+
+export interface ManagedRedisOptions {
+  /** Data folder; a new temporary one when omitted (removed on stop). */
+  readonly dir?: string;
+  /** TCP port on 127.0.0.1; a free one when omitted. */
+  readonly port?: number;
+  /** Persist with an append-only file so a restart keeps templates and issued coupons. */
+  readonly appendOnly?: boolean;
+  /** redis-server binary; `redis-server` from PATH by default. */
+  readonly binary?: string;
+}
+
+const INSTALL_HINT =
+  'redis-server was not found on PATH. Install it (Debian/Ubuntu: `apt-get install redis-server`, macOS: `brew install redis`) or pass --redis <url>.';
+
+/** True when a redis-server binary can be run. */
+export function hasRedisServer(binary = 'redis-server'): boolean {
+  const r = spawnSync(binary, ['--version'], { stdio: 'ignore' });
+  return r.error === undefined && r.status === 0;
+}
+
+/** Ask the kernel for a free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      if (child.exitCode !== null) {
+        reject(new CouponBenchError('E_REDIS_START', `redis-server exited with code ${child.exitCode} while starting`));
+        return;
+      }
+      const sock = connect(port, '127.0.0.1');
+      sock.once('connect', () => {
+        sock.end();
+        resolve();
+      });
+      sock.once('error', () => {
+        sock.destroy();
+        if (Date.now() > deadline) reject(new CouponBenchError('E_REDIS_START', `redis-server did not listen on ${port} within ${timeoutMs} ms`));
+        else setTimeout(attempt, 20);
+      });
+    };
+    attempt();
+  });
+}
+
+/** Start a private redis-server bound to 127.0.0.1 on its own port and data folder. */
+export async function startManagedRedis(opts: ManagedRedisOptions = {}): Promise<ManagedRedis> {
+  const binary = opts.binary ?? 'redis-server';
+  if (!hasRedisServer(binary)) throw new MissingDependencyError(INSTALL_HINT);
+  const ownsDir = opts.dir === undefined;
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'coupon-bench-redis-'));
+  const port = opts.port ?? (await freePort());
+  const args = [
+    '--port', String(port),
+    '--bind', '127.0.0.1',
+    '--dir', dir,
+    '--save', '',
+    '--appendonly', opts.appendOnly === false ? 'no' : 'yes',
+    '--appendfsync', 'everysec',
+    '--protected-mode', 'yes',
+    '--daemonize', 'no',
+    '--logfile', join(dir, 'redis.log'),
+  ];
+  let child: ChildProcess;
+  const launch = async (): Promise<void> => {
+    child = spawn(binary, args, { stdio: 'ignore' });
+    child.on('error', () => undefined);
+    await waitForPort(port, child, 5000);
+  };
+  const stopChild = async (signal: NodeJS.Signals): Promise<void> => {
+    const c = child;
+    if (c.exitCode !== null || c.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => c.kill('SIGKILL'), 5000);
+      c.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      c.kill(signal);
+    });
+  };
+  await launch();
+  const stopOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', stopOnExit);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    dir,
+    get pid() {
+      return child.pid;
+    },
+    async stop({ keepDir = false } = {}) {
+      await stopChild('SIGTERM');
+      process.removeListener('exit', stopOnExit);
+      if (ownsDir && !keepDir) rmSync(dir, { recursive: true, force: true });
+    },
+    async kill() {
+      await stopChild('SIGKILL');
+    },
+    async restart() {
+      await stopChild('SIGTERM');
+      await launch();
+    },
+  };
+}
