@@ -2,6 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { actionExitCode } from './commands/action.js';
 import { VERSION } from './commands/version.js';
 import { serveCommand } from './commands/serve.js';
+import { runCommand } from './commands/run.js';
+import { verifyCommand } from './commands/verify.js';
+import { demoCommand } from './commands/demo.js';
+import { reportCommand } from './commands/report.js';
+import { compareCommand } from './commands/compare.js';
 import { CouponBenchError, ExitCode } from './errors.js';
 
 /** The commander program with every subcommand; actions lazy-import their heavy parts. */
@@ -11,7 +16,9 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  program.addCommand(serveCommand());
+  for (const cmd of [serveCommand(), runCommand(), verifyCommand(), demoCommand(), reportCommand(), compareCommand()]) {
+    program.addCommand(cmd.exitOverride());
+  }
   return program;
 }
 
