@@ -1,12 +1,53 @@
 import { Command } from 'commander';
 import { withExitCode } from './action.js';
-import { UsageError } from '../errors.js';
 
-/** `coupon-bench compare`: compare two runs and gate regressions. */
+interface CompareOpts {
+  maxRegression: string[];
+  json?: boolean;
+  junit?: string;
+}
+
+/** `coupon-bench compare`: compare two runs and gate regressions (exit 99). */
 export function compareCommand(): Command {
-  return new Command('compare').description('compare two runs and gate regressions').action(
-    withExitCode(async () => {
-      throw new UsageError('compare: not implemented yet');
-    }),
-  );
+  return new Command('compare')
+    .description('compare two runs metric by metric and gate regressions (exit 99)')
+    .argument('<base.json>', 'the baseline report.json')
+    .argument('<new.json>', 'the new report.json')
+    .option(
+      '--max-regression <spec>',
+      'fail (exit 99) when a gated metric got worse by more than this: "10%" gates rate,p50,p90,p95,p99; ' +
+        '"p95=5%,rate=10%" gates single metrics; "all=10%" gates every metric (repeatable)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option('--json', 'print the comparison as JSON')
+    .option('--junit <file>', 'write the gated metrics as JUnit XML test cases')
+    .addHelpText(
+      'after',
+      '\nMetrics: rate (higher is better); p50 p90 p95 p99 p99.9 max mean p95-uncorrected p99-uncorrected,\n' +
+        'unknown, dropped (lower is better); checks (higher is better). Percentiles come from the HDR histograms.',
+    )
+    .action(
+      withExitCode(async (basePath: string, newPath: string, opts: CompareOpts) => {
+        const { readReport } = await import('../report/compare-read-report.js');
+        const { parseMaxRegression } = await import('../report/compare-gates.js');
+        const { compareReports } = await import('../report/compare.js');
+        const gates = parseMaxRegression(opts.maxRegression);
+        const [base, next] = await Promise.all([readReport(basePath), readReport(newPath)]);
+        const result = compareReports(base, next, gates);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        } else {
+          const { formatCompareTable } = await import('../report/compare-table.js');
+          const color = process.stdout.isTTY === true && !('NO_COLOR' in process.env);
+          process.stdout.write(`${formatCompareTable(result, { color })}\n`);
+        }
+        if (opts.junit !== undefined) {
+          const { writeJUnit } = await import('../report/junit-write.js');
+          const { compareSuite } = await import('../report/junit-suites.js');
+          await writeJUnit(opts.junit, [compareSuite(result)]);
+        }
+        return result.exitCode;
+      }),
+    );
 }

@@ -1,12 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunningServer } from '../server/serve-options.js';
 import { Command } from 'commander';
 import { withExitCode } from './action.js';
-import { UsageError } from '../errors.js';
+
+/** Options of `coupon-bench demo` after commander parsed them. */
+export interface DemoOpts {
+  scenario: string;
+  duration?: string;
+  drainTimeout: string;
+  reportsDir: string;
+  keep?: boolean;
+}
 
 /** `coupon-bench demo`: the whole story in one command on embedded defaults. */
 export function demoCommand(): Command {
-  return new Command('demo').description('the whole story in one command on embedded defaults').action(
-    withExitCode(async () => {
-      throw new UsageError('demo: not implemented yet');
-    }),
-  );
+  return new Command('demo')
+    .description(
+      'the whole story in one command: a private redis-server and SQLite in a temp folder, the server, ' +
+        'a bundled scenario (seed-k6: 100 VUs, 10 s, stock 10), verify, and an HTML report',
+    )
+    .option('--scenario <name>', 'bundled scenario name (or a scenario file)', 'seed-k6')
+    .option('--duration <duration>', 'shorten or lengthen the run (e.g. 3s)')
+    .option('--drain-timeout <duration>', 'how long verify waits for the outbox to drain', '10s')
+    .option('--reports-dir <dir>', 'where the run folder (report.json, ledger, report.html) goes', 'reports')
+    .option('--keep', 'keep the temp folder with the SQLite database')
+    .action(
+      withExitCode(async (opts: DemoOpts) => {
+        return runDemo(opts);
+      }),
+    );
+}
+
+
+/**
+ * The demo: private redis-server + SQLite in a temp folder -> server -> templates -> scenario ->
+ * verify -> report.json with the verdict + report.html -> printed summary and verdict. Always
+ * cleans up (server, private Redis, temp folder). Returns the exit code (verdict first, like run --verify).
+ */
+export async function runDemo(opts: DemoOpts): Promise<number> {
+  const { loadScenario, applyOverrides } = await import('../load/scenario.js');
+  const { parseDuration } = await import('../load/duration.js');
+  const { startServer } = await import('../server/start-server.js');
+  const { createTemplate } = await import('../server/admin-client.js');
+  const { runScenario, exitCodeOf } = await import('../load/run-scenario.js');
+  const { verify } = await import('../verify/verify.js');
+  const { formatVerdict } = await import('../verify/verdict-table.js');
+  const { formatRunSummary } = await import('../report/summary.js');
+  const { writeRunReport } = await import('../report/report-json.js');
+  const { renderHtmlReport } = await import('../report/html-report.js');
+
+  const color = process.stdout.isTTY === true && !('NO_COLOR' in process.env);
+  const say = (line: string): void => void process.stdout.write(`${line}\n`);
+  const drainTimeoutMs = parseDuration(opts.drainTimeout, '--drain-timeout');
+  // Validate the scenario and flags before starting anything.
+  let scenario = loadScenario(opts.scenario);
+  if (opts.duration !== undefined) scenario = applyOverrides(scenario, { duration: opts.duration });
+
+  const tmp = mkdtempSync(join(tmpdir(), 'coupon-bench-demo-'));
+  // A prefix of its own: the private Redis is empty anyway, and this makes any leak easy to spot.
+  const prefix = `cbdemo-${randomBytes(3).toString('hex')}`;
+  let server: RunningServer | undefined;
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    // redisUrl undefined: startServer launches its own redis-server; the demo never uses REDIS_URL.
+    server = await startServer({ host: '127.0.0.1', port: 0, redisUrl: undefined, dbUrl: `sqlite:${join(tmp, 'coupons.sqlite')}`, prefix });
+    say(`demo: server ${server.url} · private redis-server ${server.redisUrl} · ${server.dbUrl}`);
+    for (const t of scenario.templates) {
+      await createTemplate(server.url, t.id, t.stock, t.name !== undefined ? { name: t.name } : {});
+      say(`demo: created template ${t.id} with stock ${t.stock}`);
+    }
+    const shape = [scenario.executor, scenario.vus !== undefined ? `${scenario.vus} VUs` : '', scenario.duration !== undefined ? `${scenario.duration}` : '']
+      .filter(Boolean)
+      .join(', ');
+    say(`demo: running ${scenario.name} (${shape})`);
+    const live = process.stderr.isTTY === true;
+    const result = await runScenario(
+      {
+        scenario,
+        overrides: { target: server.url },
+        reportsDir: opts.reportsDir,
+        ledgerMode: 'full',
+        signal: abort.signal,
+      },
+      (e) => {
+        if (!live || e.type !== 'tick') return;
+        const t = e.tick;
+        const of = t.plannedMs ? `/${(t.plannedMs / 1000).toFixed(0)}s` : '';
+        process.stderr.write(
+          `\r  ${(t.elapsedMs / 1000).toFixed(0)}s${of}  ${t.total} requests  ${t.rate}/s  p95 ${t.p95.toFixed(1)} ms  issued ${t.issued}  in flight ${t.inFlight}   `,
+        );
+      },
+    );
+    if (live) process.stderr.write('\n');
+    const report = result.report;
+    say(formatRunSummary(report, { color }));
+
+    if (report.harness.valid) {
+      say(`demo: verifying Redis, SQLite and the ledger (waiting up to ${opts.drainTimeout} for the outbox to drain)`);
+      report.verdict = await verify({
+        reportPath: result.reportPath,
+        ledgerPath: result.ledgerPath,
+        redisUrl: server.redisUrl,
+        dbUrl: server.dbUrl,
+        prefix: server.prefix,
+        templateIds: scenario.templates.map((t) => t.id),
+        drainTimeoutMs,
+      });
+    } else {
+      say(`demo: not verifying — the harness is invalid: ${report.harness.reasons.join('; ')}`);
+    }
+    report.stores = { redis: server.redisUrl, db: server.dbUrl, prefix: server.prefix };
+    report.exitCode = exitCodeOf(report);
+    const reportPath = await writeRunReport(result.runDir, report);
+    const htmlPath = join(result.runDir, 'report.html');
+    await writeFile(htmlPath, renderHtmlReport(report), 'utf8');
+
+    if (report.verdict) say(`\n${formatVerdict(report.verdict, { color })}`);
+    say('');
+    say(`demo: report.json  ${reportPath}`);
+    say(`demo: HTML report  ${htmlPath}`);
+    if (opts.keep) say(`demo: kept         ${tmp} (SQLite database)`);
+    return report.exitCode;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    // Stops the HTTP listener, the persister and the private redis-server.
+    await server?.stop();
+    if (!opts.keep) rmSync(tmp, { recursive: true, force: true });
+  }
 }

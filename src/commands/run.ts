@@ -1,12 +1,112 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { withExitCode } from './action.js';
-import { UsageError } from '../errors.js';
+
+interface RunFlags {
+  target?: string;
+  vus?: number;
+  duration?: string;
+  rate?: number;
+  stock?: number;
+  seed?: number;
+  out?: string;
+  reportsDir?: string;
+  json?: boolean;
+  quiet?: boolean;
+  threshold: string[];
+  ledger?: 'acked' | 'full';
+  serve?: boolean;
+  setup?: boolean;
+  adminToken?: string;
+  verify?: boolean;
+}
+
+function positiveInt(name: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+    return n;
+  };
+}
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+function ledgerMode(v: string): 'acked' | 'full' {
+  if (v !== 'acked' && v !== 'full') throw new InvalidArgumentError('expected acked or full');
+  return v;
+}
 
 /** `coupon-bench run`: run a load scenario against a coupon service. */
 export function runCommand(): Command {
-  return new Command('run').description('run a load scenario against a coupon service').action(
-    withExitCode(async () => {
-      throw new UsageError('run: not implemented yet');
-    }),
-  );
+  return new Command('run')
+    .description('run a load scenario against a coupon service (k6 executors, HDR latency, outcome ledger)')
+    .argument('<scenario>', 'scenario file, or a bundled name: seed-k6, flash-crowd, duplicate-storm, multi-template, burst')
+    .option('--target <url>', 'base URL of the coupon service (overrides the scenario)')
+    .option('--vus <n>', 'VUs (closed model) / maxVUs (arrival rate) / requests (burst)', positiveInt('--vus'))
+    .option('--duration <d>', 'run length, e.g. 10s, 2m', undefined)
+    .option('--rate <n>', 'arrival rate per timeUnit (arrival-rate executors; scales ramping stages)', positiveNumber)
+    .option('--stock <n>', 'stock of every template in the scenario', positiveInt('--stock'))
+    .option('--seed <n>', 'seed for user ids and template picks (same seed, same requests)', positiveInt('--seed'))
+    .option('--out <dir>', 'run folder for report.json and the ledger (default reports/<run-id>)')
+    .option('--reports-dir <dir>', 'parent folder of run folders', 'reports')
+    .option('--threshold <metric:expr>', "k6 threshold, e.g. 'http_req_duration:p(95)<5' (repeatable)", collect, [])
+    .option('--ledger <mode>', 'acked (issued + unknown, default) or full (every request)', ledgerMode)
+    .option('--serve', 'start the bundled server in-process for the run (private Redis, SQLite in the run folder)')
+    .option('--setup', "create the scenario's templates through the target's admin API first")
+    .option('--admin-token <token>', 'admin token for --setup')
+    .option('--verify', 'audit Redis, the database and the ledger after the run (implies --ledger full)')
+    .option('--json', 'print the report JSON to stdout instead of the summary')
+    .option('--quiet', 'no progress and no summary (exit code and files only)')
+    .action(
+      withExitCode(async (scenarioArg: string, flags: RunFlags) => {
+        const [{ runScenario }, { createProgressPrinter }, { formatRunSummary }] = await Promise.all([
+          import('../load/run-scenario.js'),
+          import('../load/progress.js'),
+          import('../report/summary.js'),
+        ]);
+        const overrides: Record<string, unknown> = {};
+        for (const k of ['target', 'vus', 'duration', 'rate', 'stock', 'seed'] as const) if (flags[k] !== undefined) overrides[k] = flags[k];
+        const abort = new AbortController();
+        const onSigint = (): void => abort.abort();
+        process.once('SIGINT', onSigint);
+        const printer = flags.quiet ? undefined : createProgressPrinter(process.stderr, { tty: process.stderr.isTTY === true });
+        try {
+          const result = await runScenario(
+            {
+              scenarioPath: scenarioArg,
+              overrides,
+              thresholds: flags.threshold,
+              reportsDir: flags.reportsDir,
+              signal: abort.signal,
+              ...(flags.out !== undefined ? { outDir: flags.out } : {}),
+              ...(flags.ledger !== undefined ? { ledgerMode: flags.ledger } : {}),
+              ...(flags.serve ? { serve: true } : {}),
+              ...(flags.setup ? { setup: true } : {}),
+              ...(flags.verify ? { verify: true } : {}),
+              ...(flags.adminToken !== undefined ? { adminToken: flags.adminToken } : {}),
+            },
+            printer,
+          );
+          if (flags.json) process.stdout.write(JSON.stringify(result.report, null, 2) + '\n');
+          else if (!flags.quiet) {
+            process.stdout.write(formatRunSummary(result.report, { color: process.stdout.isTTY === true }) + '\n');
+            process.stdout.write(`  report: ${result.reportPath}\n`);
+            if (result.report.verdict) {
+              const { formatVerdict } = await import('../verify/verdict-table.js');
+              process.stdout.write(formatVerdict(result.report.verdict, { color: process.stdout.isTTY === true }) + '\n');
+            }
+          }
+          return result.exitCode;
+        } finally {
+          process.off('SIGINT', onSigint);
+        }
+      }),
+    );
 }

@@ -1,19 +1,69 @@
 import { Command } from 'commander';
+import { UsageError } from '../errors.js';
 import { withExitCode } from './action.js';
+
+interface ServeFlags {
+  host: string;
+  port: string;
+  redis?: string;
+  db?: string;
+  prefix: string;
+  adminToken?: string;
+  persister: boolean;
+  issueClient: string;
+}
 
 /** `coupon-bench serve`: the issuance server. */
 export function serveCommand(): Command {
   return new Command('serve')
     .description('run the hardened issuance server (HTTP -> Redis Lua -> outbox -> database)')
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--port <port>', 'port to listen on', '8080')
+    .option('--port <port>', 'port to listen on (0 = any free port)', '8080')
     .option('--redis <url>', 'Redis URL; without it a private redis-server is started')
-    .option('--db <url>', 'database: sqlite:<path> | postgres://… | mysql://…')
+    .option('--db <url>', 'database: sqlite:<path> | postgres://… | mysql://… (default sqlite:./coupon-bench.sqlite)')
     .option('--prefix <prefix>', 'Redis key prefix', 'cb')
     .option('--admin-token <token>', 'token required on admin routes (required when not bound to loopback)')
+    .option('--no-persister', 'do not run the outbox persister in this process')
+    .option('--issue-client <kind>', 'Redis client of the issue hot path: pipeline | ioredis', 'pipeline')
     .action(
-      withExitCode(async (_opts: Record<string, string | undefined>) => {
-        throw new Error('serve: not implemented yet');
+      withExitCode(async (flags: ServeFlags) => {
+        const port = Number(flags.port);
+        if (flags.issueClient !== 'pipeline' && flags.issueClient !== 'ioredis') {
+          throw new UsageError(`--issue-client: "${flags.issueClient}" must be pipeline or ioredis`, 'E_USAGE');
+        }
+        if (!/^\d+$/.test(flags.port) || port > 65535) throw new UsageError(`--port: "${flags.port}" is not a port number`, 'E_BAD_PORT');
+        const [{ startServer }, { DEFAULT_DB_URL, redactUrl }] = await Promise.all([
+          import('../server/start-server.js'),
+          import('../store/open-store.js'),
+        ]);
+        const dbUrl = flags.db ?? DEFAULT_DB_URL;
+        const server = await startServer({
+          host: flags.host,
+          port,
+          redisUrl: flags.redis,
+          dbUrl,
+          prefix: flags.prefix,
+          adminToken: flags.adminToken ?? process.env.COUPON_BENCH_ADMIN_TOKEN,
+          persister: flags.persister,
+          issueClient: flags.issueClient,
+        });
+        const out = process.stdout;
+        out.write(`coupon-bench serve listening on ${server.url}\n`);
+        out.write(
+          server.managedRedis
+            ? `  redis: private redis-server at ${server.redisUrl} (stopped when serve stops)\n`
+            : `  redis: ${redactUrl(server.redisUrl)}\n`,
+        );
+        out.write(`  db:    ${server.dbUrl}\n  prefix: ${server.prefix}\n`);
+        out.write(`  issue: curl -s -XPOST ${server.url}/api/coupons/issue -H 'content-type: application/json' -d '{"userId":1,"templateId":1}'\n`);
+        const signal = await new Promise<NodeJS.Signals>((resolve) => {
+          process.once('SIGTERM', () => resolve('SIGTERM'));
+          process.once('SIGINT', () => resolve('SIGINT'));
+        });
+        out.write(`${signal}: draining in-flight requests and stopping\n`);
+        await server.stop();
+        out.write('stopped\n');
+        return 0;
       }),
     );
 }

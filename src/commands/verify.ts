@@ -1,12 +1,74 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { withExitCode } from './action.js';
-import { UsageError } from '../errors.js';
+
+interface VerifyFlags {
+  report?: string;
+  ledger?: string;
+  redis?: string;
+  db?: string;
+  prefix?: string;
+  template?: string[];
+  drainTimeout: number;
+  json?: boolean;
+  dbQuery?: string;
+  redisStockKey?: string;
+  reportsDir?: string;
+}
+
+/** `--template 3` or `--template 3:10` (id and declared stock), repeatable. */
+function collectTemplate(value: string, previous: string[] | undefined): string[] {
+  if (!/^[1-9]\d*(:\d+)?$/.test(value)) throw new InvalidArgumentError('expected <id> or <id>:<stock>, positive integers');
+  return [...(previous ?? []), value];
+}
+
+/** `5000`, `5000ms`, `10s`. */
+function parseDuration(value: string): number {
+  const m = /^(\d+)(ms|s)?$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('expected a duration like 5000, 500ms or 10s');
+  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+}
 
 /** `coupon-bench verify`: audit Redis, the database and a run's ledger. */
 export function verifyCommand(): Command {
-  return new Command('verify').description("audit Redis, the database and a run's ledger").action(
-    withExitCode(async () => {
-      throw new UsageError('verify: not implemented yet');
-    }),
-  );
+  return new Command('verify')
+    .description("audit Redis, the database and a run's ledger against every invariant (exit 0 pass, 100 fail, 97 nothing checked)")
+    .option('--report <path>', 'reports/<run-id>/report.json (ledger, templates, stores); default: the latest run')
+    .option('--ledger <path>', 'ledger.ndjson of a run (alone: proves no two 200s per user and 200s ≤ stock)')
+    .option('--redis <url>', 'Redis the service used')
+    .option('--db <url>', 'database: sqlite:<path> | postgres://… | mysql://…')
+    .option('--prefix <prefix>', 'Redis key prefix (default: the report\'s, else cb)')
+    .option('--template <id[:stock]>', 'template to judge, with its stock when no report says it (repeatable)', collectTemplate)
+    .option('--drain-timeout <duration>', 'wait up to this long for the outbox to be persisted', parseDuration, 5000)
+    .option('--db-query <sql>', "another team's SQL returning user id, coupon id [, seq] for a template (:template, $1 or ?)")
+    .option('--redis-stock-key <key>', "another team's Redis key holding the stock limit ({template} = id)")
+    .option('--reports-dir <dir>', 'where to look for the latest run', 'reports')
+    .option('--json', 'print the verdict as JSON')
+    .action(
+      withExitCode(async (flags: VerifyFlags) => {
+        const [{ verify }, { formatVerdict }] = await Promise.all([import('../verify/verify.js'), import('../verify/verdict-table.js')]);
+        const templateIds: number[] = [];
+        const stocks: Record<number, number> = {};
+        for (const t of flags.template ?? []) {
+          const [id, stock] = t.split(':').map(Number);
+          templateIds.push(id!);
+          if (stock !== undefined) stocks[id!] = stock;
+        }
+        const verdict = await verify({
+          reportPath: flags.report,
+          ledgerPath: flags.ledger,
+          redisUrl: flags.redis,
+          dbUrl: flags.db,
+          prefix: flags.prefix,
+          templateIds: templateIds.length ? templateIds : undefined,
+          stocks,
+          drainTimeoutMs: flags.drainTimeout,
+          dbQuery: flags.dbQuery,
+          redisStockKey: flags.redisStockKey,
+          reportsDir: flags.reportsDir,
+        });
+        const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+        process.stdout.write(flags.json ? `${JSON.stringify(verdict, null, 2)}\n` : `${formatVerdict(verdict, { color })}\n`);
+        return verdict.exitCode;
+      }),
+    );
 }

@@ -76,7 +76,11 @@ export interface RunReport {
     dropped_iterations: { count: number; rate: number };
     data_sent?: number;
     data_received?: number;
+    /** corrected latency per outcome class (ms), for the outcome table */
+    http_req_duration_by_outcome?: Partial<Record<Outcome, DurationSummary>>;
   };
+  /** each named check with its passes and fails (k6's ✓/✗ lines) */
+  checks?: Array<{ name: string; passes: number; fails: number }>;
   outcomes: Record<Outcome, number>;
   histograms: {
     corrected: string;
@@ -88,7 +92,24 @@ export interface RunReport {
   /** burst executor: spread between first and last send, microseconds */
   burst?: { requests: number; sendSpreadUs: number };
   ledger: { file: string; records: number; mode: 'acked' | 'full' };
-  harness: { valid: boolean; reasons: string[] };
+  harness: {
+    valid: boolean;
+    reasons: string[];
+    /** requests that got an HTTP answer (the ones a check could judge) */
+    answered?: number;
+    /** event-loop delay p99 of the generator during the run, ms (saturation signal) */
+    eventLoopDelayP99Ms?: number;
+    /** mean event-loop delay, ms; above the scenario's harness.maxEventLoopDelayMs the generator is saturated */
+    eventLoopDelayMeanMs?: number;
+    /** process CPU time (user+system) per request during the run, µs; includes the in-process server with --serve */
+    cpuUsPerRequest?: number;
+    /** iterations the executor planned (open model, shared-iterations, burst) */
+    planned?: number;
+    /** closed model with think time: the mean sleep actually observed, ms */
+    thinkActualMs?: number;
+  };
   verdict?: VerdictJson;
+  /** why the run stopped early, when it did (a threshold with abortOnFail) */
+  abortedBy?: string;
   exitCode: number;
 }

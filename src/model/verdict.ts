@@ -33,4 +33,6 @@ export interface VerdictJson {
   templates: number[];
   invariants: InvariantResult[];
   exitCode: number;
+  /** where each input came from (report, ledger and mode, stores with credentials removed) */
+  sources?: Record<string, string>;
 }

@@ -1,3 +1,5 @@
+import type { PersisterOptions } from '../store/persister-options.js';
+
 /** Normalised options of `coupon-bench serve` and of the in-process server used by run/demo/tests. */
 export interface ServeOptions {
   /** address to bind; 127.0.0.1 by default */
@@ -14,6 +16,27 @@ export interface ServeOptions {
   adminToken?: string;
   /** run the outbox persister in this process (default true) */
   persister?: boolean;
+  /** extra persister settings (batch size, mode, ...); urls and prefix come from above */
+  persisterOptions?: Partial<Omit<PersisterOptions, 'redisUrl' | 'dbUrl' | 'prefix'>>;
+  /**
+   * Redis client of the issue hot path: `pipeline` (default; a dedicated pipelined connection,
+   * redis:// only) or `ioredis` (the defineCommand'ed script; also used for rediss://)
+   */
+  issueClient?: 'pipeline' | 'ioredis';
+  /** Redis timeout in ms (default 100): no answer for this long is answered 503 */
+  redisTimeoutMs?: number;
+  /** issue requests waiting on Redis beyond which new ones get 503 (default 10000) */
+  maxInFlight?: number;
+  /** request body limit in bytes (default 4096) */
+  bodyLimitBytes?: number;
+  /** ms to receive a request's headers before 408 (default 10000) */
+  headersTimeoutMs?: number;
+  /** ms to receive a whole request before 408 (default 30000) */
+  requestTimeoutMs?: number;
+  /** ms an idle keep-alive connection stays open (default 5000) */
+  keepAliveTimeoutMs?: number;
+  /** ms stop() waits for in-flight requests before closing connections (default 10000) */
+  drainTimeoutMs?: number;
 }
 
 /** A running server, started in-process. */

@@ -20,8 +20,14 @@ export function redactUrl(url: string): string {
   return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
 }
 
+/** Options of {@link openStore}. */
+export interface OpenStoreOptions {
+  /** connection pool size for postgres/mysql (a `?pool=` in the URL wins); default 4 */
+  poolSize?: number | undefined;
+}
+
 /** Open (and initialise) the store a `--db` URL names. Heavy drivers are imported lazily. */
-export async function openStore(url: string): Promise<CouponStore> {
+export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<CouponStore> {
   const engine = dbEngineOf(url);
   let store: CouponStore;
   switch (engine) {
@@ -32,10 +38,22 @@ export async function openStore(url: string): Promise<CouponStore> {
       store = new SqliteStore(path);
       break;
     }
-    case 'postgres':
-    case 'mysql':
-      throw new UsageError(`--db: the ${engine} store is not available yet`, 'E_BAD_DB_URL');
+    case 'postgres': {
+      const { PostgresStore } = await import('./postgres-store.js');
+      store = new PostgresStore(url, opts);
+      break;
+    }
+    case 'mysql': {
+      const { MysqlStore } = await import('./mysql-store.js');
+      store = new MysqlStore(url, opts);
+      break;
+    }
   }
-  await store.init();
+  try {
+    await store.init();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
   return store;
 }

@@ -11,6 +11,20 @@ export interface PersisterOptions {
   claimIdleMs?: number;
   /** deliveries after which an entry goes to the dead-letter stream */
   maxDeliveries?: number;
+  /**
+   * `worker` (default): the loop runs in a worker_threads Worker (needs the built
+   * dist/store/persister-worker.js); `in-process`: the loop runs on the caller's event loop
+   * (tests, tools that have no HTTP loop to protect).
+   */
+  mode?: 'worker' | 'in-process';
+  /** ms XREADGROUP blocks waiting for new entries (default 100); bounds how fast stop() returns */
+  blockMs?: number;
+  /** ms between rescans of the template index for new templates (default 1000) */
+  rescanMs?: number;
+  /** cap of the retry backoff after a database failure, ms (default 2000) */
+  maxBackoffMs?: number;
+  /** database connection pool size (postgres/mysql; the URL's ?pool= wins) */
+  poolSize?: number;
 }
 
 /** Live figures of a persister, for /metrics and progress lines. */
@@ -27,6 +41,10 @@ export interface PersisterStats {
   lag: number;
   /** ms of the last successful commit (epoch), 0 if none yet */
   lastCommitAt: number;
+  /** total failed database attempts since start (optional, additive) */
+  totalFailures?: number;
+  /** message of the last database error, if the last attempt failed (optional, additive) */
+  lastError?: string;
 }
 
 /** A running persister. */

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ISSUED_TABLE, SQLITE_SCHEMA, TEMPLATE_TABLE } from './schema.js';
 import type { CouponStore, IssuedRow, TemplateRow } from './store.js';
+import { assertSameRow } from './same-row.js';
 
 interface IssuedDbRow {
   coupon_id: string;
@@ -46,11 +47,18 @@ export class SqliteStore implements CouponStore {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SQLITE_SCHEMA);
     this.insertStmt = this.db.prepare(
-      `INSERT INTO ${ISSUED_TABLE} (coupon_id, template_id, user_id, seq, issued_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO ${ISSUED_TABLE} (coupon_id, template_id, user_id, seq, issued_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (coupon_id) DO NOTHING`,
     );
+    // Only a repeat of the same coupon id is a harmless redelivery; a second coupon for a user or
+    // seq must fail loudly (UNIQUE constraint error), and a repeated id must carry the same row.
+    const existing = this.db.prepare(`SELECT * FROM ${ISSUED_TABLE} WHERE coupon_id = ?`);
     this.insertMany = this.db.transaction((rows: readonly IssuedRow[]) => {
       let added = 0;
-      for (const r of rows) added += this.insertStmt.run(r.couponId, r.templateId, r.userId, r.seq, r.issuedAt).changes;
+      for (const r of rows) {
+        const n = this.insertStmt.run(r.couponId, r.templateId, r.userId, r.seq, r.issuedAt).changes;
+        added += n;
+        if (n === 0) assertSameRow(r, existing.get(r.couponId) as IssuedDbRow | undefined);
+      }
       return added;
     });
   }
@@ -61,7 +69,7 @@ export class SqliteStore implements CouponStore {
 
   async upsertTemplate(t: TemplateRow): Promise<void> {
     this.db
-      .prepare(`INSERT INTO ${TEMPLATE_TABLE} (template_id, name, stock, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+      .prepare(`INSERT INTO ${TEMPLATE_TABLE} (template_id, name, stock, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (template_id) DO NOTHING`)
       .run(t.templateId, t.name, t.stock, t.createdAt);
   }
 

@@ -1,0 +1,256 @@
+// Throughput and latency of `serve`'s issue endpoint against a bare node:http baseline.
+//
+//   npm run build && node bench/serve-throughput.js [--duration 5] [--connections 100] [--rate 5000]
+//        [--fixed-seconds 5] [--no-persister] [--skip-fixed] [--issue-client pipeline|ioredis]
+//
+// Both servers run as child processes under the same load (wrk, one thread, a Lua script that gives
+// every request a new userId). The baseline parses the same JSON and answers a fixed body; `serve`
+// runs the whole path (validate -> Redis Lua issue -> outbox; persister in its worker thread) on a
+// private redis-server with a stock that never runs out; a second `serve` without the persister
+// shows the HTTP + Redis path alone (--no-persister runs only that one). CPU per request of each
+// process comes from /proc, which is steadier than rates on a shared machine. Then a paced client sends a fixed 5,000
+// req/s to each and reports p50/p99 measured from each request's intended send time (so a stall
+// is not hidden by the client slowing down).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import hdr from 'hdr-histogram-js';
+import { Pool } from 'undici';
+import { startManagedRedis } from '../dist/redis/managed-redis.js';
+import { createTemplate } from '../dist/server/admin-client.js';
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '100' },
+    rate: { type: 'string', default: '5000' },
+    'fixed-seconds': { type: 'string', default: '5' },
+    'no-persister': { type: 'boolean', default: false },
+    'skip-fixed': { type: 'boolean', default: false },
+    'issue-client': { type: 'string', default: 'pipeline' },
+  },
+});
+const DURATION = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+const RATE = Number(args.rate);
+const FIXED_SECONDS = Number(args['fixed-seconds']);
+const BIN = fileURLToPath(new URL('../bin/coupon-bench.js', import.meta.url));
+
+if (spawnSync('wrk', ['--version']).error) {
+  console.error('bench: wrk not found; install it with `apt-get install -y wrk`');
+  process.exit(1);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'cb-bench-'));
+const LUA = join(dir, 'issue.lua');
+// Every request gets a fresh userId, so `serve` really issues (no duplicate short-cut).
+writeFileSync(
+  LUA,
+  `wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local n = 0
+local base = 0
+init = function(args)
+  base = tonumber(args[1])
+end
+request = function()
+  n = n + 1
+  return wrk.format(nil, nil, nil, '{"userId":' .. (base + n) .. ',"templateId":1}')
+end
+`,
+);
+
+// The baseline: same parsing work (read body, JSON.parse, check two fields), fixed answer.
+const BARE = `
+import { createServer } from 'node:http';
+const body = JSON.stringify({ couponId: '1-1', userId: 1, templateId: 1, seq: 1, issuedAt: new Date(0).toISOString() });
+const server = createServer((req, res) => {
+  let data = '';
+  req.setEncoding('utf8');
+  req.on('data', (c) => (data += c));
+  req.on('end', () => {
+    let ok = false;
+    try {
+      const v = JSON.parse(data);
+      ok = Number.isSafeInteger(v.userId) && Number.isSafeInteger(v.templateId);
+    } catch {}
+    res.writeHead(ok ? 200 : 400, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+});
+server.keepAliveTimeout = 5000;
+server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));
+`;
+
+function startChild(argv, env = {}) {
+  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`child did not start:\n${out}`)), 20_000);
+    child.stdout.on('data', () => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1] });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`child exited ${code}:\n${out}`)));
+  });
+}
+
+async function stopChild(child) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(t);
+}
+
+/** CPU seconds a process has used so far (Linux /proc; undefined elsewhere). */
+function cpuSeconds(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
+async function wrkWithCpu(url, pids) {
+  const before = pids.map(cpuSeconds);
+  const r = await wrk(url);
+  const used = pids.map((p, i) => (before[i] === undefined ? undefined : cpuSeconds(p) - before[i]));
+  const requests = r.rps * DURATION;
+  return { ...r, cpuUsPerReq: used.map((c) => (c === undefined ? undefined : (c * 1e6) / requests)) };
+}
+
+let wrkRuns = 0;
+function wrk(url) {
+  // each run its own userId range, so every request is a first attempt by a new user
+  const base = String(++wrkRuns * 1_000_000_000);
+  return new Promise((resolve, reject) => {
+    const p = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}s`, '-s', LUA, `${url}/api/coupons/issue`, '--', base]);
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    p.once('exit', () => {
+      const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+      if (!rps) return reject(new Error(`wrk output not understood:\n${out}`));
+      const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+      const errors = /Socket errors: (.*)/.exec(out);
+      resolve({ rps: Number(rps[1]), non2xx: non2xx ? Number(non2xx[1]) : 0, errors: errors ? errors[1] : 'none' });
+    });
+  });
+}
+
+/**
+ * Send `rate` req/s for `seconds` (after a 1 s warm-up that is not recorded), evenly spaced;
+ * latency is counted from each request's intended send time. The pacing loop wakes every ~1 ms
+ * (a busy loop would steal a core from the servers), so the client's own send lag is reported too.
+ */
+async function fixedRate(url, rate, seconds, userBase) {
+  const pool = new Pool(url, { connections: 64, pipelining: 1 });
+  const build = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  const hist = build();
+  const sendLag = build();
+  const warmup = rate;
+  const total = warmup + Math.round(rate * seconds);
+  const intervalNs = 1e9 / rate;
+  let sent = 0;
+  let failed = 0;
+  let non200 = 0;
+  const pending = new Set();
+  const t0 = process.hrtime.bigint();
+  const fire = (i) => {
+    const intended = t0 + BigInt(Math.round(i * intervalNs));
+    const record = i >= warmup;
+    if (record) sendLag.recordValue(Number((process.hrtime.bigint() - intended) / 1000n));
+    const p = pool
+      .request({
+        method: 'POST',
+        path: '/api/coupons/issue',
+        headers: { 'content-type': 'application/json' },
+        body: `{"userId":${userBase + i},"templateId":1}`,
+      })
+      .then(async (res) => {
+        await res.body.dump();
+        if (!record) return;
+        if (res.statusCode !== 200) non200++;
+        hist.recordValue(Number((process.hrtime.bigint() - intended) / 1000n)); // microseconds
+      })
+      .catch(() => failed++)
+      .finally(() => pending.delete(p));
+    pending.add(p);
+  };
+  while (sent < total) {
+    const elapsed = Number(process.hrtime.bigint() - t0);
+    const due = Math.min(total, Math.floor(elapsed / intervalNs) + 1);
+    while (sent < due) fire(sent++);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(pending);
+  await pool.close();
+  const ms = (h, p) => h.getValueAtPercentile(p) / 1000;
+  return { p50: ms(hist, 50), p99: ms(hist, 99), max: hist.maxValue / 1000, lag99: ms(sendLag, 99), failed, non200 };
+}
+
+const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+const redis = await startManagedRedis({ appendOnly: false });
+const children = [];
+async function startServe(persister, prefix) {
+  const argv = [BIN, 'serve', '--port', '0', '--redis', redis.url, '--db', `sqlite:${join(dir, `${prefix}.sqlite`)}`, '--prefix', prefix];
+  if (!persister) argv.push('--no-persister');
+  argv.push('--issue-client', args['issue-client']);
+  const s = await startChild(argv);
+  children.push(s.child);
+  await createTemplate(s.url, 1, 1_000_000_000);
+  return s;
+}
+try {
+  const bare = await startChild(['--input-type=module', '-e', BARE]);
+  children.push(bare.child);
+  // `serve` as deployed (persister in its worker thread) and, to separate the two costs, without it.
+  const variants = [];
+  if (!args['no-persister']) variants.push(['serve /issue', await startServe(true, 'bench')]);
+  variants.push(['serve, no persister', await startServe(false, 'benchnp')]);
+
+  console.log(`wrk: 1 thread, ${CONNECTIONS} connections, ${DURATION}s each, unique userIds; issue client ${args['issue-client']}`);
+  await wrk(bare.url).catch(() => undefined); // warm-up (JIT, connections)
+  const b = await wrkWithCpu(bare.url, [bare.child.pid]);
+  const us = (x) => (x === undefined ? '?' : fmt(x, 1));
+  console.log(`  ${'bare node:http'.padEnd(20)} ${fmt(b.rps).padStart(7)} req/s   node CPU ${us(b.cpuUsPerReq[0])} µs/req   (non-2xx ${b.non2xx}, socket errors ${b.errors})`);
+  for (const [label, srv] of variants) {
+    await wrk(srv.url).catch(() => undefined);
+    const r = await wrkWithCpu(srv.url, [srv.child.pid, redis.pid]);
+    console.log(
+      `  ${label.padEnd(20)} ${fmt(r.rps).padStart(7)} req/s   node CPU ${us(r.cpuUsPerReq[0])} µs/req (incl. persister thread), ` +
+        `redis-server ${us(r.cpuUsPerReq[1])} µs/req   (non-2xx ${r.non2xx}, socket errors ${r.errors})`,
+    );
+    console.log(`  ${''.padEnd(20)} ratio to bare ${fmt(r.rps / b.rps, 2)} (goal >= 0.80)`);
+  }
+
+  if (!args['skip-fixed']) {
+    console.log(`fixed rate: ${fmt(RATE)} req/s for ${FIXED_SECONDS}s, latency from intended send time`);
+    const targets = [['bare node:http', bare], ...variants];
+    let base = 5_000_000_000;
+    for (const [label, srv] of targets) {
+      const f = await fixedRate(srv.url, RATE, FIXED_SECONDS, (base += 100_000_000));
+      console.log(
+        `  ${label.padEnd(20)} p50 ${fmt(f.p50, 2)} ms   p99 ${fmt(f.p99, 2)} ms   max ${fmt(f.max, 1)} ms   ` +
+          `client send lag p99 ${fmt(f.lag99, 2)} ms   (non-200 ${f.non200}, failed ${f.failed})`,
+      );
+    }
+    console.log('  (goal for serve: p99 <= 5 ms)');
+  }
+} finally {
+  for (const c of children) await stopChild(c);
+  await redis.stop();
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,38 @@
+/**
+ * Pull one top-level field out of a small JSON body without a full parse: the hot path only needs
+ * `code`, `couponId` and `seq`. Falls back to undefined when the field is absent or not simple.
+ */
+export function jsonStringField(body: string, key: string): string | undefined {
+  const at = findValue(body, key);
+  if (at < 0 || body.charCodeAt(at) !== 34 /* " */) return undefined;
+  const end = body.indexOf('"', at + 1);
+  if (end < 0) return undefined;
+  const s = body.slice(at + 1, end);
+  return s.includes('\\') ? undefined : s;
+}
+
+/** Numeric companion of {@link jsonStringField}. */
+export function jsonNumberField(body: string, key: string): number | undefined {
+  const at = findValue(body, key);
+  if (at < 0) return undefined;
+  let end = at;
+  while (end < body.length) {
+    const c = body.charCodeAt(end);
+    if ((c >= 48 && c <= 57) || c === 45 || c === 46 || c === 101 || c === 69 || c === 43) end++;
+    else break;
+  }
+  if (end === at) return undefined;
+  const n = Number(body.slice(at, end));
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function findValue(body: string, key: string): number {
+  const idx = body.indexOf(`"${key}"`);
+  if (idx < 0) return -1;
+  let i = idx + key.length + 2;
+  while (i < body.length && body.charCodeAt(i) <= 32) i++;
+  if (body.charCodeAt(i) !== 58 /* : */) return -1;
+  i++;
+  while (i < body.length && body.charCodeAt(i) <= 32) i++;
+  return i;
+}

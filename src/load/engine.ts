@@ -1,0 +1,221 @@
+import { Client, type Dispatcher } from 'undici';
+import { classifyResponse } from '../model/outcome.js';
+import type { Recorder } from './recorder.js';
+import { jsonNumberField, jsonStringField } from './body-extract.js';
+
+export interface EngineOptions {
+  /** origin, e.g. http://127.0.0.1:8080 */
+  origin: string;
+  /** issue endpoint path */
+  path: string;
+  /** per-request timeout (headers and body), ms */
+  timeoutMs: number;
+  recorder: Recorder;
+  /** how many pre-built bodies to keep; 0 when ids never repeat (default 100,000) */
+  bodyCacheMax?: number;
+}
+
+const HEADERS = ['content-type', 'application/json'];
+/** Pre-built bodies are cached for this many (template, user) pairs; beyond it they are built per request. */
+const BODY_CACHE_MAX = 100_000;
+
+/**
+ * The HTTP engine: one keep-alive undici Client per VU slot (pipelining 1, like a k6 VU), driven
+ * through `dispatch()` with a plain handler object, the lowest-overhead API undici has. It never
+ * prints; every answer goes to the Recorder.
+ */
+export class Engine {
+  private readonly clients: Client[] = [];
+  private readonly bodies = new Map<number, Map<number, Buffer>>();
+  private cached = 0;
+  private readonly cacheMax: number;
+  /** requests dispatched and not yet answered */
+  inFlight = 0;
+  /** the in-flight request of each slot, for the timeout sweep */
+  private readonly active: Array<IssueHandler | undefined> = [];
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.cacheMax = opts.bodyCacheMax ?? BODY_CACHE_MAX;
+  }
+
+  /** The Client for slot `i`, created (not yet connected) on first use. */
+  client(i: number): Client {
+    let c = this.clients[i];
+    if (!c) {
+      c = new Client(this.opts.origin, {
+        pipelining: 1,
+        // undici would arm and refresh a timer per request; one sweep over the slots does the same
+        // job for all requests (see sweep()) at a fraction of the cost, and more precisely.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        connectTimeout: Math.min(this.opts.timeoutMs, 10_000),
+        keepAliveTimeout: 30_000,
+        keepAliveMaxTimeout: 60_000,
+      });
+      this.clients[i] = c;
+    }
+    return c;
+  }
+
+  get slots(): number {
+    return this.clients.length;
+  }
+
+  /** The request body for (template, user), pre-built and cached while the cache has room. */
+  body(templateId: number, userId: number): Buffer | string {
+    let perTpl = this.bodies.get(templateId);
+    if (!perTpl) {
+      perTpl = new Map();
+      this.bodies.set(templateId, perTpl);
+    }
+    const hit = perTpl.get(userId);
+    if (hit) return hit;
+    const text = `{"userId":${userId},"templateId":${templateId}}`;
+    if (this.cached >= this.cacheMax) return text;
+    const buf = Buffer.from(text);
+    perTpl.set(userId, buf);
+    this.cached++;
+    return buf;
+  }
+
+  /**
+   * Send one issue request on slot `slot`. `intended` is when it should have been sent
+   * (performance.now() ms; equals the send time in closed models). `done` runs after recording.
+   */
+  fire(slot: number, templateId: number, userId: number, intended: number, done: (slot: number) => void): void {
+    const h = new IssueHandler(this, slot, templateId, userId, intended, done);
+    this.inFlight++;
+    this.active[slot] = h;
+    this.sweeper ??= setInterval(() => this.sweep(), Math.max(10, Math.min(250, this.opts.timeoutMs / 4)));
+    h.sent = performance.now();
+    this.client(slot).dispatch(
+      { origin: this.opts.origin, method: 'POST', path: this.opts.path, headers: HEADERS, body: this.body(templateId, userId) },
+      h,
+    );
+  }
+
+  /** Issue a GET on every slot in [0, n) so the connections are open before a burst. */
+  async warmup(n: number, path: string): Promise<{ ok: number; errors: string[] }> {
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        this.client(i)
+          .request({ method: 'GET', path, headersTimeout: this.opts.timeoutMs, bodyTimeout: this.opts.timeoutMs })
+          .then(async (r) => {
+            await r.body.dump();
+            return undefined;
+          })
+          .catch((err: Error & { code?: string }) => err.code ?? err.message),
+      ),
+    );
+    const errors = results.filter((r): r is string => r !== undefined);
+    return { ok: n - errors.length, errors };
+  }
+
+  /** Abort requests older than the timeout: they become `unknown` (REQUEST_TIMEOUT). */
+  private sweep(): void {
+    const limit = performance.now() - this.opts.timeoutMs;
+    for (const h of this.active) if (h !== undefined && h.sent < limit) h.timeout();
+  }
+
+  /** @internal called by handlers */
+  complete(h: IssueHandler, status: number, body: string | undefined, err: string | undefined): void {
+    this.inFlight--;
+    if (this.active[h.slot] === h) this.active[h.slot] = undefined;
+    const end = performance.now();
+    let code: string | undefined;
+    let couponId: string | undefined;
+    let seq: number | undefined;
+    if (body !== undefined) {
+      if (status === 200 || status === 201 || status === 400 || status === 409) {
+        couponId = jsonStringField(body, 'couponId');
+        seq = jsonNumberField(body, 'seq');
+      }
+      if (status >= 400) code = jsonStringField(body, 'code');
+    }
+    const outcome = classifyResponse(status, code);
+    if (outcome === 'unknown' && err === undefined) err = status >= 500 ? `HTTP_${status}` : status === 0 ? 'NO_ANSWER' : `HTTP_${status}`;
+    this.opts.recorder.record(outcome, status, h.templateId, h.userId, h.intended, h.sent, end, couponId, seq, err);
+    // An error can be raised synchronously inside dispatch(); defer so VU loops never recurse.
+    if (status === 0) setImmediate(h.done, h.slot);
+    else h.done(h.slot);
+  }
+
+  private stopSweeper(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  /** Close every connection (waits for in-flight requests). */
+  async close(): Promise<void> {
+    this.stopSweeper();
+    await Promise.all(this.clients.map((c) => c.close().catch(() => c.destroy())));
+  }
+
+  /** Drop every connection now. */
+  async destroy(): Promise<void> {
+    this.stopSweeper();
+    await Promise.all(this.clients.map((c) => c.destroy().catch(() => undefined)));
+  }
+}
+
+/** Legacy undici handler shape: undici passes it through without wrapping (cheapest path). */
+class IssueHandler implements Dispatcher.DispatchHandler {
+  sent = 0;
+  private status = 0;
+  private chunk: Buffer | undefined;
+  private chunks: Buffer[] | undefined;
+  private finished = false;
+
+  constructor(
+    private readonly engine: Engine,
+    readonly slot: number,
+    readonly templateId: number,
+    readonly userId: number,
+    readonly intended: number,
+    readonly done: (slot: number) => void,
+  ) {}
+
+  private abort: ((err?: Error) => void) | undefined;
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abort = abort;
+  }
+
+  /** The request outlived the run's timeout: give up on it (the server may still act on it). */
+  timeout(): void {
+    if (this.finished) return;
+    const err = Object.assign(new Error('request timed out'), { code: 'REQUEST_TIMEOUT' });
+    if (this.abort) this.abort(err);
+    else this.onError(err);
+  }
+
+  onHeaders(statusCode: number): boolean {
+    this.status = statusCode;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    // 5xx bodies are not needed to classify; skip copying them.
+    if (this.status >= 500) return true;
+    if (this.chunk === undefined) this.chunk = chunk;
+    else (this.chunks ??= [this.chunk]).push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    if (this.finished) return;
+    this.finished = true;
+    let body: string | undefined;
+    if (this.chunks) body = Buffer.concat(this.chunks).toString('utf8');
+    else if (this.chunk) body = this.chunk.toString('utf8');
+    this.engine.complete(this, this.status, body, undefined);
+  }
+
+  onError(err: Error & { code?: string }): void {
+    if (this.finished) return;
+    this.finished = true;
+    // Any error before a complete answer: the request may or may not have taken effect.
+    this.engine.complete(this, 0, undefined, err.code ?? err.name);
+  }
+}

@@ -1,0 +1,80 @@
+import { IterationSource } from '../iteration-source.js';
+import type { ArrivalSchedule } from './arrival-schedule.js';
+import type { ExecContext, ExecResult } from './types.js';
+
+export interface OpenModelOptions {
+  schedule: ArrivalSchedule;
+  preAllocatedVUs: number;
+  maxVUs: number;
+  /** a send later than this after its intended time is dropped instead (ms) */
+  lateToleranceMs: number;
+  /** GET path used to pre-open the pre-allocated connections; undefined skips it */
+  warmupPath?: string;
+}
+
+/**
+ * The open model behind constant-arrival-rate and ramping-arrival-rate: iterations start at their
+ * intended times whatever the answers do. Latency is measured from the intended time, so a slow
+ * server cannot hide by slowing the generator (coordinated omission). An iteration with no free VU
+ * or that could only be sent too late is counted as a dropped iteration, like k6.
+ */
+export async function runOpenModel(ctx: ExecContext, o: OpenModelOptions): Promise<ExecResult> {
+  const { engine, recorder, stop, scenario } = ctx;
+  const { schedule, maxVUs, lateToleranceMs } = o;
+  const src = new IterationSource(scenario, ctx.seed, ctx.worker.index, ctx.worker.count);
+  // Pre-open the pre-allocated VUs' connections (one GET each) before the clock starts, so the
+  // first second measures the target, not TCP handshakes piling up into a spiral of new VUs.
+  if (o.warmupPath !== undefined) await engine.warmup(o.preAllocatedVUs, o.warmupPath);
+  const free: number[] = [];
+  for (let i = o.preAllocatedVUs - 1; i >= 0; i--) free.push(i);
+  let nextSlot = o.preAllocatedVUs;
+  let busy = 0;
+  let k = 0;
+  let scheduling = true;
+  const t0 = performance.now();
+  recorder.start(t0);
+  recorder.vus(0);
+
+  return new Promise<ExecResult>((resolve) => {
+    const finishIfIdle = (): void => {
+      if (!scheduling && busy === 0) resolve({ startedAt: t0, endedAt: performance.now(), planned: schedule.total });
+    };
+    const release = (slot: number): void => {
+      free.push(slot);
+      busy--;
+      finishIfIdle();
+    };
+    const pump = (): void => {
+      const now = performance.now();
+      while (k < schedule.total && !stop.requested) {
+        const intended = t0 + schedule.timeOf(k);
+        if (intended > now) break;
+        k++;
+        if (now - intended > lateToleranceMs) {
+          recorder.drop(now);
+          continue;
+        }
+        let slot = free.pop();
+        if (slot === undefined) {
+          if (nextSlot >= maxVUs) {
+            recorder.drop(now);
+            continue;
+          }
+          slot = nextSlot++;
+        }
+        busy++;
+        recorder.vus(busy);
+        src.next();
+        engine.fire(slot, src.templateId, src.userId, intended, release);
+      }
+      if (k >= schedule.total || stop.requested) {
+        scheduling = false;
+        finishIfIdle();
+        return;
+      }
+      const wait = t0 + schedule.timeOf(k) - performance.now();
+      setTimeout(pump, wait > 1 ? Math.floor(wait) : 0);
+    };
+    pump();
+  });
+}

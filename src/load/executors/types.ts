@@ -1,0 +1,28 @@
+import type { Engine } from '../engine.js';
+import type { Recorder } from '../recorder.js';
+import type { Scenario } from '../scenario.js';
+
+/** Everything an executor needs. */
+export interface ExecContext {
+  scenario: Scenario;
+  engine: Engine;
+  recorder: Recorder;
+  seed: number;
+  /** this generator's share of a multi-machine run (user-id streams never overlap) */
+  worker: { index: number; count: number };
+  /** set `requested` to stop early (SIGINT); executors finish in-flight requests and return */
+  stop: { requested: boolean };
+}
+
+export interface ExecResult {
+  /** performance.now() ms */
+  startedAt: number;
+  endedAt: number;
+  /** iterations the schedule asked for (open model / shared-iterations), when known */
+  planned?: number;
+  burst?: { requests: number; sendSpreadUs: number };
+  /** connection errors while pre-opening connections (burst) */
+  warmupErrors?: string[];
+  /** mean measured think time (closed model with think time), ms */
+  thinkActualMs?: number;
+}

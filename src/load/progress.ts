@@ -1,0 +1,32 @@
+import type { RunEvent, RunTick } from './run-scenario.js';
+
+/**
+ * Live progress for `coupon-bench run`, written to a stream (stderr): on a TTY one line redrawn
+ * every second; when piped, a plain line every `pipedEverySec` seconds.
+ */
+export function createProgressPrinter(out: NodeJS.WriteStream, opts: { tty: boolean; pipedEverySec?: number }): (e: RunEvent) => void {
+  const every = opts.pipedEverySec ?? 5;
+  let lastPlain = 0;
+  let drawn = false;
+  const line = (t: RunTick): string => {
+    const el = (t.elapsedMs / 1000).toFixed(0);
+    const of = t.plannedMs !== undefined ? `/${(t.plannedMs / 1000).toFixed(0)}s` : 's';
+    return `running ${el}${of}  reqs ${t.total}  ${t.rate}/s  p95 ${t.p95.toFixed(2)}ms  issued ${t.issued}  errors ${t.errors}${t.dropped ? `  dropped ${t.dropped}` : ''}`;
+  };
+  return (e) => {
+    if (e.type === 'server') out.write(`serving on ${e.url}\n`);
+    else if (e.type === 'start') out.write(`run ${e.runId}: ${e.scenario.name} (${e.scenario.executor}) -> ${e.target}\n`);
+    else if (e.type === 'tick') {
+      if (opts.tty) {
+        out.write(`\r\x1b[2K${line(e.tick)}`);
+        drawn = true;
+      } else if (e.tick.elapsedMs / 1000 - lastPlain >= every - 0.5) {
+        lastPlain = e.tick.elapsedMs / 1000;
+        out.write(`${line(e.tick)}\n`);
+      }
+    } else if (e.type === 'done' && drawn) {
+      out.write('\r\x1b[2K');
+      drawn = false;
+    }
+  };
+}

@@ -1,0 +1,202 @@
+import { OUTCOMES, OUTCOME_INDEX, type Outcome } from '../model/outcome.js';
+import type { TimelinePoint } from '../model/report.js';
+import type { LedgerRecord } from '../model/ledger-record.js';
+import type { ScenarioCheck } from './scenario.js';
+import { newHistogram, recordMs, type Histogram } from './histogram.js';
+import type { LedgerWriter } from './ledger-writer.js';
+
+/** One classified response, as the engine hands it to listeners of `response` events. */
+export interface ResponseSample {
+  outcome: Outcome;
+  status: number;
+  templateId: number;
+  userId: number;
+  /** ms (performance.now) */
+  intended: number;
+  sent: number;
+  end: number;
+  couponId?: string;
+  seq?: number;
+  err?: string;
+}
+
+interface CompiledCheck {
+  name: string;
+  status: Uint8Array | undefined;
+  outcome: Uint8Array | undefined;
+  passes: number;
+  fails: number;
+}
+
+const N = OUTCOMES.length;
+const ms3 = (us: number): number => Math.round(us) / 1000;
+
+/**
+ * Collects every response on the hot path: HDR histograms (µs) per outcome plus overall
+ * corrected/uncorrected, checks, the per-second timeline and the ledger. Allocation-free per
+ * response except the ledger line.
+ */
+export class Recorder {
+  readonly counts = new Array<number>(N).fill(0);
+  readonly corrected = newHistogram();
+  readonly uncorrected = newHistogram();
+  readonly byOutcome: Histogram[] = OUTCOMES.map(() => newHistogram());
+  readonly checks: CompiledCheck[];
+  readonly timeline: TimelinePoint[] = [];
+  /** requests that got an HTTP answer (status != 0) */
+  answered = 0;
+  total = 0;
+  dropped = 0;
+  vusMin = Number.POSITIVE_INFINITY;
+  vusMax = 0;
+  /** performance.now() when the run started; set by the executor */
+  t0 = 0;
+  /** last finalized second, for live progress */
+  lastSecond: TimelinePoint | undefined;
+  onResponse: ((s: ResponseSample) => void) | undefined;
+
+  private sec = 0;
+  private secCounts = new Array<number>(N).fill(0);
+  private secDropped = 0;
+  private readonly secHist = newHistogram();
+  private readonly secByOutcome: Histogram[] = OUTCOMES.map(() => newHistogram());
+  private issuedTotal = 0;
+
+  constructor(
+    checks: ScenarioCheck[],
+    private readonly ledger: LedgerWriter | undefined,
+    private readonly ledgerFull: boolean,
+  ) {
+    this.checks = checks.map((c) => {
+      let status: Uint8Array | undefined;
+      if (c.status) {
+        status = new Uint8Array(600);
+        for (const s of c.status) status[s] = 1;
+      }
+      let outcome: Uint8Array | undefined;
+      if (c.outcome) {
+        outcome = new Uint8Array(N);
+        for (const o of c.outcome) outcome[OUTCOME_INDEX[o]] = 1;
+      }
+      return { name: c.name, status, outcome, passes: 0, fails: 0 };
+    });
+  }
+
+  /** Start the clock (performance.now() ms). */
+  start(t0: number): void {
+    this.t0 = t0;
+    this.sec = 0;
+  }
+
+  /** Track the number of active VUs. */
+  vus(n: number): void {
+    if (n < this.vusMin) this.vusMin = n;
+    if (n > this.vusMax) this.vusMax = n;
+  }
+
+  /** An iteration the generator could not send in time. */
+  drop(now: number): void {
+    this.roll(now);
+    this.dropped++;
+    this.secDropped++;
+  }
+
+  /** Record one response (times are performance.now() ms). */
+  record(
+    outcome: Outcome,
+    status: number,
+    templateId: number,
+    userId: number,
+    intended: number,
+    sent: number,
+    end: number,
+    couponId: string | undefined,
+    seq: number | undefined,
+    err: string | undefined,
+  ): void {
+    this.roll(end);
+    const oi = OUTCOME_INDEX[outcome];
+    this.total++;
+    if (status !== 0) this.answered++;
+    (this.counts[oi] as number)++;
+    (this.secCounts[oi] as number)++;
+    if (oi === 0) this.issuedTotal++;
+    const corr = end - intended;
+    recordMs(this.corrected, corr);
+    recordMs(this.uncorrected, end - sent);
+    recordMs(this.byOutcome[oi] as Histogram, corr);
+    recordMs(this.secHist, corr);
+    recordMs(this.secByOutcome[oi] as Histogram, corr);
+    for (const c of this.checks) {
+      const ok = (c.status === undefined || c.status[status] === 1) && (c.outcome === undefined || c.outcome[oi] === 1);
+      if (ok) c.passes++;
+      else c.fails++;
+    }
+    if (this.ledger && (this.ledgerFull || oi === 0 || outcome === 'unknown')) {
+      const rec: LedgerRecord = {
+        o: outcome,
+        tpl: templateId,
+        u: userId,
+        st: status,
+        ts: Math.round((performance.timeOrigin + sent) * 1000) / 1000,
+        lat: Math.max(1, Math.round((end - sent) * 1000)),
+      };
+      if (couponId !== undefined) rec.c = couponId;
+      if (seq !== undefined) rec.seq = seq;
+      if (err !== undefined) rec.err = err;
+      this.ledger.write(rec);
+    }
+    if (this.onResponse) {
+      const s: ResponseSample = { outcome, status, templateId, userId, intended, sent, end };
+      if (couponId !== undefined) s.couponId = couponId;
+      if (seq !== undefined) s.seq = seq;
+      if (err !== undefined) s.err = err;
+      this.onResponse(s);
+    }
+  }
+
+  /** Close the seconds before `now` (called by each record and by the progress tick). */
+  roll(now: number): void {
+    const sec = Math.floor((now - this.t0) / 1000);
+    while (sec > this.sec) this.closeSecond();
+  }
+
+  /** Close the current (partial) second; used at the end of the run. */
+  finish(now: number): void {
+    this.roll(now);
+    let any = this.secDropped > 0;
+    for (const c of this.secCounts) if (c > 0) any = true;
+    if (any) this.closeSecond();
+  }
+
+  private closeSecond(): void {
+    this.sec++;
+    const counts = {} as Record<Outcome, number>;
+    const byOutcome: NonNullable<TimelinePoint['byOutcome']> = {};
+    for (let i = 0; i < N; i++) {
+      const o = OUTCOMES[i] as Outcome;
+      counts[o] = this.secCounts[i] as number;
+      const h = this.secByOutcome[i] as Histogram;
+      if (h.totalCount > 0) {
+        byOutcome[o] = { p50: ms3(h.getValueAtPercentile(50)), p95: ms3(h.getValueAtPercentile(95)), p99: ms3(h.getValueAtPercentile(99)) };
+        h.reset();
+      }
+      this.secCounts[i] = 0;
+    }
+    const h = this.secHist;
+    const point: TimelinePoint = {
+      t: this.sec,
+      counts,
+      p50: h.totalCount ? ms3(h.getValueAtPercentile(50)) : 0,
+      p95: h.totalCount ? ms3(h.getValueAtPercentile(95)) : 0,
+      p99: h.totalCount ? ms3(h.getValueAtPercentile(99)) : 0,
+      byOutcome,
+      issuedTotal: this.issuedTotal,
+    };
+    if (this.secDropped > 0) point.dropped = this.secDropped;
+    h.reset();
+    this.secDropped = 0;
+    this.timeline.push(point);
+    this.lastSecond = point;
+  }
+}

@@ -1,0 +1,342 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { ExitCode, HarnessInvalidError, UsageError } from '../errors.js';
+import { LEDGER_FILE } from '../model/ledger-record.js';
+import type { RunReport } from '../model/report.js';
+import type { VerdictJson } from '../model/verdict.js';
+import type { RunningServer } from '../server/serve-options.js';
+import { VERSION } from '../commands/version.js';
+import { aggregateRun, environmentFingerprint, writeRunReport } from '../report/report-json.js';
+import { evaluateThresholds, parseThresholdFlag, parseThresholdMap, type Threshold } from '../report/thresholds.js';
+import { parseDuration } from './duration.js';
+import { Engine } from './engine.js';
+import { runExecutor } from './executors/run-executor.js';
+import type { ExecResult } from './executors/types.js';
+import { LedgerWriter } from './ledger-writer.js';
+import { Recorder, type ResponseSample } from './recorder.js';
+import { applyOverrides, loadScenario, type Scenario, type ScenarioOverrides } from './scenario.js';
+
+/** Input of {@link runScenario} (the flags of `coupon-bench run`). */
+export interface RunInput {
+  /** scenario file, or a bundled name such as `seed-k6` */
+  scenarioPath?: string;
+  /** an already-loaded scenario (wins over scenarioPath) */
+  scenario?: Scenario;
+  overrides?: ScenarioOverrides;
+  /** `--threshold 'metric:expr'` flags, added to the scenario's */
+  thresholds?: string[];
+  /** the run folder (report.json + ledger); default `<reportsDir>/<run-id>` */
+  outDir?: string;
+  /** parent of run folders (default ./reports) */
+  reportsDir?: string;
+  runId?: string;
+  /** 'acked' (issued + unknown) by default; 'full' records every request (implied by verify) */
+  ledgerMode?: 'acked' | 'full';
+  /** start the bundled server in-process for the run (managed Redis, SQLite in the run folder) */
+  serve?: boolean;
+  /** create the scenario's templates through the target's admin API first */
+  setup?: boolean;
+  /** admin token for --setup against a non-loopback server */
+  adminToken?: string;
+  /** audit the stores and ledger after the run (records report.verdict; exit 100 on failure) */
+  verify?: boolean;
+  /** emit one `response` event per request (costly; off by default) */
+  responseEvents?: boolean;
+  /** this generator's share of a multi-machine run */
+  worker?: { index: number; count: number };
+  /** abort the run early (SIGINT): in-flight requests finish, the report is still written */
+  signal?: AbortSignal;
+  /** kept for the CLI's convenience; runScenario itself never prints */
+  quiet?: boolean;
+  json?: boolean;
+}
+
+/** Live figures once a second. */
+export interface RunTick {
+  elapsedMs: number;
+  /** planned duration when known */
+  plannedMs?: number;
+  total: number;
+  /** responses in the last full second */
+  rate: number;
+  /** corrected p95 of the last full second, ms */
+  p95: number;
+  issued: number;
+  /** unknown + rejected so far */
+  errors: number;
+  dropped: number;
+  inFlight: number;
+}
+
+export type RunEvent =
+  | { type: 'server'; url: string }
+  | { type: 'start'; runId: string; runDir: string; scenario: Scenario; target: string }
+  | { type: 'tick'; tick: RunTick }
+  | { type: 'response'; sample: ResponseSample }
+  | { type: 'done'; report: RunReport; reportPath: string };
+
+export interface RunResult {
+  report: RunReport;
+  runDir: string;
+  reportPath: string;
+  ledgerPath: string;
+  exitCode: number;
+}
+
+const DEFAULT_TARGET = 'http://127.0.0.1:8080';
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_DROPPED_RATIO = 0.05;
+const DEFAULT_MAX_EVENT_LOOP_DELAY_MS = 100;
+
+function newRunId(name: string): string {
+  const ts = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  return `${ts}-${name.replace(/[^a-z0-9-]/gi, '-')}-${randomBytes(2).toString('hex')}`;
+}
+
+/** Planned run length (ms) when the executor has one, for progress display. */
+function plannedMs(s: Scenario): number | undefined {
+  if (s.executor === 'constant-vus' || s.executor === 'constant-arrival-rate') return parseDuration(s.duration ?? 0);
+  if (s.executor === 'ramping-vus' || s.executor === 'ramping-arrival-rate') return (s.stages ?? []).reduce((a, st) => a + parseDuration(st.duration), 0);
+  return undefined;
+}
+
+/** TCP connect to the target's host:port, so an unreachable target is reported as such (exit 97). */
+function probe(url: URL, timeoutMs: number): Promise<string | undefined> {
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  return new Promise((done) => {
+    const sock = connect({ host: url.hostname, port });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      done('ETIMEDOUT');
+    }, timeoutMs);
+    sock.once('connect', () => {
+      clearTimeout(timer);
+      sock.destroy();
+      done(undefined);
+    });
+    sock.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      done(err.code ?? err.message);
+    });
+  });
+}
+
+/**
+ * Run one scenario end to end: optional in-process server and template setup, the executor, the
+ * report (k6 metrics, HDR histograms, timeline, thresholds) and the ledger, optional verify.
+ * Never prints: progress and results are events and the returned value.
+ */
+export async function runScenario(input: RunInput, events?: (e: RunEvent) => void): Promise<RunResult> {
+  const emit = events ?? ((): void => undefined);
+  let scenario = input.scenario ?? (input.scenarioPath ? loadScenario(input.scenarioPath) : undefined);
+  if (!scenario) throw new UsageError('run: a scenario is required (a file or a bundled name such as seed-k6)');
+  if (input.overrides) scenario = applyOverrides(scenario, input.overrides);
+  // Parse every threshold before sending anything: a typo must not cost a run.
+  const thresholds: Threshold[] = [...parseThresholdMap(scenario.thresholds), ...(input.thresholds ?? []).map(parseThresholdFlag)];
+  const ledgerMode: 'acked' | 'full' = input.verify ? 'full' : (input.ledgerMode ?? scenario.ledger ?? 'acked');
+  const seed = (scenario.seed ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
+  scenario = { ...scenario, seed };
+
+  const runId = input.runId ?? newRunId(scenario.name);
+  const runDir = resolve(input.outDir ?? join(input.reportsDir ?? 'reports', runId));
+  await mkdir(runDir, { recursive: true });
+  const ledgerPath = join(runDir, LEDGER_FILE);
+
+  let server: RunningServer | undefined;
+  try {
+    let target = scenario.target ?? DEFAULT_TARGET;
+    let stores: RunReport['stores'] | undefined;
+    if (input.serve) {
+      const { startServedTarget } = await import('./served-target.js');
+      server = await startServedTarget({ host: '127.0.0.1', port: 0, dbUrl: `sqlite:${join(runDir, 'coupons.sqlite')}`, prefix: 'cb' });
+      target = server.url;
+      stores = { redis: server.redisUrl, db: server.dbUrl, prefix: server.prefix };
+      emit({ type: 'server', url: server.url });
+    }
+    let url: URL;
+    try {
+      url = new URL(target);
+    } catch {
+      throw new UsageError(`--target: "${target}" is not a URL (e.g. http://127.0.0.1:8080)`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--target: "${target}" must be http:// or https://`);
+    scenario = { ...scenario, target: url.origin };
+    if (input.serve || input.setup) {
+      const { createTemplate } = await import('../server/admin-client.js');
+      for (const t of scenario.templates) {
+        const opts: { name?: string; adminToken?: string } = {};
+        if (t.name !== undefined) opts.name = t.name;
+        if (input.adminToken !== undefined) opts.adminToken = input.adminToken;
+        try {
+          await createTemplate(url.origin, t.id, t.stock, opts);
+        } catch (err) {
+          // An unreachable target is a harness problem (97), not a usage error.
+          if ((err as { code?: string }).code === 'E_ADMIN_UNREACHABLE') throw new HarnessInvalidError(`target unreachable: ${(err as Error).message}`, 'E_TARGET_UNREACHABLE');
+          throw err;
+        }
+      }
+    }
+
+    const timeoutMs = scenario.timeout !== undefined ? parseDuration(scenario.timeout, 'timeout') : DEFAULT_TIMEOUT_MS;
+    const ledger = new LedgerWriter(ledgerPath);
+    const checks = scenario.checks && scenario.checks.length > 0 ? scenario.checks : [{ name: 'status is 200 or 400', status: [200, 400] }];
+    const recorder = new Recorder(checks, ledger, ledgerMode === 'full');
+    if (input.responseEvents) recorder.onResponse = (sample) => emit({ type: 'response', sample });
+    // Sequential ids never repeat, so caching their bodies would only grow memory (bursts pre-build anyway).
+    const bodyCacheMax = scenario.users.type === 'sequential' && scenario.executor !== 'burst' ? 0 : undefined;
+    const engine = new Engine({ origin: url.origin, path: scenario.path ?? '/api/coupons/issue', timeoutMs, recorder, ...(bodyCacheMax === 0 ? { bodyCacheMax } : {}) });
+    const stop = { requested: false };
+    const onAbort = (): void => {
+      stop.requested = true;
+    };
+    input.signal?.addEventListener('abort', onAbort, { once: true });
+    const reasons: string[] = [];
+    let abortedBy: { threshold: Threshold; text: string } | undefined;
+
+    emit({ type: 'start', runId, runDir, scenario, target: url.origin });
+    const startedAt = new Date();
+    const eld = monitorEventLoopDelay({ resolution: 10 });
+    const cpu0 = process.cpuUsage();
+    let exec: ExecResult | undefined;
+    const planned = plannedMs(scenario);
+    const unreachable = await probe(url, 3000);
+    const t0 = performance.now();
+    if (unreachable) {
+      reasons.push(`target unreachable: ${url.origin} (${unreachable})`);
+      recorder.start(t0);
+    } else {
+      eld.enable();
+      const abortOn = thresholds.filter((t) => t.abortOnFail);
+      const partialInput = {
+        runId,
+        toolVersion: VERSION,
+        scenario: { name: scenario.name },
+        target: url.origin,
+        startedAt,
+        templates: [],
+        ledger: { file: LEDGER_FILE, records: 0, mode: ledgerMode },
+        environment: environmentFingerprint(),
+      };
+      const ticker = setInterval(() => {
+        const now = performance.now();
+        recorder.roll(now);
+        const last = recorder.lastSecond;
+        const c = recorder.counts;
+        const tick: RunTick = {
+          elapsedMs: now - recorder.t0,
+          total: recorder.total,
+          rate: last ? Object.values(last.counts).reduce((a, b) => a + b, 0) : 0,
+          p95: last?.p95 ?? 0,
+          issued: c[0] ?? 0,
+          errors: (c[4] ?? 0) + (c[5] ?? 0),
+          dropped: recorder.dropped,
+          inFlight: engine.inFlight,
+        };
+        if (planned !== undefined) tick.plannedMs = planned;
+        emit({ type: 'tick', tick });
+        // k6's abortOnFail: judge those thresholds on the data so far and stop the run early.
+        if (abortOn.length > 0 && !stop.requested && recorder.total > 0) {
+          const partial = aggregateRun({ ...partialInput, durationMs: now - recorder.t0, measured: recorder });
+          const results = evaluateThresholds(abortOn, partial);
+          const i = results.findIndex((t) => !t.ok);
+          const failed = results[i];
+          if (failed) {
+            stop.requested = true;
+            abortedBy = { threshold: abortOn[i] as Threshold, text: `${failed.metric} ${failed.expression} (actual ${String(failed.actual)})` };
+          }
+        }
+      }, 1000);
+      try {
+        exec = await runExecutor({ scenario, engine, recorder, seed, worker: input.worker ?? { index: 0, count: 1 }, stop });
+      } finally {
+        clearInterval(ticker);
+        eld.disable();
+        input.signal?.removeEventListener('abort', onAbort);
+        await engine.destroy();
+      }
+    }
+    const cpu = process.cpuUsage(cpu0);
+    const endPerf = exec?.endedAt ?? performance.now();
+    recorder.finish(endPerf);
+    await ledger.close();
+
+    const durationMs = exec ? exec.endedAt - exec.startedAt : 0;
+    const report = aggregateRun({
+      runId,
+      toolVersion: VERSION,
+      scenario: scenario as unknown as Record<string, unknown> & { name: string },
+      target: url.origin,
+      startedAt,
+      durationMs,
+      measured: recorder,
+      templates: scenario.templates.map((t) => ({ templateId: t.id, stock: t.stock })),
+      ledger: { file: LEDGER_FILE, records: ledger.records, mode: ledgerMode },
+      environment: environmentFingerprint(),
+      ...(exec?.burst ? { burst: exec.burst } : {}),
+      ...(stores ? { stores } : {}),
+    });
+
+    // Harness validity: can this measurement be trusted at all?
+    const eldP99 = eld.count > 0 ? eld.percentile(99) / 1e6 : 0;
+    if (exec?.warmupErrors && exec.burst && exec.warmupErrors.length >= exec.burst.requests) {
+      reasons.push(`target unreachable: no connection could be opened (${exec.warmupErrors[0] ?? ''})`);
+    }
+    if (recorder.answered === 0 && !unreachable) reasons.push('zero requests checked: no request got an HTTP answer');
+    const plannedIterations = exec?.planned;
+    const maxDropped = scenario.harness?.maxDroppedRatio ?? DEFAULT_MAX_DROPPED_RATIO;
+    if (plannedIterations && recorder.dropped / plannedIterations > maxDropped) {
+      reasons.push(`too many dropped iterations: ${recorder.dropped} of ${plannedIterations} (> ${(maxDropped * 100).toFixed(1)}%)`);
+    }
+    // Saturation: the generator's own loop was consistently late (a mean, so one GC pause or a
+    // burst's deliberate synchronous release does not count).
+    const eldMean = eld.count > 0 ? eld.mean / 1e6 : 0;
+    const maxEld = scenario.harness?.maxEventLoopDelayMs ?? DEFAULT_MAX_EVENT_LOOP_DELAY_MS;
+    if (eldMean > maxEld) reasons.push(`generator saturated: mean event-loop delay ${eldMean.toFixed(1)} ms > ${maxEld} ms`);
+    report.harness = {
+      valid: reasons.length === 0,
+      reasons,
+      answered: recorder.answered,
+      eventLoopDelayP99Ms: Math.round(eldP99 * 1000) / 1000,
+      eventLoopDelayMeanMs: Math.round(eldMean * 1000) / 1000,
+      cpuUsPerRequest: recorder.total > 0 ? Math.round(((cpu.user + cpu.system) / recorder.total) * 100) / 100 : 0,
+      ...(plannedIterations !== undefined ? { planned: plannedIterations } : {}),
+      ...(exec?.thinkActualMs !== undefined ? { thinkActualMs: Math.round(exec.thinkActualMs * 1000) / 1000 } : {}),
+    };
+    report.thresholds = evaluateThresholds(thresholds, report);
+    if (abortedBy !== undefined) {
+      report.abortedBy = `threshold with abortOnFail failed: ${abortedBy.text}`;
+      // the final value may pass again; the run still stopped because of it (k6 exits 99 too)
+      const stopped = report.thresholds[thresholds.indexOf(abortedBy.threshold)];
+      if (stopped) stopped.ok = false;
+    }
+    report.exitCode = exitCodeOf(report);
+    let reportPath = await writeRunReport(runDir, report);
+
+    if (input.verify && report.harness.valid) {
+      report.verdict = await runVerify(reportPath);
+      report.exitCode = exitCodeOf(report);
+      reportPath = await writeRunReport(runDir, report);
+    }
+    emit({ type: 'done', report, reportPath });
+    return { report, runDir, reportPath, ledgerPath, exitCode: report.exitCode };
+  } finally {
+    await server?.stop();
+  }
+}
+
+/** 97 when the harness is invalid (nothing else can be trusted), then 100 (invariants), then 99 (thresholds). */
+export function exitCodeOf(report: RunReport): number {
+  if (!report.harness.valid || (report.harness.answered ?? 0) === 0) return ExitCode.HarnessInvalid;
+  if (report.verdict && !report.verdict.ok) return report.verdict.exitCode === ExitCode.HarnessInvalid ? ExitCode.HarnessInvalid : ExitCode.InvariantFailed;
+  if (report.thresholds.some((t) => !t.ok)) return ExitCode.ThresholdsFailed;
+  return ExitCode.Ok;
+}
+
+/** Integration point with the verify engineer's audit (lazy: only loaded with --verify). */
+async function runVerify(reportPath: string): Promise<VerdictJson> {
+  const { verify } = await import('../verify/verify.js');
+  return verify({ reportPath });
+}

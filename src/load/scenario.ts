@@ -1,0 +1,191 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { UsageError } from '../errors.js';
+import type { Outcome } from '../model/outcome.js';
+import type { UserIdSpec } from './user-ids.js';
+import { parseDuration } from './duration.js';
+
+export type ExecutorName =
+  | 'constant-vus'
+  | 'ramping-vus'
+  | 'constant-arrival-rate'
+  | 'ramping-arrival-rate'
+  | 'shared-iterations'
+  | 'burst';
+
+export type DurationValue = string | number;
+
+export interface ScenarioTemplate {
+  id: number;
+  stock: number;
+  name?: string;
+  weight?: number;
+}
+
+export interface ScenarioCheck {
+  name: string;
+  /** passes when the HTTP status is one of these */
+  status?: number[];
+  /** passes when the outcome class is one of these */
+  outcome?: Outcome[];
+}
+
+export type ThresholdSpec = string | { threshold: string; abortOnFail?: boolean };
+
+/** A load scenario as written in `scenarios/*.json` (see scenarios/scenario.schema.json). */
+export interface Scenario {
+  name: string;
+  description?: string;
+  target?: string;
+  path?: string;
+  executor: ExecutorName;
+  vus?: number;
+  duration?: DurationValue;
+  thinkTime?: DurationValue;
+  startVUs?: number;
+  stages?: Array<{ duration: DurationValue; target: number }>;
+  rate?: number;
+  startRate?: number;
+  timeUnit?: DurationValue;
+  preAllocatedVUs?: number;
+  maxVUs?: number;
+  iterations?: number;
+  maxDuration?: DurationValue;
+  requests?: number;
+  warmupPath?: string;
+  lateTolerance?: DurationValue;
+  timeout?: DurationValue;
+  seed?: number;
+  users: UserIdSpec;
+  templates: ScenarioTemplate[];
+  checks?: ScenarioCheck[];
+  thresholds?: Record<string, ThresholdSpec[]>;
+  harness?: { maxDroppedRatio?: number; maxEventLoopDelayMs?: number };
+  ledger?: 'acked' | 'full';
+}
+
+/** Flag overrides of `coupon-bench run` (they win over the file). */
+export interface ScenarioOverrides {
+  target?: string;
+  vus?: number;
+  duration?: string;
+  rate?: number;
+  stock?: number;
+  seed?: number;
+}
+
+let validator: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null } | undefined;
+
+function getValidator(): NonNullable<typeof validator> {
+  if (!validator) {
+    const schema = JSON.parse(readFileSync(new URL('../../scenarios/scenario.schema.json', import.meta.url), 'utf8')) as object;
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    validator = ajv.compile(schema);
+  }
+  return validator;
+}
+
+/** The schema errors as one readable line each, naming the field and why. */
+function describeErrors(errors: ErrorObject[]): string[] {
+  // oneOf/if wrappers add noise; keep the most specific message per field.
+  const lines = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword === 'if' || e.keyword === 'oneOf' || e.keyword === 'allOf') continue;
+    const field = e.instancePath ? e.instancePath.slice(1).replaceAll('/', '.') : '(top level)';
+    let why = e.message ?? 'is invalid';
+    if (e.keyword === 'additionalProperties') why = `has an unknown field "${String(e.params['additionalProperty'])}"`;
+    else if (e.keyword === 'enum') why = `must be one of ${(e.params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    else if (e.keyword === 'required') why = `is missing the required field "${String(e.params['missingProperty'])}"`;
+    else if (e.keyword === 'const') why = `must be ${JSON.stringify(e.params['allowedValue'])}`;
+    lines.add(`${field} ${why}`);
+  }
+  return [...lines];
+}
+
+/** Validate a parsed scenario object; throws UsageError naming each bad field. */
+export function validateScenario(data: unknown, source = 'scenario'): Scenario {
+  const validate = getValidator();
+  if (!validate(data)) {
+    const lines = describeErrors(validate.errors ?? []);
+    throw new UsageError(`${source}: invalid scenario:\n  - ${lines.join('\n  - ')}`, 'E_SCENARIO_INVALID');
+  }
+  const s = data as Scenario;
+  // Cross-field rules the schema cannot say.
+  if (s.users.type === 'uniform' && s.users.min > s.users.max) {
+    throw new UsageError(`${source}: users.min (${s.users.min}) must be <= users.max (${s.users.max})`, 'E_SCENARIO_INVALID');
+  }
+  const ids = new Set<number>();
+  for (const t of s.templates) {
+    if (ids.has(t.id)) throw new UsageError(`${source}: templates has template id ${t.id} twice`, 'E_SCENARIO_INVALID');
+    ids.add(t.id);
+  }
+  if (s.preAllocatedVUs !== undefined && s.maxVUs !== undefined && s.maxVUs < s.preAllocatedVUs) {
+    throw new UsageError(`${source}: maxVUs (${s.maxVUs}) must be >= preAllocatedVUs (${s.preAllocatedVUs})`, 'E_SCENARIO_INVALID');
+  }
+  for (const f of ['duration', 'thinkTime', 'timeUnit', 'maxDuration', 'lateTolerance', 'timeout'] as const) {
+    const v = s[f];
+    if (v !== undefined) parseDuration(v, f);
+  }
+  return s;
+}
+
+/** Read and validate a scenario file. A bare name (`seed-k6`) resolves to the bundled scenarios. */
+export function loadScenario(path: string): Scenario {
+  const file = resolveScenarioPath(path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read scenario ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 'E_SCENARIO_READ');
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${basename(file)}: not valid JSON (${(err as Error).message})`, 'E_SCENARIO_INVALID');
+  }
+  return validateScenario(data, basename(file));
+}
+
+/** Bundled scenario names map to scenarios/<name>.json inside the package. */
+export function resolveScenarioPath(path: string): string {
+  if (/^[a-z0-9-]+$/i.test(path)) {
+    return new URL(`../../scenarios/${path}.json`, import.meta.url).pathname;
+  }
+  return path;
+}
+
+/** Apply flag overrides; returns a new scenario (re-validated). */
+export function applyOverrides(s: Scenario, o: ScenarioOverrides): Scenario {
+  const out: Scenario = structuredClone(s);
+  if (o.target !== undefined) out.target = o.target;
+  if (o.seed !== undefined) out.seed = o.seed;
+  if (o.stock !== undefined) out.templates = out.templates.map((t) => ({ ...t, stock: o.stock as number }));
+  if (o.duration !== undefined) {
+    if (out.executor === 'shared-iterations') out.maxDuration = o.duration;
+    else if (out.executor === 'ramping-vus' || out.executor === 'ramping-arrival-rate') {
+      throw new UsageError(`--duration: ${out.executor} takes its duration from "stages"; edit the scenario instead`);
+    } else out.duration = o.duration;
+  }
+  if (o.vus !== undefined) {
+    if (out.executor === 'constant-arrival-rate' || out.executor === 'ramping-arrival-rate') out.maxVUs = o.vus;
+    else if (out.executor === 'burst') out.requests = o.vus;
+    else if (out.executor === 'ramping-vus') throw new UsageError('--vus: ramping-vus takes its VUs from "stages"');
+    else out.vus = o.vus;
+    if (out.preAllocatedVUs !== undefined && out.maxVUs !== undefined && out.preAllocatedVUs > out.maxVUs) out.preAllocatedVUs = out.maxVUs;
+  }
+  if (o.rate !== undefined) {
+    if (out.executor === 'constant-arrival-rate') out.rate = o.rate;
+    else if (out.executor === 'ramping-arrival-rate') {
+      // Scale every stage so the peak equals the requested rate.
+      const peak = Math.max(out.startRate ?? 0, ...(out.stages ?? []).map((st) => st.target));
+      const k = peak > 0 ? o.rate / peak : 1;
+      out.startRate = (out.startRate ?? 0) * k;
+      out.stages = (out.stages ?? []).map((st) => ({ ...st, target: st.target * k }));
+    } else {
+      throw new UsageError(`--rate: ${out.executor} is a closed-model executor (use --vus); --rate applies to arrival-rate executors`);
+    }
+  }
+  return validateScenario(out, `${s.name} (after flags)`);
+}

@@ -1,0 +1,90 @@
+import { ExitCode } from '../errors.js';
+import type { RunReport } from '../model/report.js';
+import { COMPARE_METRICS, type Better, type MetricDef } from './compare-metrics.js';
+import { limitFor, type RegressionGates } from './compare-gates.js';
+import { histogramStats } from './histogram-codec.js';
+
+/** One metric's change between two runs. */
+export interface MetricChange {
+  metric: string;
+  description: string;
+  unit: MetricDef['unit'];
+  better: Better;
+  base: number;
+  next: number;
+  /** relative change (next-base)/base; null when base is 0 and next is not */
+  change: number | null;
+  /** relative change in the bad direction (negative = improved); null when base is 0 and next is not */
+  worsening: number | null;
+  /** got worse at all (direction-aware) */
+  worse: boolean;
+  /** the gate's limit as a fraction, when this metric is gated */
+  limit?: number;
+  /** gated and worse by more than the limit */
+  regressed: boolean;
+}
+
+/** Result of `compare`: every metric, the regressions, and the exit code (99 on a regression). */
+export interface CompareResult {
+  base: { runId: string; scenario: string; requests: number };
+  next: { runId: string; scenario: string; requests: number };
+  metrics: MetricChange[];
+  /** names of the gated metrics that regressed beyond their limit */
+  regressions: string[];
+  warnings: string[];
+  ok: boolean;
+  exitCode: number;
+}
+
+function change(def: MetricDef, base: number, next: number, limit: number | undefined): MetricChange {
+  let rel: number | null;
+  if (base === next) rel = 0;
+  else if (base === 0) rel = null;
+  else rel = (next - base) / Math.abs(base);
+  const sign = def.better === 'lower' ? 1 : -1;
+  const worse = sign * (next - base) > 0;
+  const worsening = rel === null ? null : sign * rel;
+  // From zero to anything bad is an unbounded regression; from zero to anything good is not.
+  const regressed = limit !== undefined && worse && (worsening === null || worsening > limit + 1e-12);
+  const c: MetricChange = {
+    metric: def.name,
+    description: def.description,
+    unit: def.unit,
+    better: def.better,
+    base,
+    next,
+    change: rel,
+    worsening,
+    worse,
+    regressed,
+  };
+  if (limit !== undefined) c.limit = limit;
+  return c;
+}
+
+/**
+ * Compare two run reports metric by metric. Latency percentiles are read from the decoded HDR
+ * histograms (full precision), not the rounded summaries. Pure: reports in, result out.
+ */
+export function compareReports(base: RunReport, next: RunReport, gates: RegressionGates = { perMetric: {} }): CompareResult {
+  const bc = histogramStats(base.histograms.corrected, 'base corrected histogram');
+  const bu = histogramStats(base.histograms.uncorrected, 'base uncorrected histogram');
+  const nc = histogramStats(next.histograms.corrected, 'new corrected histogram');
+  const nu = histogramStats(next.histograms.uncorrected, 'new uncorrected histogram');
+  const metrics = COMPARE_METRICS.map((def) => change(def, def.read(base, bc, bu), def.read(next, nc, nu), limitFor(gates, def.name, def.key)));
+  const regressions = metrics.filter((m) => m.regressed).map((m) => m.metric);
+  const warnings: string[] = [];
+  if (base.scenario.name !== next.scenario.name) warnings.push(`different scenarios: "${base.scenario.name}" vs "${next.scenario.name}"`);
+  if (bc.count === 0 || nc.count === 0) warnings.push('a run recorded no latencies; latency comparisons are meaningless');
+  if (!base.harness.valid || !next.harness.valid) warnings.push('a run had an invalid harness; its figures cannot be trusted');
+  const ok = regressions.length === 0;
+  return {
+    base: { runId: base.runId, scenario: base.scenario.name, requests: base.metrics.http_reqs.count },
+    next: { runId: next.runId, scenario: next.scenario.name, requests: next.metrics.http_reqs.count },
+    metrics,
+    regressions,
+    warnings,
+    ok,
+    exitCode: ok ? ExitCode.Ok : ExitCode.ThresholdsFailed,
+  };
+}

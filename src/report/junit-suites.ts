@@ -1,0 +1,68 @@
+import type { RunReport, ThresholdResult } from '../model/report.js';
+import type { VerdictJson } from '../model/verdict.js';
+import type { CompareResult } from './compare.js';
+import type { JUnitCase, JUnitSuite } from './junit.js';
+
+/** Thresholds as test cases: one per metric expression. */
+export function thresholdsSuite(thresholds: readonly ThresholdResult[], opts: { scenario?: string; timestamp?: string } = {}): JUnitSuite {
+  const suite: JUnitSuite = {
+    name: `thresholds${opts.scenario ? ` (${opts.scenario})` : ''}`,
+    cases: thresholds.map((t): JUnitCase => {
+      const c: JUnitCase = { name: `${t.metric}: ${t.expression}`, classname: 'coupon-bench.thresholds', systemOut: `actual: ${t.actual ?? 'n/a'}` };
+      if (!t.ok) c.failure = { message: `${t.metric} ${t.expression} crossed (actual ${t.actual ?? 'n/a'})`, type: 'threshold' };
+      return c;
+    }),
+  };
+  if (opts.timestamp) suite.timestamp = opts.timestamp;
+  return suite;
+}
+
+/** Invariants as test cases; SKIP invariants are reported as skipped, never as passed. */
+export function verdictSuite(verdict: VerdictJson): JUnitSuite {
+  return {
+    name: 'invariants',
+    properties: { headline: verdict.headline, templates: verdict.templates.join(','), exitCode: String(verdict.exitCode) },
+    cases: verdict.invariants.map((inv): JUnitCase => {
+      const counts = Object.entries(inv.counts)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
+      const c: JUnitCase = { name: inv.name, classname: 'coupon-bench.invariants', systemOut: `${inv.detail}${counts ? `\n${counts}` : ''}` };
+      if (inv.status === 'FAIL') {
+        c.failure = { message: inv.detail, type: 'invariant', details: [inv.detail, counts, ...inv.examples.map((x) => `- ${x}`)].filter(Boolean).join('\n') };
+      } else if (inv.status === 'SKIP') {
+        c.skipped = inv.detail;
+      }
+      return c;
+    }),
+  };
+}
+
+/** A run report's checks: harness validity, thresholds, and the verdict when the run was verified. */
+export function reportSuites(report: RunReport): JUnitSuite[] {
+  const run = thresholdsSuite(report.thresholds, { scenario: report.scenario.name, timestamp: report.startedAt });
+  run.name = `run ${report.scenario.name}: harness and thresholds`;
+  run.timeSec = report.durationMs / 1000;
+  const harness: JUnitCase = { name: 'harness valid', classname: 'coupon-bench.harness' };
+  if (!report.harness.valid) harness.failure = { message: report.harness.reasons.join('; ') || 'harness invalid', type: 'harness' };
+  run.cases.unshift(harness);
+  return report.verdict ? [run, verdictSuite(report.verdict)] : [run];
+}
+
+/** Compare results as test cases: gated metrics pass or fail, ungated ones are informational. */
+export function compareSuite(result: CompareResult): JUnitSuite {
+  return {
+    name: `compare ${result.base.runId} -> ${result.next.runId}`,
+    cases: result.metrics
+      .filter((m) => m.limit !== undefined)
+      .map((m): JUnitCase => {
+        const change = m.change === null ? 'from 0' : `${(m.change * 100).toFixed(1)}%`;
+        const c: JUnitCase = {
+          name: `${m.metric} max regression ${((m.limit ?? 0) * 100).toFixed(1)}%`,
+          classname: 'coupon-bench.compare',
+          systemOut: `base ${m.base} new ${m.next} change ${change} (${m.better} is better)`,
+        };
+        if (m.regressed) c.failure = { message: `${m.metric} regressed ${change} (${m.base} -> ${m.next}), limit ${((m.limit ?? 0) * 100).toFixed(1)}%`, type: 'regression' };
+        return c;
+      }),
+  };
+}

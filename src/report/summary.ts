@@ -1,0 +1,115 @@
+import { Chalk } from 'chalk';
+import Table from 'cli-table3';
+import { OUTCOMES } from '../model/outcome.js';
+import type { DurationSummary, RunReport } from '../model/report.js';
+
+const WIDTH = 34;
+
+function fmtMs(ms: number): string {
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)}s`;
+  if (ms >= 1) return `${ms.toFixed(2)}ms`;
+  return `${(ms * 1000).toFixed(0)}µs`;
+}
+
+function fmtNum(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(n >= 100 ? 1 : 3);
+}
+
+function durLine(d: DurationSummary): string {
+  return `avg=${fmtMs(d.avg)} min=${fmtMs(d.min)} med=${fmtMs(d.med)} max=${fmtMs(d.max)} p(90)=${fmtMs(d['p(90)'])} p(95)=${fmtMs(d['p(95)'])} p(99)=${fmtMs(d['p(99)'])}`;
+}
+
+/** k6-style end-of-run summary plus the outcome table and thresholds (colour only when asked). */
+export function formatRunSummary(report: RunReport, opts: { color: boolean }): string {
+  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const out: string[] = [];
+  const m = report.metrics;
+  const s = report.scenario as Record<string, unknown>;
+  const metric = (name: string, value: string): void => {
+    out.push(`     ${name}${c.gray('.'.repeat(Math.max(2, WIDTH - name.length)))}: ${value}`);
+  };
+
+  out.push('');
+  out.push(`  ${c.bold('scenario')}: ${report.scenario.name} · ${String(s['executor'] ?? '?')} · target ${report.target}`);
+  out.push(`  ${c.bold('run')}:      ${report.runId} · ${(report.durationMs / 1000).toFixed(1)}s`);
+  out.push('');
+
+  for (const ch of report.checks ?? []) {
+    const total = ch.passes + ch.fails;
+    if (ch.fails === 0 && total > 0) out.push(`     ${c.green('✓')} ${ch.name}`);
+    else {
+      out.push(`     ${c.red('✗')} ${ch.name}`);
+      const pct = total > 0 ? Math.floor((ch.passes / total) * 100) : 0;
+      out.push(`      ${c.gray(`↳  ${pct}% — ✓ ${ch.passes} / ✗ ${ch.fails}`)}`);
+    }
+  }
+  if ((report.checks ?? []).length > 0) out.push('');
+
+  const checksTotal = m.checks.passes + m.checks.fails;
+  metric('checks', `${checksTotal > 0 ? ((m.checks.passes / checksTotal) * 100).toFixed(2) : '0.00'}% ${c.green('✓')} ${m.checks.passes} ${c.red('✗')} ${m.checks.fails}`);
+  metric('dropped_iterations', `${m.dropped_iterations.count} ${fmtNum(m.dropped_iterations.rate)}/s`);
+  metric('http_req_duration', durLine(m.http_req_duration));
+  metric('http_req_duration (uncorrected)', durLine(m.http_req_duration_uncorrected));
+  const failed = report.outcomes.unknown + report.outcomes.rejected;
+  const total = m.http_reqs.count;
+  metric('http_req_failed', `${total > 0 ? ((failed / total) * 100).toFixed(2) : '0.00'}% ${c.green('✓')} ${failed} ${c.red('✗')} ${total - failed}`);
+  metric('http_reqs', `${total} ${fmtNum(m.http_reqs.rate)}/s`);
+  metric('iterations', `${m.iterations.count} ${fmtNum(m.iterations.rate)}/s`);
+  metric('vus', `min=${m.vus.min} max=${m.vus.max}`);
+  if (report.burst) metric('burst_send_spread', `${fmtMs(report.burst.sendSpreadUs / 1000)} over ${report.burst.requests} requests`);
+  out.push('');
+
+  const table = new Table({
+    head: ['outcome', 'count', 'share', 'p50', 'p95', 'p99'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right'],
+    style: opts.color ? { head: ['cyan'] } : { head: [], border: [] },
+  });
+  const colour: Record<string, (t: string) => string> = { issued: c.green, unknown: c.red, rejected: c.yellow, not_found: c.yellow };
+  for (const o of OUTCOMES) {
+    const n = report.outcomes[o];
+    const lat = m.http_req_duration_by_outcome?.[o];
+    const paint = colour[o] ?? ((t: string) => t);
+    table.push([
+      paint(o),
+      String(n),
+      total > 0 ? `${((n / total) * 100).toFixed(1)}%` : '-',
+      lat ? fmtMs(lat.med) : '-',
+      lat ? fmtMs(lat['p(95)']) : '-',
+      lat ? fmtMs(lat['p(99)']) : '-',
+    ]);
+  }
+  out.push(
+    table
+      .toString()
+      .split('\n')
+      .map((l) => `     ${l}`)
+      .join('\n'),
+  );
+  const stock = report.templates.reduce((a, t) => a + t.stock, 0);
+  out.push(`     issued ${report.outcomes.issued} of stock ${stock} across ${report.templates.length} template(s)`);
+
+  if (report.thresholds.length > 0) {
+    out.push('');
+    out.push(`  ${c.bold('thresholds')}`);
+    for (const t of report.thresholds) {
+      const mark = t.ok ? c.green('✓') : c.red('✗');
+      out.push(`     ${mark} ${t.metric} ${t.expression} ${c.gray(`(actual ${t.actual === null ? 'no data' : fmtNum(t.actual)})`)}`);
+    }
+  }
+  if (report.abortedBy) {
+    out.push('');
+    out.push(`  ${c.red.bold('aborted')}: ${report.abortedBy}`);
+  }
+  if (!report.harness.valid) {
+    out.push('');
+    out.push(`  ${c.red.bold('harness invalid')}: ${report.harness.reasons.join('; ')}`);
+  }
+  if (report.verdict) {
+    out.push('');
+    out.push(`  ${c.bold('verify')}: ${report.verdict.ok ? c.green('PASS') : c.red('FAIL')} — ${report.verdict.headline}`);
+  }
+  out.push('');
+  out.push(`  ledger: ${report.ledger.records} records (${report.ledger.mode}) → ${report.ledger.file}`);
+  out.push('');
+  return out.join('\n');
+}

@@ -1,0 +1,457 @@
+import { timingSafeEqual } from 'node:crypto';
+import { IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Redis } from 'ioredis';
+import { couponIdOf } from '../model/coupon-id.js';
+import { IssueCode } from '../redis/issue-result.js';
+import { PERSISTER_GROUP, templateKeys, templatesIndexKey, type TemplateKeys } from '../redis/keys.js';
+import type { CouponStore } from '../store/store.js';
+import { Route, type RouteIndex, type ServerMetrics } from './metrics.js';
+import { ErrorCode, RETRY_AFTER_SECONDS, rawErrorResponse, sendError } from './responses.js';
+import type { IssuePipeline } from './issue-pipeline.js';
+import { parseIdSegment, parseIssueBody } from './validate-issue.js';
+
+export const ISSUE_PATH = '/api/coupons/issue';
+const ADMIN_TEMPLATES = '/api/admin/templates/';
+const TEMPLATES = '/api/templates/';
+
+/** Request message with the fields the issue path needs, so body listeners are shared functions. */
+export class AppRequest extends IncomingMessage {
+  startedAt = 0;
+  body = '';
+  bodyBytes = 0;
+  route: RouteIndex = Route.Unmatched;
+  res: ServerResponse | undefined = undefined;
+  app: HttpApp | undefined = undefined;
+  userId = 0;
+  templateId = 0;
+  issueKeys: TemplateKeys | undefined = undefined;
+}
+
+export interface HttpAppDeps {
+  readonly redis: Redis;
+  /** dedicated pipelined connection for the issue script (hot path); ioredis when absent */
+  readonly pipeline?: IssuePipeline<AppRequest>;
+  readonly prefix: string;
+  readonly store: CouponStore;
+  readonly metrics: ServerMetrics;
+  readonly adminToken?: string;
+  /** issue requests waiting on Redis beyond which new ones get 503 */
+  readonly maxInFlight: number;
+  /** request body limit in bytes */
+  readonly bodyLimit: number;
+}
+
+const RETRY_HEADERS = ['Retry-After', RETRY_AFTER_SECONDS];
+const DRAIN_HEADERS = ['Retry-After', RETRY_AFTER_SECONDS, 'Connection', 'close'];
+const CLOSE_HEADERS = ['Connection', 'close'];
+const MAX_CACHED_TEMPLATES = 10_000;
+/** Redis errors that mean "try again later" rather than a bug. */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|NOSCRIPT)/;
+
+/**
+ * The HTTP application: routing, validation, the issue hot path and the admin/read routes.
+ * The issue path avoids per-request allocations where it can: shared listener functions, a
+ * hand-written validator, flat header arrays and a template-key cache.
+ */
+export class HttpApp {
+  /** issue requests waiting on Redis */
+  inFlight = 0;
+  /** admin/read/metrics requests waiting on Redis or the store */
+  slowPending = 0;
+  draining = false;
+  private readonly keyCache = new Map<number, TemplateKeys>();
+  private lastIsoMs = -1;
+  private lastIso = '';
+  private readonly o: Record<string, number>;
+  private readonly adminTokenBuf: Buffer | undefined;
+  readonly bodyLimit: number;
+
+  constructor(private readonly deps: HttpAppDeps) {
+    const m = deps.metrics;
+    const outcomes = [
+      'issued', 'ok', 'created', ...Object.values(ErrorCode),
+    ];
+    this.o = Object.fromEntries(outcomes.map((x) => [x, m.outcome(x)]));
+    this.bodyLimit = deps.bodyLimit;
+    this.adminTokenBuf = deps.adminToken === undefined ? undefined : Buffer.from(deps.adminToken);
+  }
+
+  /** 'request' listener. */
+  readonly handle = (rawReq: IncomingMessage, res: ServerResponse): void => {
+    const req = rawReq as AppRequest;
+    req.startedAt = performance.now();
+    req.res = res;
+    req.app = this;
+    const url = req.url ?? '';
+    if (url === ISSUE_PATH) {
+      req.route = Route.Issue;
+      if (req.method === 'POST') this.issueStart(req, res);
+      else this.methodNotAllowed(req, res, 'POST');
+      return;
+    }
+    this.routeSlow(req, res, url);
+  };
+
+  /** 'clientError' listener: malformed framing -> 400, headers never finished -> 408; then close. */
+  readonly clientError = (err: Error & { code?: string }, socket: Socket): void => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const inProgress = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (inProgress && inProgress.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const status = timeout ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const reason = timeout ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+    const code = timeout ? ErrorCode.RequestTimeout : ErrorCode.MalformedRequest;
+    const message = timeout ? 'request headers or body not received in time' : `malformed HTTP request (${err.code ?? 'parse error'})`;
+    this.deps.metrics.record(Route.Unmatched, this.o[code]!, 0);
+    socket.end(rawErrorResponse(status, reason, code, message));
+    // end() sends FIN after the answer; make sure a silent peer cannot keep the socket forever.
+    setTimeout(() => socket.destroy(), 1000).unref();
+  };
+
+  // ---- issue hot path -------------------------------------------------------------------------
+
+  private issueStart(req: AppRequest, res: ServerResponse): void {
+    if (this.draining) return this.fail(req, res, 503, ErrorCode.ServiceUnavailable, 'server is draining', DRAIN_HEADERS);
+    if (!isJson(req.headers['content-type'])) {
+      return this.fail(req, res, 415, ErrorCode.UnsupportedMediaType, 'Content-Type must be application/json');
+    }
+    const cl = req.headers['content-length'];
+    if (cl !== undefined && Number(cl) > this.deps.bodyLimit) return this.tooLarge(req, res);
+    req.on('data', onIssueData);
+    req.on('end', onIssueEnd);
+  }
+
+  /** Body complete: validate and run the script. */
+  issueBody(req: AppRequest): void {
+    const res = req.res!;
+    const parsed = parseIssueBody(req.body);
+    if (typeof parsed === 'string') return this.fail(req, res, 400, ErrorCode.InvalidRequest, parsed);
+    const client = this.deps.pipeline ?? this.deps.redis;
+    if (client.status !== 'ready') {
+      return this.fail(req, res, 503, ErrorCode.ServiceUnavailable, `Redis is not available (${client.status})`, RETRY_HEADERS);
+    }
+    if (this.inFlight >= this.deps.maxInFlight) {
+      return this.fail(req, res, 503, ErrorCode.ServiceUnavailable, 'server overloaded', RETRY_HEADERS);
+    }
+    req.userId = parsed.userId;
+    req.templateId = parsed.templateId;
+    const k = (req.issueKeys = this.keysOf(parsed.templateId));
+    this.inFlight++;
+    if (this.deps.pipeline) {
+      this.deps.pipeline.issue(req);
+    } else {
+      this.deps.redis.issue(k.stock, k.seq, k.users, k.outbox, req.userId, req.templateId).then(
+        (reply) => this.issueReply(req, reply[0], reply[1], reply[2]),
+        (err: unknown) => this.issueError(req, err),
+      );
+    }
+  }
+
+  /** The issue script answered. */
+  issueReply(req: AppRequest, code: number, seq: number, issuedAtMs: number): void {
+    this.inFlight--;
+    const res = req.res!;
+    const templateId = req.templateId;
+    if (code === IssueCode.Issued) {
+      const body =
+        `{"couponId":"${templateId}-${seq}","userId":${req.userId},"templateId":${templateId},"seq":${seq},` +
+        `"issuedAt":"${this.isoOf(issuedAtMs)}"}`;
+      this.ok(req, res, 200, body, this.o.issued!);
+    } else if (code === IssueCode.AlreadyIssued) {
+      this.fail(req, res, 400, ErrorCode.AlreadyIssued, 'this user already holds a coupon of this template', undefined, {
+        couponId: couponIdOf(templateId, seq),
+      });
+    } else if (code === IssueCode.OutOfStock) {
+      this.fail(req, res, 400, ErrorCode.OutOfStock, 'the template is sold out');
+    } else if (code === IssueCode.TemplateNotFound) {
+      this.fail(req, res, 404, ErrorCode.TemplateNotFound, `template ${templateId} does not exist`);
+    } else {
+      this.fail(req, res, 500, ErrorCode.Internal, `issue script returned unknown code ${String(code)}`);
+    }
+  }
+
+  /** Redis failed or timed out: the client cannot know whether the coupon was issued. */
+  issueError(req: AppRequest, err: unknown): void {
+    this.inFlight--;
+    const res = req.res!;
+    const msg = err instanceof Error ? err.message : String(err);
+    // A ReplyError that is not transient is a bug (wrong key type, script error): 500. Anything
+    // else (timeout, connection lost, not writable) means Redis is unavailable: 503. Either way the
+    // client cannot know whether the coupon was issued.
+    if (err instanceof Error && err.name === 'ReplyError' && !TRANSIENT_REPLY.test(msg)) {
+      return this.fail(req, res, 500, ErrorCode.Internal, `Redis error: ${msg}`);
+    }
+    this.fail(req, res, 503, ErrorCode.ServiceUnavailable, `Redis is not available (${msg})`, RETRY_HEADERS);
+  }
+
+  tooLarge(req: AppRequest, res: ServerResponse): void {
+    // Stop reading the body, answer, and close the connection: its remaining bytes are not read.
+    req.removeListener('data', onIssueData);
+    req.removeListener('end', onIssueEnd);
+    req.pause();
+    this.fail(req, res, 413, ErrorCode.PayloadTooLarge, `request body over ${this.deps.bodyLimit} bytes`, CLOSE_HEADERS);
+    res.once('finish', () => setTimeout(() => req.socket.destroy(), 200).unref());
+  }
+
+  /** ISO time of a Redis ms timestamp; replies in one batch share their ms, so cache the last one. */
+  private isoOf(ms: number): string {
+    if (ms !== this.lastIsoMs) {
+      this.lastIsoMs = ms;
+      this.lastIso = new Date(ms).toISOString();
+    }
+    return this.lastIso;
+  }
+
+  private keysOf(templateId: number): TemplateKeys {
+    let k = this.keyCache.get(templateId);
+    if (k === undefined) {
+      k = templateKeys(this.deps.prefix, templateId);
+      if (this.keyCache.size < MAX_CACHED_TEMPLATES) this.keyCache.set(templateId, k);
+    }
+    return k;
+  }
+
+  // ---- responses ------------------------------------------------------------------------------
+
+  private ok(req: AppRequest, res: ServerResponse, status: number, body: string, outcome: number): void {
+    if (res.writableEnded || res.destroyed) return;
+    res.writeHead(status, ['Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(body))]);
+    res.end(body);
+    this.deps.metrics.record(req.route, outcome, (performance.now() - req.startedAt) / 1000);
+  }
+
+  private fail(
+    req: AppRequest,
+    res: ServerResponse,
+    status: number,
+    code: string,
+    message: string,
+    headers?: readonly string[],
+    extra?: Record<string, unknown>,
+  ): void {
+    if (res.writableEnded || res.destroyed) return;
+    sendError(res, status, code, message, headers, extra);
+    this.deps.metrics.record(req.route, this.o[code] ?? this.o[ErrorCode.Internal]!, (performance.now() - req.startedAt) / 1000);
+  }
+
+  private methodNotAllowed(req: AppRequest, res: ServerResponse, allow: string): void {
+    this.fail(req, res, 405, ErrorCode.MethodNotAllowed, `method ${req.method ?? ''} not allowed; use ${allow}`, ['Allow', allow]);
+  }
+
+  // ---- other routes ---------------------------------------------------------------------------
+
+  private routeSlow(req: AppRequest, res: ServerResponse, url: string): void {
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const method = req.method ?? '';
+    if (path === ISSUE_PATH) {
+      req.route = Route.Issue;
+      if (method === 'POST') this.issueStart(req, res);
+      else this.methodNotAllowed(req, res, 'POST');
+    } else if (path.startsWith(ADMIN_TEMPLATES)) {
+      req.route = Route.AdminTemplate;
+      if (method !== 'PUT') return this.methodNotAllowed(req, res, 'PUT');
+      const id = parseIdSegment(path.slice(ADMIN_TEMPLATES.length));
+      if (id === undefined) return this.fail(req, res, 400, ErrorCode.InvalidRequest, 'template id must be a positive safe integer');
+      if (!this.authorized(req)) return this.fail(req, res, 401, ErrorCode.Unauthorized, 'admin token missing or wrong', ['WWW-Authenticate', 'Bearer']);
+      if (this.draining) return this.fail(req, res, 503, ErrorCode.ServiceUnavailable, 'server is draining', DRAIN_HEADERS);
+      if (!isJson(req.headers['content-type'])) {
+        return this.fail(req, res, 415, ErrorCode.UnsupportedMediaType, 'Content-Type must be application/json');
+      }
+      this.readBody(req, res, (body) => void this.track(this.putTemplate(req, res, id, body)));
+    } else if (path.startsWith(TEMPLATES)) {
+      req.route = Route.GetTemplate;
+      if (method !== 'GET') return this.methodNotAllowed(req, res, 'GET');
+      const id = parseIdSegment(path.slice(TEMPLATES.length));
+      if (id === undefined) return this.fail(req, res, 400, ErrorCode.InvalidRequest, 'template id must be a positive safe integer');
+      void this.track(this.getTemplate(req, res, id));
+    } else if (path === '/healthz') {
+      req.route = Route.Healthz;
+      if (method !== 'GET') return this.methodNotAllowed(req, res, 'GET');
+      this.healthz(req, res);
+    } else if (path === '/metrics') {
+      req.route = Route.Metrics;
+      if (method !== 'GET') return this.methodNotAllowed(req, res, 'GET');
+      void this.track(this.metrics(req, res));
+    } else {
+      this.fail(req, res, 404, ErrorCode.NotFound, `no route ${method} ${path.slice(0, 200)}`);
+    }
+  }
+
+  /** Count an async route while it runs, so a drain waits for it. */
+  private async track(p: Promise<void>): Promise<void> {
+    this.slowPending++;
+    try {
+      await p;
+    } finally {
+      this.slowPending--;
+    }
+  }
+
+  private authorized(req: AppRequest): boolean {
+    const want = this.adminTokenBuf;
+    if (want === undefined) return true;
+    const auth = req.headers.authorization;
+    const given = auth?.startsWith('Bearer ') ? auth.slice(7) : req.headers['x-admin-token'];
+    if (typeof given !== 'string') return false;
+    const got = Buffer.from(given);
+    return got.length === want.length && timingSafeEqual(got, want);
+  }
+
+  /** Read a small body (admin routes) with the same limit; calls back with the text. */
+  private readBody(req: AppRequest, res: ServerResponse, done: (body: string) => void): void {
+    const cl = req.headers['content-length'];
+    if (cl !== undefined && Number(cl) > this.deps.bodyLimit) return this.tooLarge(req, res);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (c: Buffer): void => {
+      size += c.length;
+      if (size > this.deps.bodyLimit) {
+        req.removeListener('data', onData);
+        req.removeListener('end', onEnd);
+        this.tooLarge(req, res);
+        return;
+      }
+      chunks.push(c);
+    };
+    const onEnd = (): void => done(Buffer.concat(chunks).toString('utf8'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+  }
+
+  private async putTemplate(req: AppRequest, res: ServerResponse, templateId: number, text: string): Promise<void> {
+    const parsed = parseTemplateBody(text);
+    if (typeof parsed === 'string') return this.fail(req, res, 400, ErrorCode.InvalidRequest, parsed);
+    const { stock } = parsed;
+    const name = parsed.name ?? `template-${templateId}`;
+    const { redis, store, prefix } = this.deps;
+    if (redis.status !== 'ready') {
+      return this.fail(req, res, 503, ErrorCode.ServiceUnavailable, `Redis is not available (${redis.status})`, RETRY_HEADERS);
+    }
+    try {
+      const k = templateKeys(prefix, templateId);
+      const [code, current, issued] = await redis.createTemplate(k.stock, k.seq, k.users, k.outbox, stock, PERSISTER_GROUP);
+      if (code === 2) {
+        return this.fail(req, res, 409, ErrorCode.TemplateConflict, `template ${templateId} exists with stock ${current}`, undefined, {
+          templateId,
+          stock: current,
+        });
+      }
+      // Index and DB row on every call (idempotent): a retry repairs a half-finished creation.
+      await redis.sadd(templatesIndexKey(prefix), String(templateId));
+      await store.upsertTemplate({ templateId, name, stock, createdAt: Date.now() });
+      const row = await store.getTemplate(templateId);
+      const body = JSON.stringify({ templateId, name: row?.name ?? name, stock, issued, created: code === 0 });
+      this.ok(req, res, code === 0 ? 201 : 200, body, this.o[code === 0 ? 'created' : 'ok']!);
+    } catch (err) {
+      this.fail(req, res, 503, ErrorCode.ServiceUnavailable, `cannot create template: ${errMessage(err)}`, RETRY_HEADERS);
+    }
+  }
+
+  private async getTemplate(req: AppRequest, res: ServerResponse, templateId: number): Promise<void> {
+    const { redis, store, prefix } = this.deps;
+    if (redis.status !== 'ready') {
+      return this.fail(req, res, 503, ErrorCode.ServiceUnavailable, `Redis is not available (${redis.status})`, RETRY_HEADERS);
+    }
+    try {
+      const k = templateKeys(prefix, templateId);
+      const [stockS, seqS] = await redis.mget(k.stock, k.seq);
+      if (stockS === null || stockS === undefined) {
+        return this.fail(req, res, 404, ErrorCode.TemplateNotFound, `template ${templateId} does not exist`);
+      }
+      const [row, persisted] = await Promise.all([store.getTemplate(templateId), store.countIssued(templateId)]);
+      const body = JSON.stringify({
+        templateId,
+        name: row?.name ?? `template-${templateId}`,
+        stock: Number(stockS),
+        issued: Number(seqS ?? 0),
+        persisted,
+      });
+      this.ok(req, res, 200, body, this.o.ok!);
+    } catch (err) {
+      this.fail(req, res, 503, ErrorCode.ServiceUnavailable, `cannot read template: ${errMessage(err)}`, RETRY_HEADERS);
+    }
+  }
+
+  private healthz(req: AppRequest, res: ServerResponse): void {
+    const redis = (this.deps.pipeline ?? this.deps.redis).status;
+    const healthy = redis === 'ready' && !this.draining;
+    if (healthy) {
+      this.ok(req, res, 200, JSON.stringify({ status: 'ok', redis, draining: false, inFlight: this.inFlight }), this.o.ok!);
+    } else {
+      const message = this.draining ? 'server is draining' : `Redis is not available (${redis})`;
+      this.fail(req, res, 503, ErrorCode.ServiceUnavailable, message, RETRY_HEADERS, { redis, draining: this.draining });
+    }
+  }
+
+  private async metrics(req: AppRequest, res: ServerResponse): Promise<void> {
+    try {
+      const text = await this.deps.metrics.render();
+      if (res.writableEnded || res.destroyed) return;
+      res.writeHead(200, ['Content-Type', this.deps.metrics.contentType, 'Content-Length', String(Buffer.byteLength(text))]);
+      res.end(text);
+      this.deps.metrics.record(req.route, this.o.ok!, (performance.now() - req.startedAt) / 1000);
+    } catch (err) {
+      this.fail(req, res, 500, ErrorCode.Internal, `metrics: ${errMessage(err)}`);
+    }
+  }
+}
+
+// Shared listeners: `this` is the request, so no closure is allocated per request.
+function onIssueData(this: AppRequest, chunk: Buffer): void {
+  this.bodyBytes += chunk.length;
+  if (this.bodyBytes > this.app!.bodyLimit) {
+    this.app!.tooLarge(this, this.res!);
+    return;
+  }
+  this.body = this.body === '' ? chunk.toString('utf8') : this.body + chunk.toString('utf8');
+}
+/** Reply handler of the issue pipeline (one shared function; the request is the context). */
+export function onPipelineReply(req: AppRequest, err: Error | null, code: number, seq: number, issuedAtMs: number): void {
+  if (err) req.app!.issueError(req, err);
+  else req.app!.issueReply(req, code, seq, issuedAtMs);
+}
+function onIssueEnd(this: AppRequest): void {
+  this.app!.issueBody(this);
+}
+
+/** application/json, any case, optionally followed by parameters (charset=utf-8). */
+export function isJson(ct: string | undefined): boolean {
+  if (ct === undefined || ct.length < 16) return false;
+  if (ct.length === 16 || ct.charCodeAt(16) === 59 /* ; */ || ct.charCodeAt(16) === 32) {
+    const t = ct.slice(0, 16);
+    return t === 'application/json' || t.toLowerCase() === 'application/json';
+  }
+  return false;
+}
+
+/** Admin body: {"stock": <int >= 0>, "name"?: <string>}. */
+export function parseTemplateBody(text: string): { stock: number; name?: string } | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return 'body is not valid JSON';
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'body must be a JSON object';
+  const o = v as Record<string, unknown>;
+  for (const key of Object.keys(o)) if (key !== 'stock' && key !== 'name') return `unknown field "${key}"`;
+  if (typeof o.stock !== 'number' || !Number.isSafeInteger(o.stock) || o.stock < 0) return '"stock" must be a safe integer >= 0';
+  if (o.name !== undefined && (typeof o.name !== 'string' || o.name.length === 0 || o.name.length > 200)) {
+    return '"name" must be a string of 1..200 characters';
+  }
+  return o.name === undefined ? { stock: o.stock } : { stock: o.stock, name: o.name };
+}
+
+function errMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+

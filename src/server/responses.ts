@@ -1,0 +1,60 @@
+import type { ServerResponse } from 'node:http';
+
+/** Error codes of the HTTP contract (DESIGN.md); every error body is {code, message, status}. */
+export const ErrorCode = {
+  OutOfStock: 'COUPON_OUT_OF_STOCK',
+  AlreadyIssued: 'COUPON_ALREADY_ISSUED',
+  TemplateNotFound: 'COUPON_TEMPLATE_NOT_FOUND',
+  TemplateConflict: 'COUPON_TEMPLATE_CONFLICT',
+  InvalidRequest: 'INVALID_REQUEST',
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  NotFound: 'NOT_FOUND',
+  MethodNotAllowed: 'METHOD_NOT_ALLOWED',
+  Unauthorized: 'UNAUTHORIZED',
+  MalformedRequest: 'MALFORMED_REQUEST',
+  RequestTimeout: 'REQUEST_TIMEOUT',
+  ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  Internal: 'INTERNAL_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Seconds a client should wait before retrying a 503. */
+export const RETRY_AFTER_SECONDS = '1';
+
+/** JSON error body. */
+export function errorBody(status: number, code: string, message: string, extra?: Record<string, unknown>): string {
+  return JSON.stringify({ code, message, status, ...extra });
+}
+
+/** Send a JSON body with precomputed headers (flat array form: no per-call header object). */
+export function sendJson(res: ServerResponse, status: number, body: string): void {
+  // Bodies are ASCII except user-supplied names on admin routes.
+  res.writeHead(status, ['Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(body))]);
+  res.end(body);
+}
+
+/** Send a contract error, optionally with extra headers (Allow, Retry-After, Connection). */
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers?: readonly string[],
+  extra?: Record<string, unknown>,
+): void {
+  const body = errorBody(status, code, message, extra);
+  const h = ['Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(body))];
+  if (headers) h.push(...headers);
+  res.writeHead(status, h);
+  res.end(body);
+}
+
+/** A raw HTTP/1.1 error response for a socket the HTTP parser gave up on; the connection closes after it. */
+export function rawErrorResponse(status: number, reason: string, code: string, message: string): string {
+  const body = errorBody(status, code, message);
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `Connection: close\r\n\r\n${body}`
+  );
+}

@@ -1,0 +1,201 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import { CouponBenchError, UsageError } from '../errors.js';
+import { createRedis } from '../redis/client.js';
+import { templateKeys, templatesIndexKey, isValidPrefix } from '../redis/keys.js';
+import { startManagedRedis, type ManagedRedis } from '../redis/managed-redis.js';
+import { openStore, redactUrl } from '../store/open-store.js';
+import type { PersisterHandle } from '../store/persister-options.js';
+import { startPersister } from '../store/persister.js';
+import { AppRequest, HttpApp, onPipelineReply } from './http-app.js';
+import { IssuePipeline } from './issue-pipeline.js';
+import { ServerMetrics } from './metrics.js';
+import type { RunningServer, ServeOptions } from './serve-options.js';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '::ffff:127.0.0.1']);
+const REDIS_READY_TIMEOUT_MS = 5000;
+/** templates /metrics sums outbox lag over (XLEN each) */
+const MAX_LAG_TEMPLATES = 1000;
+
+/** True when a bind address only accepts local connections. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.has(host) || host.startsWith('127.');
+}
+
+/**
+ * Start the issuance server in-process: Redis (a private one when no URL is given), the store,
+ * the outbox persister (in a worker thread) and the HTTP listener. Resolves once it listens.
+ */
+export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+  if (!isValidPrefix(opts.prefix)) throw new UsageError(`--prefix: "${opts.prefix}" must be 1-64 of A-Z a-z 0-9 : _ . -`, 'E_BAD_PREFIX');
+  if (!isLoopbackHost(opts.host) && !opts.adminToken) {
+    throw new UsageError(`--admin-token is required when binding to a non-loopback address (${opts.host})`, 'E_ADMIN_TOKEN_REQUIRED');
+  }
+  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new UsageError(`--port: ${opts.port} is not a port`, 'E_BAD_PORT');
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async (): Promise<void> => {
+    for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
+  };
+  try {
+    let managed: ManagedRedis | undefined;
+    if (opts.redisUrl === undefined) {
+      managed = await startManagedRedis();
+      const m = managed;
+      cleanups.push(() => m.stop());
+    }
+    const redisUrl = opts.redisUrl ?? managed!.url;
+    const redis = createRedis(redisUrl, {
+      role: 'server',
+      name: 'coupon-bench-serve',
+      autoPipelining: true,
+      commandTimeoutMs: opts.redisTimeoutMs ?? 250,
+    });
+    cleanups.push(async () => redis.disconnect());
+    await waitReady(redis, redisUrl);
+    // The hot path gets its own pipelined connection (see issue-pipeline.ts); TLS stays on ioredis.
+    const pipeline =
+      opts.issueClient !== 'ioredis' && redisUrl.startsWith('redis://')
+        ? new IssuePipeline<AppRequest>({ url: redisUrl, timeoutMs: opts.redisTimeoutMs ?? 100, onReply: onPipelineReply })
+        : undefined;
+    if (pipeline) {
+      cleanups.push(async () => pipeline.close());
+      await pipeline.ready(REDIS_READY_TIMEOUT_MS);
+    }
+
+    const store = await openStore(opts.dbUrl);
+    cleanups.push(() => store.close());
+
+    let persister: PersisterHandle | undefined;
+    if (opts.persister !== false) {
+      persister = await startPersister({ ...opts.persisterOptions, redisUrl, dbUrl: opts.dbUrl, prefix: opts.prefix });
+      const p = persister;
+      cleanups.push(() => p.stop());
+    }
+
+    // The metrics read the app's live figures at scrape time; the app records into the metrics.
+    const live: { app?: HttpApp } = {};
+    const metrics = new ServerMetrics({
+      outboxLag: () => outboxLag(redis, opts.prefix),
+      persisted: () => persister?.stats().persisted,
+      redisUp: () => (pipeline ?? redis).status === 'ready',
+      inFlight: () => live.app?.inFlight ?? 0,
+    });
+    const theApp = new HttpApp({
+      redis,
+      pipeline,
+      prefix: opts.prefix,
+      store,
+      metrics,
+      adminToken: opts.adminToken,
+      maxInFlight: opts.maxInFlight ?? 10_000,
+      bodyLimit: opts.bodyLimitBytes ?? 4096,
+    });
+    live.app = theApp;
+
+    const server = createServer({
+      IncomingMessage: AppRequest,
+      keepAliveTimeout: opts.keepAliveTimeoutMs ?? 5000,
+      headersTimeout: opts.headersTimeoutMs ?? 10_000,
+      requestTimeout: opts.requestTimeoutMs ?? 30_000,
+      // How often the header/request timeouts are checked (Node's default is 30 s).
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor((opts.headersTimeoutMs ?? 10_000) / 4))),
+      noDelay: true,
+    });
+    server.maxHeadersCount = 64;
+    server.on('request', theApp.handle);
+    server.on('clientError', theApp.clientError);
+    await listen(server, opts.port, opts.host);
+    const port = (server.address() as AddressInfo).port;
+    const urlHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
+
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> =>
+      (stopping ??= (async () => {
+        theApp.draining = true;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const deadline = Date.now() + (opts.drainTimeoutMs ?? 10_000);
+        // In-flight requests finish and are answered; new ones on kept-alive connections get 503.
+        while ((theApp.inFlight > 0 || theApp.slowPending > 0) && Date.now() < deadline) {
+          await sleep(10);
+          server.closeIdleConnections();
+        }
+        // A short grace for requests whose body was still arriving, then close what is left.
+        const grace = Math.min(deadline, Date.now() + 200);
+        while ((await connectionCount(server)) > 0 && Date.now() < grace) {
+          await sleep(10);
+          server.closeIdleConnections();
+        }
+        server.closeAllConnections();
+        await closed;
+        await cleanup();
+      })());
+
+    return {
+      url: `http://${urlHost}:${port}`,
+      port,
+      redisUrl,
+      dbUrl: redactUrl(opts.dbUrl),
+      prefix: opts.prefix,
+      managedRedis: managed !== undefined,
+      stop,
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+async function waitReady(redis: Redis, url: string): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.removeListener('ready', onReady);
+      reject(new CouponBenchError('E_REDIS_UNREACHABLE', `cannot reach Redis at ${redactUrl(url)} (not ready within ${REDIS_READY_TIMEOUT_MS} ms)`));
+    }, REDIS_READY_TIMEOUT_MS);
+    const onReady = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', onReady);
+  });
+}
+
+/** Unpersisted outbox entries over all templates: the persister XDELs after commit, so XLEN is the lag. */
+async function outboxLag(redis: Redis, prefix: string): Promise<number | undefined> {
+  if (redis.status !== 'ready') return undefined;
+  try {
+    const ids = (await redis.smembers(templatesIndexKey(prefix))).slice(0, MAX_LAG_TEMPLATES);
+    if (ids.length === 0) return 0;
+    const pipe = redis.pipeline();
+    for (const id of ids) pipe.xlen(templateKeys(prefix, Number(id)).outbox);
+    const replies = (await pipe.exec()) ?? [];
+    return replies.reduce((sum, [err, n]) => sum + (err ? 0 : Number(n)), 0);
+  } catch {
+    return undefined;
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new UsageError(`--port: ${host}:${port} is already in use`, 'E_PORT_IN_USE')
+          : new CouponBenchError('E_LISTEN', `cannot listen on ${host}:${port}: ${err.message}`),
+      );
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.removeListener('error', onError);
+      resolve();
+    });
+  });
+}
+
+const connectionCount = (server: Server): Promise<number> =>
+  new Promise((resolve) => server.getConnections((err, n) => resolve(err ? 0 : n)));
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

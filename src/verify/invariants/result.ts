@@ -1,0 +1,63 @@
+import type { InvariantName, InvariantResult } from '../../model/verdict.js';
+import type { TemplateSnapshot } from '../snapshot.js';
+
+/** Examples shown per invariant (contract: up to 5). */
+export const MAX_EXAMPLES = 5;
+
+/** An invariant: a pure function over one template's snapshots. */
+export type Invariant = (s: TemplateSnapshot) => InvariantResult;
+
+/** Collects up to {@link MAX_EXAMPLES} examples while counting every offence. */
+export class Offences {
+  count = 0;
+  readonly examples: string[] = [];
+  add(example: string): void {
+    this.count++;
+    if (this.examples.length < MAX_EXAMPLES) this.examples.push(example);
+  }
+  addAll(count: number, examples: readonly string[]): void {
+    this.count += count;
+    for (const e of examples) if (this.examples.length < MAX_EXAMPLES) this.examples.push(e);
+  }
+}
+
+export function skip(name: InvariantName, detail: string, counts: Record<string, number> = {}): InvariantResult {
+  return { name, status: 'SKIP', counts, examples: [], detail };
+}
+
+export function judge(
+  name: InvariantName,
+  offences: Offences,
+  counts: Record<string, number>,
+  passDetail: string,
+  failDetail: string,
+): InvariantResult {
+  const failed = offences.count > 0;
+  return {
+    name,
+    status: failed ? 'FAIL' : 'PASS',
+    counts,
+    examples: failed ? offences.examples : [],
+    detail: failed ? failDetail : passDetail,
+  };
+}
+
+/**
+ * Who holds a coupon of the template: the database when it was read (the durable truth), else the
+ * Redis users hash. Undefined when neither was read.
+ */
+export function holdings(s: TemplateSnapshot): { users: Map<number, number>; source: 'DB' | 'Redis' } | undefined {
+  if (s.db) return { users: s.db.users, source: 'DB' };
+  if (s.redis?.users) return { users: s.redis.users, source: 'Redis' };
+  return undefined;
+}
+
+/** Why no holder list is available, for SKIP details. */
+export function holdingsMissing(s: TemplateSnapshot): string {
+  return `no store to compare with (${s.dbMissing ?? 'no --db'}; ${s.redisMissing ?? 'no Redis users hash'})`;
+}
+
+/** `n` with thousands separators. */
+export function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}

@@ -1,0 +1,116 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { LEDGER_FILE, REPORT_FILE } from '../model/ledger-record.js';
+import type { RunReport } from '../model/report.js';
+import { DEFAULT_PREFIX, isValidPrefix } from '../redis/keys.js';
+import type { VerifyInput } from './verify.js';
+
+/** Inputs after reading the report and applying flags over it. */
+export interface ResolvedInput {
+  report?: RunReport;
+  reportPath?: string;
+  ledgerPath?: string;
+  ledgerMode?: 'full' | 'acked';
+  redisUrl?: string;
+  /** the user named it (unreachable = error) rather than it coming from a report */
+  redisExplicit: boolean;
+  dbUrl?: string;
+  dbExplicit: boolean;
+  prefix: string;
+  /** template ids to judge; empty = discover */
+  templateIds: number[];
+  /** declared stock per template (flags first, then the report) */
+  stocks: Map<number, number>;
+  dbQuery?: string;
+  redisStockKey?: string;
+}
+
+/** The newest `reports/<run-id>/report.json` under `reportsDir`, or undefined. */
+export function findLatestReport(reportsDir: string): string | undefined {
+  let best: { path: string; mtime: number } | undefined;
+  let entries: string[];
+  try {
+    entries = readdirSync(reportsDir);
+  } catch {
+    return undefined;
+  }
+  for (const name of entries) {
+    const path = join(reportsDir, name, REPORT_FILE);
+    try {
+      const mtime = statSync(path).mtimeMs;
+      if (!best || mtime > best.mtime) best = { path, mtime };
+    } catch {
+      // not a run folder
+    }
+  }
+  return best?.path;
+}
+
+function readReport(path: string): RunReport {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--report: cannot read ${path} (${(err as Error).message})`, 'E_REPORT');
+  }
+  try {
+    const r = JSON.parse(text) as RunReport;
+    if (typeof r !== 'object' || r === null || !Array.isArray(r.templates)) throw new Error('no templates array');
+    return r;
+  } catch (err) {
+    throw new UsageError(`--report: ${path} is not a coupon-bench report (${(err as Error).message})`, 'E_REPORT');
+  }
+}
+
+/** The ledger a report names: as written, relative to the report, or next to it. */
+function ledgerOfReport(report: RunReport, reportPath: string): string {
+  const dir = dirname(reportPath);
+  const file = report.ledger?.file ?? LEDGER_FILE;
+  const candidates = isAbsolute(file) ? [file, join(dir, basename(file))] : [resolve(dir, file), resolve(file), join(dir, basename(file))];
+  return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
+}
+
+/** Read the report (given or latest), then let flags override what it says. */
+export function resolveInput(input: VerifyInput): ResolvedInput {
+  const noFlags = !input.reportPath && !input.ledgerPath && !input.redisUrl && !input.dbUrl;
+  let reportPath = input.reportPath;
+  if (noFlags) {
+    const dir = resolve(input.reportsDir ?? 'reports');
+    reportPath = findLatestReport(dir);
+    if (!reportPath) {
+      throw new UsageError(`verify: no run found under ${dir}; pass --report, or --ledger/--redis/--db`, 'E_NO_RUN');
+    }
+  }
+  const report = reportPath ? readReport(reportPath) : undefined;
+  const prefix = input.prefix ?? report?.stores?.prefix ?? DEFAULT_PREFIX;
+  if (!isValidPrefix(prefix)) throw new UsageError(`--prefix: "${prefix}" is not a valid key prefix`, 'E_BAD_PREFIX');
+  const stocks = new Map<number, number>();
+  for (const t of report?.templates ?? []) stocks.set(t.templateId, t.stock);
+  for (const [id, stock] of Object.entries(input.stocks ?? {})) stocks.set(Number(id), stock);
+  const templateIds = input.templateIds?.length ? [...input.templateIds] : (report?.templates ?? []).map((t) => t.templateId);
+  for (const id of templateIds) {
+    if (!Number.isSafeInteger(id) || id <= 0) throw new UsageError(`--template: "${id}" is not a positive integer`, 'E_BAD_TEMPLATE');
+  }
+  if (input.dbQuery !== undefined && !(input.dbUrl ?? report?.stores?.db)) {
+    throw new UsageError('--db-query needs --db <url> (the database to run it on)', 'E_DB_QUERY');
+  }
+  if (input.redisStockKey !== undefined && !input.redisUrl) {
+    throw new UsageError('--redis-stock-key needs --redis <url>', 'E_USAGE');
+  }
+  return {
+    report,
+    reportPath,
+    ledgerPath: input.ledgerPath ?? (report && reportPath ? ledgerOfReport(report, reportPath) : undefined),
+    ledgerMode: input.ledgerPath ? undefined : report?.ledger?.mode,
+    redisUrl: input.redisUrl ?? report?.stores?.redis,
+    redisExplicit: input.redisUrl !== undefined,
+    dbUrl: input.dbUrl ?? report?.stores?.db,
+    dbExplicit: input.dbUrl !== undefined,
+    prefix,
+    templateIds: [...new Set(templateIds)],
+    stocks,
+    dbQuery: input.dbQuery,
+    redisStockKey: input.redisStockKey,
+  };
+}

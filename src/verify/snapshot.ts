@@ -1,0 +1,85 @@
+import type { Outcome } from '../model/outcome.js';
+
+/** What Redis holds for one template, read once (after the outbox drained or the wait ran out). */
+export interface RedisSnapshot {
+  /** value of the stock key; undefined when the key is missing */
+  stock?: number;
+  /** value of the seq counter (bundled layout); undefined when not read */
+  seq?: number;
+  /** users hash: userId -> seq; undefined when the layout has none (another team's stores) */
+  users?: Map<number, number>;
+  /** hash fields or values that were not positive integers (counted, never guessed) */
+  malformedUsers?: number;
+  /** outbox state; undefined when not read */
+  outbox?: OutboxState;
+}
+
+/** Outbox stream state as the verifier saw it last. */
+export interface OutboxState {
+  /** XLEN */
+  length: number;
+  /** entries delivered to a consumer but not acknowledged (sum over groups) */
+  pending: number;
+  /** entries the persister group has not read yet (0 when it read up to the last entry) */
+  undelivered: number;
+  /** whether the persister's consumer group exists */
+  groupExists: boolean;
+  /** ms spent waiting for the outbox to drain */
+  waitedMs: number;
+}
+
+/** What the database holds for one template. */
+export interface DbSnapshot {
+  /** `store`: the bundled schema; `query`: another team's SQL (--db-query) */
+  source: 'store' | 'query';
+  /** rows returned */
+  rows: number;
+  /** userId -> seq of the first row seen for that user (0 when the seq is unknown) */
+  users: Map<number, number>;
+  /** every row's seq, in read order; undefined when some seq was unknown */
+  seqs?: Float64Array;
+  /** users seen on more than one row: how many extra rows */
+  duplicateRows: number;
+  /** up to 5 examples of users on several rows */
+  duplicateExamples: string[];
+  /** stock recorded in the template table, when there is one */
+  templateStock?: number;
+}
+
+/** What clients were told about one template, folded from the ledger. */
+export interface LedgerSnapshot {
+  /** `full` records every answer; `acked` only issued and unknown (refusals are not in the file) */
+  mode: 'full' | 'acked';
+  /** records read for this template */
+  records: number;
+  /** answers per outcome (from the ledger; for an acked ledger refusals may come from the report) */
+  counts: Record<Outcome, number>;
+  /** userId -> bit set of the outcomes that user received (bit = OUTCOME_INDEX) */
+  outcomesByUser: Map<number, number>;
+  /** userId -> seq of the first 200 that user received (0 when the body carried none) */
+  issuedSeq: Map<number, number>;
+  /** 200s beyond the first for one user */
+  extraIssued: number;
+  /** up to 5 examples of users told 200 more than once */
+  extraIssuedExamples: string[];
+}
+
+/** Everything the invariants need about one template. Pure data: invariants never do I/O. */
+export interface TemplateSnapshot {
+  templateId: number;
+  /** the template's limit N when known, and where it came from */
+  stock?: number;
+  stockSource?: string;
+  redis?: RedisSnapshot;
+  /** why Redis was not read (for SKIP reasons) */
+  redisMissing?: string;
+  db?: DbSnapshot;
+  dbMissing?: string;
+  ledger?: LedgerSnapshot;
+  ledgerMissing?: string;
+}
+
+/** Bit of one outcome in {@link LedgerSnapshot.outcomesByUser}. */
+export function outcomeBit(index: number): number {
+  return 1 << index;
+}

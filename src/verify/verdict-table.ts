@@ -1,0 +1,37 @@
+import Table from 'cli-table3';
+import { Chalk } from 'chalk';
+import type { InvariantStatus, VerdictJson } from '../model/verdict.js';
+
+function formatCounts(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .map(([k, v]) => `${k}=${v.toLocaleString('en-US')}`)
+    .join(' ');
+}
+
+/** The verdict as a terminal table (invariant, status, counts, examples) under a headline. */
+export function formatVerdict(v: VerdictJson, opts: { color: boolean }): string {
+  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const paint: Record<InvariantStatus, (s: string) => string> = {
+    PASS: (s) => c.green(s),
+    FAIL: (s) => c.red.bold(s),
+    SKIP: (s) => c.yellow(s),
+  };
+  const table = new Table({
+    head: ['invariant', 'status', 'counts', 'detail / examples'],
+    // cli-table3 colours its borders and head by default; plain output stays plain.
+    style: opts.color ? { head: ['cyan'] } : { head: [], border: [] },
+    wordWrap: true,
+    colWidths: [19, 8, 26, 72],
+  });
+  for (const i of v.invariants) {
+    const notes = [i.detail, ...i.examples.map((e) => `• ${e}`)].join('\n');
+    table.push([i.name, paint[i.status](i.status), formatCounts(i.counts), notes]);
+  }
+  const verdict = v.exitCode === 0 ? c.green.bold('PASS') : v.exitCode === 100 ? c.red.bold('FAIL') : c.yellow.bold('NOTHING CHECKED');
+  const lines = [`${verdict}  ${v.headline}`, table.toString()];
+  if (v.sources && Object.keys(v.sources).length) {
+    lines.push(Object.entries(v.sources).map(([k, s]) => c.dim(`${k}: ${s}`)).join('\n'));
+  }
+  lines.push(c.dim(`templates: ${v.templates.join(', ') || '(none)'} · exit ${v.exitCode}`));
+  return lines.join('\n');
+}

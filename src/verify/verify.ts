@@ -1,0 +1,214 @@
+import { existsSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { ExitCode, HarnessInvalidError, UsageError } from '../errors.js';
+import { INVARIANTS, type InvariantResult, type VerdictJson } from '../model/verdict.js';
+import { templateKeys, templatesIndexKey } from '../redis/keys.js';
+import { openStore, redactUrl } from '../store/open-store.js';
+import type { CouponStore } from '../store/store.js';
+import { formatHeadline, headlineTotals } from './headline.js';
+import { INVARIANT_CHECKS } from './invariants/index.js';
+import { mergeResults } from './merge-results.js';
+import { readQueryTemplate, readStoreTemplate } from './read-db.js';
+import { emptyLedgerSnapshot, readLedger, type LedgerFold } from './read-ledger.js';
+import { readBundledTemplate, readStockKey, waitForDrain } from './read-redis.js';
+import { resolveInput, type ResolvedInput } from './resolve-input.js';
+import type { RedisSnapshot, TemplateSnapshot } from './snapshot.js';
+
+/** Inputs of an audit (flags of `coupon-bench verify`). */
+export interface VerifyInput {
+  /** reports/<run-id>/report.json: ledger, templates and stores of a run */
+  reportPath?: string;
+  ledgerPath?: string;
+  redisUrl?: string;
+  dbUrl?: string;
+  prefix?: string;
+  templateIds?: number[];
+  /** declared stock per template id (`--template <id>:<stock>`), over the report's */
+  stocks?: Record<number, number>;
+  /** wait this long for the outbox to drain before judging (default 5000) */
+  drainTimeoutMs?: number;
+  /** another team's SQL returning user id, coupon id [, seq] for a template placeholder */
+  dbQuery?: string;
+  /** another team's Redis key holding the stock limit; `{template}` is replaced by the id */
+  redisStockKey?: string;
+  /** where to look for the latest run when no input is given (default ./reports) */
+  reportsDir?: string;
+}
+
+const DEFAULT_DRAIN_TIMEOUT_MS = 5000;
+
+async function connectRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 2,
+    retryStrategy: (times) => (times > 3 ? null : 100 * times),
+    connectionName: 'coupon-bench-verify',
+  });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
+  return redis;
+}
+
+/** Replace the `{template}` (or `{id}`) placeholder of a user-given key. */
+function stockKeyFor(pattern: string, templateId: number, multiple: boolean): string {
+  if (/\{(template|id)\}/.test(pattern)) return pattern.replace(/\{(template|id)\}/g, String(templateId));
+  if (multiple) throw new UsageError('--redis-stock-key: several templates need a {template} placeholder in the key', 'E_USAGE');
+  return pattern;
+}
+
+/** Open what the inputs name; explicitly named stores must answer, a report's are skipped if gone. */
+async function openSources(r: ResolvedInput): Promise<{ redis?: Redis; redisMissing?: string; store?: CouponStore; dbMissing?: string }> {
+  const out: { redis?: Redis; redisMissing?: string; store?: CouponStore; dbMissing?: string } = {};
+  if (r.redisUrl) {
+    try {
+      out.redis = await connectRedis(r.redisUrl);
+    } catch (err) {
+      const why = `Redis ${redactUrl(r.redisUrl)} unreachable (${(err as Error).message})`;
+      if (r.redisExplicit) throw new HarnessInvalidError(`verify: ${why}`, 'E_REDIS_UNREACHABLE');
+      out.redisMissing = `${why}; the run's stores are gone — pass --redis`;
+    }
+  } else out.redisMissing = 'no --redis';
+  if (r.dbUrl && !r.dbQuery) {
+    const sqlitePath = r.dbUrl.startsWith('sqlite:') ? r.dbUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : undefined;
+    if (sqlitePath !== undefined && !existsSync(sqlitePath)) {
+      // openStore would create an empty database; an audit must never invent the thing it judges.
+      const why = `database file ${sqlitePath} does not exist`;
+      if (r.dbExplicit) throw new UsageError(`--db: ${why}`, 'E_BAD_DB_URL');
+      out.dbMissing = why;
+    } else {
+      try {
+        out.store = await openStore(r.dbUrl);
+      } catch (err) {
+        const why = `database ${redactUrl(r.dbUrl)} unreachable (${(err as Error).message})`;
+        if (r.dbExplicit) throw new HarnessInvalidError(`verify: ${why}`, 'E_DB_UNREACHABLE');
+        out.dbMissing = why;
+      }
+    }
+  } else if (!r.dbUrl) out.dbMissing = 'no --db';
+  return out;
+}
+
+/** Templates to judge: flags, else the report, else whatever the stores and ledger know. */
+async function discoverTemplates(r: ResolvedInput, redis: Redis | undefined, store: CouponStore | undefined, ledger: LedgerFold | undefined): Promise<number[]> {
+  if (r.templateIds.length) return r.templateIds;
+  const ids = new Set<number>();
+  if (redis && !r.redisStockKey) for (const m of await redis.smembers(templatesIndexKey(r.prefix))) ids.add(Number(m));
+  if (store) for (const t of await store.listTemplates()) ids.add(t.templateId);
+  if (ledger) for (const id of ledger.templates.keys()) ids.add(id);
+  return [...ids].filter((id) => Number.isSafeInteger(id) && id > 0).sort((a, b) => a - b);
+}
+
+/**
+ * Audit Redis, the database and a run's ledger against every invariant of DESIGN.md. Invariants
+ * that cannot be judged with the inputs given are SKIP with a reason, never PASS.
+ */
+export async function verify(input: VerifyInput): Promise<VerdictJson> {
+  const r = resolveInput(input);
+  const { redis, redisMissing, store, dbMissing } = await openSources(r);
+  try {
+    const onlyTemplates = r.templateIds.length ? new Set(r.templateIds) : undefined;
+    let ledgerMissing: string | undefined;
+    let ledgerP: Promise<LedgerFold | undefined> = Promise.resolve(undefined);
+    if (r.ledgerPath) {
+      if (existsSync(r.ledgerPath)) ledgerP = readLedger(r.ledgerPath, { only: onlyTemplates, mode: r.ledgerMode });
+      else if (input.ledgerPath) throw new UsageError(`--ledger: ${r.ledgerPath} does not exist`, 'E_LEDGER');
+      else ledgerMissing = `the report's ledger ${r.ledgerPath} is missing`;
+    } else ledgerMissing = 'no --ledger or --report';
+    // Marked handled now; a read error still surfaces where the promise is awaited below.
+    ledgerP.catch(() => undefined);
+    // Without named templates the ledger is one of the places they are discovered from.
+    let ledger = onlyTemplates ? undefined : await ledgerP;
+    const templateIds = await discoverTemplates(r, redis, store, ledger);
+    const bundledRedis = redis !== undefined && r.redisStockKey === undefined;
+
+    // Redis is read (after the drain wait) while the ledger streams in: the reply parsing and the
+    // file parsing interleave on one thread instead of queueing behind each other.
+    const readRedis = async (): Promise<Map<number, RedisSnapshot>> => {
+      const out = new Map<number, RedisSnapshot>();
+      if (!redis) return out;
+      let waitedMs = 0;
+      if (bundledRedis && templateIds.length) {
+        const outboxes = templateIds.map((id) => templateKeys(r.prefix, id).outbox);
+        waitedMs = await waitForDrain(redis, outboxes, input.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+      }
+      for (const id of templateIds) {
+        out.set(
+          id,
+          bundledRedis
+            ? await readBundledTemplate(redis, templateKeys(r.prefix, id), waitedMs)
+            : await readStockKey(redis, stockKeyFor(r.redisStockKey!, id, templateIds.length > 1)),
+        );
+      }
+      return out;
+    };
+    const [redisSnaps, ledgerFold] = await Promise.all([readRedis(), ledgerP]);
+    ledger ??= ledgerFold;
+    const ledgerMode = ledger ? (r.ledgerMode ?? (ledger.hasRefusals ? 'full' : 'acked')) : undefined;
+    const waitedMs = [...redisSnaps.values()][0]?.outbox?.waitedMs ?? 0;
+
+    const snaps: TemplateSnapshot[] = [];
+    for (const id of templateIds) {
+      const s: TemplateSnapshot = { templateId: id, redisMissing, dbMissing, ledgerMissing };
+      const snap = redisSnaps.get(id);
+      if (snap && bundledRedis) {
+        if (snap.stock === undefined && (snap.users?.size ?? 0) === 0 && (snap.outbox?.length ?? 0) === 0) {
+          s.redisMissing = `template ${id} not found in Redis under prefix "${r.prefix}"`;
+        } else s.redis = snap;
+      } else if (snap) {
+        s.redis = snap;
+        s.redisMissing = "another team's Redis: only its stock key is read (--redis-stock-key)";
+      }
+      if (r.dbQuery && r.dbUrl) s.db = await readQueryTemplate(r.dbUrl, r.dbQuery, id);
+      else if (store) s.db = await readStoreTemplate(store, id);
+      if (ledger) s.ledger = ledger.templates.get(id) ?? emptyLedgerSnapshot(ledgerMode ?? 'acked');
+      const reported = r.report?.outcomes;
+      if (s.ledger && s.ledger.mode === 'acked' && reported && templateIds.length === 1) {
+        // An acked ledger holds no refusals; with one template the report's counters are its own.
+        for (const o of ['sold_out', 'duplicate', 'not_found', 'rejected'] as const) s.ledger.counts[o] = reported[o] ?? 0;
+      }
+      const stock = r.stocks.get(id);
+      if (stock !== undefined) [s.stock, s.stockSource] = [stock, input.stocks?.[id] !== undefined ? 'flag' : 'report'];
+      else if (s.db?.templateStock !== undefined) [s.stock, s.stockSource] = [s.db.templateStock, 'db'];
+      else if (s.redis?.stock !== undefined) [s.stock, s.stockSource] = [s.redis.stock, 'redis'];
+      snaps.push(s);
+    }
+
+    const invariants: InvariantResult[] = INVARIANT_CHECKS.map(([name, check]) =>
+      mergeResults(name, snaps.map((s) => ({ templateId: s.templateId, result: check(s) }))),
+    );
+    // Keep the contract's order even if the table above changes.
+    invariants.sort((a, b) => INVARIANTS.indexOf(a.name) - INVARIANTS.indexOf(b.name));
+
+    const failed = invariants.some((i) => i.status === 'FAIL');
+    const judged = invariants.some((i) => i.status !== 'SKIP');
+    const requests = r.report?.metrics?.http_reqs?.count ?? ledger?.records;
+    const zeroRequests = requests === 0;
+    const exitCode = failed ? ExitCode.InvariantFailed : !judged || zeroRequests ? ExitCode.HarnessInvalid : ExitCode.Ok;
+    let headline = formatHeadline(headlineTotals(snaps, r.report?.outcomes), invariants);
+    if (!failed && zeroRequests) headline = `zero requests checked: ${headline}`;
+    if (templateIds.length === 0) headline = 'nothing to check: no template found (pass --template or --report)';
+    return {
+      ok: exitCode === ExitCode.Ok,
+      headline,
+      templates: templateIds,
+      invariants,
+      exitCode,
+      sources: {
+        ...(r.reportPath ? { report: r.reportPath } : {}),
+        ...(r.ledgerPath ? { ledger: `${r.ledgerPath}${ledgerMode ? ` (${ledgerMode})` : ''}` } : {}),
+        ...(r.redisUrl ? { redis: `${redactUrl(r.redisUrl)} prefix ${r.prefix}${r.redisStockKey ? ` stock key ${r.redisStockKey}` : ''}` } : {}),
+        ...(r.dbUrl ? { db: `${redactUrl(r.dbUrl)}${r.dbQuery ? ' (--db-query)' : ''}` } : {}),
+        ...(waitedMs ? { drainWaitMs: String(waitedMs) } : {}),
+      },
+    };
+  } finally {
+    redis?.disconnect();
+    await store?.close();
+  }
+}

@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunReport } from '../../src/model/report.js';
+
+const BIN = resolve('bin/coupon-bench.js');
+// The shared Redis the demo must NOT touch: it answers on the default port during this test.
+const SHARED_REDIS = 'redis://127.0.0.1:6379';
+
+function run(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      done(true);
+    });
+    s.once('error', () => done(false));
+  });
+}
+
+async function countKeys(url: string, pattern: string): Promise<number> {
+  const r = new Redis(url, { maxRetriesPerRequest: 2 });
+  try {
+    let cursor = '0';
+    let n = 0;
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      n += keys.length;
+    } while (cursor !== '0');
+    return n;
+  } finally {
+    r.disconnect();
+  }
+}
+
+describe('coupon-bench demo (spawned CLI, no REDIS_URL)', () => {
+  let dir: string;
+  let result: { code: number | null; stdout: string; stderr: string };
+  let report: RunReport;
+
+  beforeAll(async () => {
+    // Precondition of the proof: another Redis answers on 6379.
+    const shared = new Redis(SHARED_REDIS, { maxRetriesPerRequest: 2 });
+    expect(await shared.ping()).toBe('PONG');
+    shared.disconnect();
+    dir = mkdtempSync(join(tmpdir(), 'cb-demo-e2e-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    delete env.REDIS_URL;
+    result = await run(['demo', '--duration', '3s', '--reports-dir', join(dir, 'reports')], env, dir);
+    const m = /report\.json +(\S+)/.exec(result.stdout);
+    if (!m?.[1]) throw new Error(`no report path in output:\n${result.stdout}\n${result.stderr}`);
+    report = JSON.parse(readFileSync(m[1], 'utf8')) as RunReport;
+  }, 120_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('exits 0 and prints the summary, the verdict "exactly 10 issued" and the report paths', () => {
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('exactly 10 issued');
+    expect(result.stdout).toContain('http_req_duration');
+    expect(result.stdout).toMatch(/│ issued +│ +10 │/);
+    expect(result.stdout).toMatch(/sold-out-exact +│ PASS/);
+    const html = /HTML report +(\S+)/.exec(result.stdout)?.[1];
+    expect(html).toBeDefined();
+    expect(readFileSync(html!, 'utf8')).toContain('data-chart="issued"');
+  });
+
+  it('recorded the verdict in report.json next to the HTML', () => {
+    expect(report.verdict?.ok).toBe(true);
+    expect(report.outcomes.issued).toBe(10);
+    expect(report.templates).toEqual([{ templateId: 1, stock: 10 }]);
+  });
+
+  it('used its own private redis-server, never the Redis on 6379, and stopped it', async () => {
+    const stores = report.stores!;
+    expect(stores.redis).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+    expect(stores.redis).not.toMatch(/:6379$/);
+    expect(result.stdout).toContain(`private redis-server ${stores.redis}`);
+    // Nothing under the demo's key prefix exists on the shared Redis.
+    expect(stores.prefix).toMatch(/^cbdemo-/);
+    expect(await countKeys(SHARED_REDIS, `${stores.prefix}:*`)).toBe(0);
+    expect(await countKeys(SHARED_REDIS, `*${stores.prefix}*`)).toBe(0);
+    // Cleaned up: the private redis-server is gone and so is the temp folder with SQLite.
+    const port = Number(new URL(stores.redis!).port);
+    expect(await portOpen(port)).toBe(false);
+    const dbFile = stores.db!.replace(/^sqlite:/, '');
+    expect(existsSync(dbFile)).toBe(false);
+  });
+});

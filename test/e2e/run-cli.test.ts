@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunReport } from '../../src/model/report.js';
+import { startStandIn, type StandIn } from '../helpers/load-stand-in.js';
+
+const BIN = resolve('bin/coupon-bench.js');
+
+function cli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('exit', (code) => {
+      clearTimeout(kill);
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('coupon-bench run (spawned CLI)', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'cb-run-e2e-'));
+  let stand: StandIn;
+  beforeAll(async () => {
+    expect(existsSync(resolve('dist/cli.js'))).toBe(true); // `npm test` builds first
+    stand = await startStandIn({ 1: 10 });
+  });
+  afterAll(async () => {
+    await stand.close();
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('seed-k6 scaled down against --serve: k6 summary, outcome table, report + ledger, exit 0', async () => {
+    const r = await cli(['run', 'seed-k6', '--serve', '--duration', '2s', '--vus', '20', '--seed', '1', '--out', 'seed-run'], cwd);
+    expect(r.stderr).toMatch(/serving on http:\/\/127\.0\.0\.1:\d+/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/✓ status is 200 or 400/);
+    expect(r.stdout).toMatch(/http_req_duration\.+: avg=/);
+    expect(r.stdout).toMatch(/│ issued\s+│\s+10 │/);
+    expect(r.stdout.includes('\u001b[')).toBe(false); // piped: no colour
+    const report = JSON.parse(readFileSync(join(cwd, 'seed-run', 'report.json'), 'utf8')) as RunReport;
+    expect(report.outcomes.issued).toBe(10);
+    expect(report.metrics.vus.max).toBe(20);
+    // 20 VUs * 2 s / (100 ms think + latency): about 400; generous for a shared machine
+    expect(report.metrics.iterations.count).toBeGreaterThan(150);
+    expect(report.metrics.iterations.count).toBeLessThanOrEqual(20 * 21);
+    expect(report.metrics.checks.fails).toBe(0);
+    expect(report.stores?.redis).toMatch(/^redis:\/\//);
+    const ledger = readFileSync(join(cwd, 'seed-run', 'ledger.ndjson'), 'utf8').trim().split('\n');
+    expect(ledger).toHaveLength(10);
+    expect(report.exitCode).toBe(0);
+  });
+
+  it('an unreachable target exits 97', async () => {
+    const r = await cli(['run', 'seed-k6', '--target', 'http://127.0.0.1:9', '--duration', '1s', '--vus', '2', '--quiet', '--out', 'unreach'], cwd);
+    expect(r.code).toBe(97);
+    const report = JSON.parse(readFileSync(join(cwd, 'unreach', 'report.json'), 'utf8')) as RunReport;
+    expect(report.harness.valid).toBe(false);
+    expect(report.harness.reasons[0]).toMatch(/target unreachable/);
+  });
+
+  it('a failing --threshold exits 99 and --json prints the report', async () => {
+    const r = await cli(
+      ['run', 'seed-k6', '--target', stand.url, '--duration', '1s', '--vus', '5', '--json', '--threshold', 'outcomes.issued:count==0', '--threshold', 'checks:rate==1', '--out', 'thr'],
+      cwd,
+    );
+    expect(r.code).toBe(99);
+    const report = JSON.parse(r.stdout) as RunReport;
+    expect(report.thresholds.map((t) => [t.metric, t.ok])).toEqual([
+      ['outcomes.issued', false],
+      ['checks', true],
+    ]);
+  });
+
+  it('a bad scenario file is a usage error naming the field', async () => {
+    const p = join(cwd, 'bad.json');
+    writeFileSync(p, JSON.stringify({ name: 'bad', executor: 'constant-vus', vus: -1, duration: '1s', users: { type: 'uniform', min: 1, max: 2 }, templates: [{ id: 1, stock: 1 }] }));
+    const r = await cli(['run', p, '--quiet'], cwd);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/vus must be >= 1/);
+    const t = await cli(['run', 'seed-k6', '--threshold', 'http_req_duration:p95<5', '--quiet'], cwd);
+    expect(t.code).toBe(1);
+    expect(t.stderr).toMatch(/cannot parse "p95<5"/);
+  });
+});

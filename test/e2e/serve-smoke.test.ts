@@ -1,0 +1,65 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTemplate } from '../../src/server/admin-client.js';
+import { BIN, spawnServe, type Spawned } from './serve-harness.js';
+
+const portOpen = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+
+describe('coupon-bench serve (spawned CLI, managed defaults)', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'cb-serve-smoke-'));
+  let s: Spawned | undefined;
+  afterAll(() => {
+    if (s && s.child.exitCode === null) s.child.kill('SIGKILL');
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('starts a private redis-server, answers an issue request, and stops cleanly on SIGTERM', async () => {
+    s = await spawnServe(['--port', '0'], cwd);
+    const m = /private redis-server at redis:\/\/127\.0\.0\.1:(\d+)/.exec(s.stdout());
+    expect(m).not.toBeNull();
+    const redisPort = Number(m![1]);
+    await createTemplate(s.url, 1, 3);
+    const res = await fetch(`${s.url}/api/coupons/issue`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: 5, templateId: 1 }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ couponId: '1-1', userId: 5, templateId: 1, seq: 1 });
+    // default database: a SQLite file in the working directory
+    expect(existsSync(join(cwd, 'coupon-bench.sqlite'))).toBe(true);
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+    expect(s.stdout()).toMatch(/stopped/);
+    expect(await portOpen(redisPort)).toBe(false);
+  });
+
+  it('says in one line how to install redis-server when it is missing', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
+      cwd,
+      env: { ...process.env, PATH: dirname(process.execPath) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(err.trim().split('\n')).toHaveLength(1);
+    expect(err).toMatch(/redis-server was not found on PATH.*apt-get install redis-server.*--redis/);
+  });
+
+  it('refuses a non-loopback bind without an admin token, in one line, exit 1', async () => {
+    await expect(spawnServe(['--host', '0.0.0.0', '--port', '0'], cwd, 10_000)).rejects.toThrow(
+      /exited with 1 before listening:[\s\S]*--admin-token is required/,
+    );
+  });
+});

@@ -1,0 +1,80 @@
+import { spawnSync, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'coupon-bench.js');
+const dir = mkdtempSync(join(tmpdir(), 'verify-e2e-'));
+
+beforeAll(() => {
+  if (!existsSync(join(ROOT, 'dist', 'verify', 'verify.js'))) {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--noEmitOnError', 'false'], { cwd: ROOT, stdio: 'ignore' });
+  }
+}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function cli(args: string[], cwd = dir): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [BIN, 'verify', ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 30_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function ledger(name: string, lines: object[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  return path;
+}
+const ok = (u: number, seq: number) => ({ o: 'issued', tpl: 1, u, st: 200, c: `1-${seq}`, seq, ts: 1, lat: 5 });
+const soldOut = (u: number) => ({ o: 'sold_out', tpl: 1, u, st: 400, ts: 1, lat: 5 });
+
+describe('coupon-bench verify (spawned CLI)', () => {
+  it('exit 0 and a table on a sound ledger', () => {
+    const path = ledger('good.ndjson', [ok(1, 1), ok(2, 2), soldOut(3)]);
+    const r = cli(['--ledger', path, '--template', '1:2']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^PASS {2}exactly 2 issued to 2 distinct users; 1 refused: 1 sold out, 0 duplicate; 0 unknown$/m);
+    expect(r.out).toMatch(/no-over-issue\s+│\s+PASS/);
+    expect(r.out).toMatch(/redis-db-match\s+│\s+SKIP/);
+  });
+
+  it('exit 100 naming the invariant and the user, also as --json', () => {
+    const path = ledger('dup.ndjson', [ok(1, 1), ok(1, 2), soldOut(3)]);
+    const r = cli(['--ledger', path, '--template', '1:2', '--json']);
+    expect(r.code).toBe(100);
+    const v = JSON.parse(r.out) as { ok: boolean; exitCode: number; invariants: Array<{ name: string; status: string; examples: string[] }> };
+    expect(v.ok).toBe(false);
+    expect(v.exitCode).toBe(100);
+    const dup = v.invariants.find((i) => i.name === 'no-duplicate-user')!;
+    expect(dup.status).toBe('FAIL');
+    expect(dup.examples[0]).toContain('user 1: told 200 twice');
+  });
+
+  it('exit 97 when nothing was requested', () => {
+    const r = cli(['--ledger', ledger('empty.ndjson', []), '--template', '1:2']);
+    expect(r.code).toBe(97);
+    expect(r.out).toContain('NOTHING CHECKED');
+  });
+
+  it('without flags finds the latest run under reports/, and says so when there is none', () => {
+    const none = cli([]);
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/no run found under .*reports/);
+    const run = join(dir, 'reports', 'run-1');
+    mkdirSync(run, { recursive: true });
+    writeFileSync(join(run, 'ledger.ndjson'), [ok(5, 1), soldOut(6)].map((l) => JSON.stringify(l)).join('\n'));
+    writeFileSync(join(run, 'report.json'), JSON.stringify({ templates: [{ templateId: 1, stock: 1 }], ledger: { file: 'ledger.ndjson', records: 2, mode: 'full' } }));
+    const r = cli([]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('exactly 1 issued to 1 distinct user;');
+    expect(r.out).toContain(`report: ${join(run, 'report.json')}`);
+  });
+
+  it('bad flags are usage errors (exit 1)', () => {
+    expect(cli(['--template', 'abc']).code).toBe(1);
+    const r = cli(['--ledger', join(dir, 'missing.ndjson'), '--template', '1']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('does not exist');
+  });
+});

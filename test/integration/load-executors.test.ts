@@ -1,0 +1,211 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runScenario } from '../../src/load/run-scenario.js';
+import type { Scenario } from '../../src/load/scenario.js';
+import { readLedger } from '../../src/load/ledger-reader.js';
+import { startStandIn, type StandIn } from '../helpers/load-stand-in.js';
+
+let dir: string;
+let srv: StandIn;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cb-load-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(async () => srv?.close());
+
+function scenario(s: Partial<Scenario> & Pick<Scenario, 'executor'>): Scenario {
+  return {
+    name: 'test',
+    target: srv.url,
+    users: { type: 'sequential', start: 1 },
+    templates: [{ id: 1, stock: 10 }],
+    seed: 7,
+    ...s,
+  } as Scenario;
+}
+
+const run = (s: Scenario, extra: Record<string, unknown> = {}) => runScenario({ scenario: s, outDir: join(dir, `${Date.now()}-${Math.random()}`), ...extra });
+
+describe('executors send what they promise', () => {
+  it('shared-iterations sends exactly N requests, unique sequential users', async () => {
+    srv = await startStandIn({ 1: 10 });
+    const r = await run(scenario({ executor: 'shared-iterations', vus: 8, iterations: 500 }));
+    expect(srv.received).toBe(500);
+    expect(r.report.metrics.http_reqs.count).toBe(500);
+    expect(new Set(srv.users).size).toBe(500);
+    expect(r.report.outcomes.issued).toBe(10);
+    expect(r.report.outcomes.sold_out).toBe(490);
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('constant-vus: every response recorded equals what the server received; VUs capped', async () => {
+    srv = await startStandIn({ 1: 5 });
+    const r = await run(scenario({ executor: 'constant-vus', vus: 10, duration: '1s', users: { type: 'uniform', min: 1, max: 20 } }));
+    expect(r.report.metrics.http_reqs.count).toBe(srv.received);
+    expect(srv.received).toBeGreaterThan(50);
+    expect(r.report.metrics.vus.max).toBe(10);
+    expect(r.report.outcomes.issued).toBe(5);
+    const o = r.report.outcomes;
+    expect(o.issued + o.sold_out + o.duplicate).toBe(srv.received);
+    // Ledger in 'acked' mode holds exactly the issued + unknown.
+    const recs = [];
+    for await (const rec of readLedger(r.ledgerPath)) recs.push(rec);
+    expect(recs.length).toBe(5);
+    expect(recs.every((x) => x.o === 'issued' && x.c !== undefined && x.seq !== undefined)).toBe(true);
+  });
+
+  it('constant-vus with think time: iterations per VU follow duration / think (ratio)', async () => {
+    srv = await startStandIn({ 1: 1000 });
+    const r = await run(scenario({ executor: 'constant-vus', vus: 5, duration: '1500ms', thinkTime: '100ms' }));
+    // ideal: 5 VUs * 15 iterations; allow generous slack for a shared machine
+    const ideal = 5 * 15;
+    expect(srv.received).toBeLessThanOrEqual(ideal + 5);
+    expect(srv.received / ideal).toBeGreaterThan(0.6);
+    expect(r.report.harness.thinkActualMs).toBeGreaterThanOrEqual(99);
+  });
+
+  it('constant-arrival-rate sends exactly rate x duration, evenly spread', async () => {
+    srv = await startStandIn({ 1: 100 });
+    const r = await run(scenario({ executor: 'constant-arrival-rate', rate: 200, timeUnit: '1s', duration: '2s', preAllocatedVUs: 20, maxVUs: 50, lateTolerance: '2s' }));
+    expect(r.report.metrics.http_reqs.count + r.report.metrics.dropped_iterations.count).toBe(400);
+    expect(srv.received).toBe(r.report.metrics.http_reqs.count);
+    expect(r.report.harness.planned).toBe(400);
+    // evenly spread: the first and second halves get about the same number of sends
+    const t0 = srv.times[0] as number;
+    const firstHalf = srv.times.filter((t) => t - t0 < 1000).length;
+    expect(firstHalf / srv.received).toBeGreaterThan(0.35);
+    expect(firstHalf / srv.received).toBeLessThan(0.65);
+    // corrected latency is never below the uncorrected one
+    expect(r.report.metrics.http_req_duration.max).toBeGreaterThanOrEqual(r.report.metrics.http_req_duration_uncorrected.max);
+  });
+
+  it('constant-arrival-rate counts dropped iterations when no VU is free', async () => {
+    srv = await startStandIn({ 1: 100 });
+    srv.delayMs = 300;
+    const r = await run(scenario({ executor: 'constant-arrival-rate', rate: 100, timeUnit: '1s', duration: '1s', preAllocatedVUs: 2, maxVUs: 5 }));
+    const m = r.report.metrics;
+    expect(m.http_reqs.count + m.dropped_iterations.count).toBe(100);
+    expect(m.dropped_iterations.count).toBeGreaterThan(50);
+    expect(m.vus.max).toBe(5);
+    expect(r.report.harness.valid).toBe(false);
+    expect(r.report.harness.reasons.join()).toMatch(/too many dropped iterations/);
+    expect(r.exitCode).toBe(97);
+  });
+
+  it('ramping-arrival-rate sends the integral of its rate', async () => {
+    srv = await startStandIn({ 1: 100 });
+    // 0 -> 200/s over 1 s (100) then 200/s for 0.5 s (100): 200 in total
+    const r = await run(
+      scenario({ executor: 'ramping-arrival-rate', startRate: 0, stages: [{ duration: '1s', target: 200 }, { duration: '500ms', target: 200 }], maxVUs: 50, lateTolerance: '2s' }),
+    );
+    expect(r.report.metrics.http_reqs.count + r.report.metrics.dropped_iterations.count).toBe(200);
+    const t0 = srv.times[0] as number;
+    const firstHalfSecond = srv.times.filter((t) => t - t0 < 500).length;
+    // ramping from 0: the first half second carries ~1/8 of the total (25), far fewer than even spread (~67)
+    expect(firstHalfSecond).toBeLessThan(55);
+  });
+
+  it('ramping-vus ramps the number of active VUs', async () => {
+    srv = await startStandIn({ 1: 1000 });
+    const r = await run(scenario({ executor: 'ramping-vus', startVUs: 0, stages: [{ duration: '600ms', target: 6 }, { duration: '400ms', target: 0 }], thinkTime: '20ms' }));
+    expect(r.report.metrics.vus.max).toBeGreaterThanOrEqual(5);
+    expect(r.report.metrics.vus.max).toBeLessThanOrEqual(6);
+    expect(srv.received).toBe(r.report.metrics.http_reqs.count);
+  });
+
+  it('burst releases N requests on pre-opened connections and reports the send spread', async () => {
+    srv = await startStandIn({ 1: 10 });
+    const r = await run(scenario({ executor: 'burst', requests: 100 }));
+    expect(srv.received).toBe(100);
+    expect(new Set(srv.users).size).toBe(100);
+    expect(r.report.outcomes.issued).toBe(10);
+    expect(r.report.outcomes.sold_out).toBe(90);
+    expect(r.report.burst?.requests).toBe(100);
+    expect(r.report.burst?.sendSpreadUs).toBeGreaterThan(0);
+  });
+
+  it('5xx answers are unknown, recorded in the ledger with the reason; full ledger records everything', async () => {
+    srv = await startStandIn({ 1: 10 });
+    srv.failWith = 503;
+    const r = await run(scenario({ executor: 'shared-iterations', vus: 2, iterations: 20 }), { ledgerMode: 'full' });
+    expect(r.report.outcomes.unknown).toBe(20);
+    const recs = [];
+    for await (const rec of readLedger(r.ledgerPath)) recs.push(rec);
+    expect(recs).toHaveLength(20);
+    expect(recs[0]).toMatchObject({ o: 'unknown', st: 503, err: 'HTTP_503', tpl: 1 });
+  });
+
+  it('a request timeout is unknown with its reason', async () => {
+    srv = await startStandIn({ 1: 10 });
+    srv.delayMs = 2000;
+    const t0 = performance.now();
+    const r = await run(scenario({ executor: 'shared-iterations', vus: 1, iterations: 1, timeout: '300ms' }));
+    expect(performance.now() - t0).toBeLessThan(1900);
+    expect(r.report.outcomes.unknown).toBe(1);
+    expect(r.report.harness.answered).toBe(0);
+    expect(r.exitCode).toBe(97);
+    const recs = [];
+    for await (const rec of readLedger(r.ledgerPath)) recs.push(rec);
+    expect(recs[0]).toMatchObject({ o: 'unknown', st: 0, err: 'REQUEST_TIMEOUT' });
+  });
+
+  it('an unreachable target is a harness failure (97), never a pass', async () => {
+    srv = await startStandIn();
+    const url = srv.url;
+    await srv.close();
+    const r = await runScenario({ scenario: { ...scenario({ executor: 'constant-vus', vus: 2, duration: '300ms' }), target: url }, outDir: join(dir, 'unreach') });
+    expect(r.exitCode).toBe(97);
+    expect(r.report.harness.reasons.join()).toMatch(/unreachable/);
+    srv = await startStandIn(); // for afterEach
+  });
+
+  it('a failing threshold exits 99; passing thresholds exit 0', async () => {
+    srv = await startStandIn({ 1: 10 });
+    const s = scenario({ executor: 'shared-iterations', vus: 4, iterations: 50, thresholds: { 'outcomes.issued': ['count==10'] } });
+    const pass = await run(s);
+    expect(pass.report.thresholds).toEqual([{ metric: 'outcomes.issued', expression: 'count==10', ok: true, actual: 10 }]);
+    expect(pass.exitCode).toBe(0);
+    await srv.close();
+    srv = await startStandIn({ 1: 10 });
+    const fail = await run({ ...s, target: srv.url }, { thresholds: ['outcomes.sold_out:count==0'] });
+    expect(fail.report.thresholds.map((t) => t.ok)).toEqual([true, false]);
+    expect(fail.exitCode).toBe(99);
+  });
+
+  it('the same seed sends the same user ids', async () => {
+    srv = await startStandIn({ 1: 1000 });
+    const s = scenario({ executor: 'shared-iterations', vus: 1, iterations: 30, users: { type: 'zipf', count: 50 } });
+    await run(s);
+    const a = [...srv.users];
+    srv.users.length = 0;
+    await run(s);
+    expect(srv.users).toEqual(a);
+  });
+});
+
+describe('abortOnFail', () => {
+  it('stops the run early when such a threshold fails, and exits 99', async () => {
+    srv = await startStandIn({ 1: 1 });
+    const t0 = Date.now();
+    const r = await run(
+      scenario({ executor: 'constant-vus', vus: 2, duration: '20s', thinkTime: '10ms', thresholds: { 'outcomes.sold_out': [{ threshold: 'count==0', abortOnFail: true }] } }),
+    );
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(r.report.abortedBy).toMatch(/outcomes.sold_out count==0/);
+    expect(r.report.thresholds[0]?.ok).toBe(false);
+    expect(r.exitCode).toBe(99);
+  });
+});
+
+describe('--setup', () => {
+  it('creates the scenario templates through the admin API before the run', async () => {
+    srv = await startStandIn({});
+    const r = await run(scenario({ executor: 'shared-iterations', vus: 2, iterations: 20, templates: [{ id: 7, stock: 3 }] }), { setup: true });
+    expect(r.report.outcomes.issued).toBe(3);
+    expect(r.report.outcomes.sold_out).toBe(17);
+    expect(r.report.templates).toEqual([{ templateId: 7, stock: 3 }]);
+  });
+});

@@ -1,0 +1,70 @@
+// Database outage: the persister talks to PostgreSQL / MariaDB through a TCP proxy this test cuts and
+// restores (the machine's shared servers keep running). Issuance goes on in Redis, the persister retries
+// with capped backoff and reports failures and lag, and everything drains once the database is back.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { createRedis } from '../../src/redis/client.js';
+import { openStore } from '../../src/store/open-store.js';
+import { startPersister } from '../../src/store/persister.js';
+import type { StoreEngine } from '../../src/store/store.js';
+import { REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/env.js';
+import { createTemplate, issueUsers, pendingCount, waitFor } from './persister-helpers.js';
+import { startProxy, testDb } from './store-test-db.js';
+
+describe.each<StoreEngine>(['postgres', 'mysql'])('%s outage through a cuttable proxy', (engine) => {
+  let redis: Redis;
+  const prefix = uniquePrefix(`out-${engine}`);
+  const db = testDb(engine);
+
+  beforeAll(() => {
+    redis = createRedis(REDIS_URL, { role: 'worker' });
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await db.drop();
+    await deletePrefix(REDIS_URL, prefix);
+  });
+
+  it('keeps retrying while the database is away, never drops, then drains everything', async () => {
+    const proxy = await startProxy(db.host, db.port);
+    const store = await openStore(db.url); // direct connection, for checking
+    const h = await startPersister({
+      redisUrl: REDIS_URL,
+      dbUrl: db.viaPort(proxy.port),
+      prefix,
+      mode: 'in-process',
+      batchSize: 200,
+      maxBackoffMs: 300,
+      rescanMs: 100,
+      blockMs: 50,
+    });
+    try {
+      const k = await createTemplate(redis, prefix, 1, 2000);
+      await issueUsers(redis, k, 1, 1, 300);
+      await waitFor('first 300 rows', async () => (await store.countIssued(1)) === 300);
+
+      await proxy.cut();
+      await issueUsers(redis, k, 1, 301, 700); // issuance goes on: Redis is the gate
+      await waitFor('failures reported', () => h.stats().failures >= 2);
+      await waitFor('lag reported', () => h.stats().lag === 700);
+      expect(await store.countIssued(1)).toBe(300);
+      expect(h.stats().lastError).toBeTruthy();
+      expect(h.stats().deadLettered).toBe(0); // an outage is never a reason to dead-letter
+
+      await proxy.restore();
+      await waitFor('all 1000 rows', async () => (await store.countIssued(1)) === 1000, 30_000);
+      await waitFor('drained', async () => (await redis.xlen(k.outbox)) === 0 && (await pendingCount(redis, k.outbox)) === 0);
+      await waitFor('healthy stats', () => h.stats().failures === 0 && h.stats().lag === 0);
+      expect(h.stats().persisted + h.stats().duplicatesIgnored).toBeGreaterThanOrEqual(1000);
+      expect(h.stats().deadLettered).toBe(0);
+      const seqs: number[] = [];
+      for await (const b of store.scanIssued(1)) for (const r of b) seqs.push(r.seq);
+      expect(seqs).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+      expect(Number(await redis.hlen(k.users))).toBe(1000);
+    } finally {
+      await h.stop();
+      await store.close();
+      await proxy.close();
+    }
+  });
+});

@@ -1,0 +1,171 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { templateKeys } from '../../src/redis/keys.js';
+import { IssuePipeline, type IssueContext } from '../../src/server/issue-pipeline.js';
+
+/** Parse complete RESP arrays of bulk strings (what clients send); returns commands and the rest. */
+function parseCommands(buf: string): [string[][], string] {
+  const cmds: string[][] = [];
+  let i = 0;
+  for (;;) {
+    const start = i;
+    if (buf[i] !== '*') break;
+    const eol = buf.indexOf('\r\n', i);
+    if (eol === -1) break;
+    const n = Number(buf.slice(i + 1, eol));
+    i = eol + 2;
+    const args: string[] = [];
+    let ok = true;
+    for (let k = 0; k < n; k++) {
+      const e = buf.indexOf('\r\n', i);
+      if (e === -1) {
+        ok = false;
+        break;
+      }
+      const len = Number(buf.slice(i + 1, e));
+      if (buf.length < e + 2 + len + 2) {
+        ok = false;
+        break;
+      }
+      args.push(buf.slice(e + 2, e + 2 + len));
+      i = e + 2 + len + 2;
+    }
+    if (!ok) {
+      i = start;
+      break;
+    }
+    cmds.push(args);
+  }
+  return [cmds, buf.slice(i)];
+}
+
+/** A fake Redis whose answers the test scripts; replies are written byte by byte when asked. */
+async function fakeRedis(answer: (cmd: string[], sock: Socket) => string | undefined, opts: { byteByByte?: boolean } = {}) {
+  const seen: string[][] = [];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    let buf = '';
+    sock.on('data', (d) => {
+      const [cmds, rest] = parseCommands(buf + d.toString());
+      buf = rest;
+      for (const c of cmds) {
+        seen.push(c);
+        const reply = answer(c, sock);
+        if (reply === undefined) continue;
+        if (opts.byteByByte) for (const ch of reply) sock.write(ch);
+        else sock.write(reply);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    seen,
+    dropClients: () => sockets.forEach((s) => s.destroy()),
+    close: () => new Promise<void>((r) => (sockets.forEach((s) => s.destroy()), server.close(() => r()))),
+  };
+}
+
+interface Ctx extends IssueContext {
+  result?: { err: Error | null; code: number; seq: number; ms: number };
+}
+
+const ctx = (userId: number): Ctx => ({ issueKeys: templateKeys('fake', 1), userId, templateId: 1 });
+const handshake = (cmd: string[]): string | undefined => (cmd[0] === 'CLIENT' || cmd[0] === 'AUTH' || cmd[0] === 'SELECT' ? '+OK\r\n' : undefined);
+
+describe('IssuePipeline against a scripted fake Redis', () => {
+  let cleanup: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanup) await c();
+    cleanup = [];
+  });
+
+  function pipeline(url: string, timeoutMs = 100): IssuePipeline<Ctx> {
+    const p = new IssuePipeline<Ctx>({ url, timeoutMs, onReply: (c, err, code, seq, ms) => (c.result = { err, code, seq, ms }) });
+    cleanup.push(async () => p.close());
+    return p;
+  }
+  const settle = async (cs: Ctx[], ms = 3000): Promise<void> => {
+    const deadline = Date.now() + ms;
+    while (cs.some((c) => !c.result) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  };
+
+  it('authenticates, selects the db, and matches pipelined replies split byte by byte in order', async () => {
+    let seq = 0;
+    const f = await fakeRedis((cmd) => handshake(cmd) ?? `*3\r\n:1\r\n:${++seq}\r\n:1700000000${cmd[7]!.padStart(3, '0')}\r\n`, { byteByByte: true });
+    cleanup.push(f.close);
+    const p = pipeline(f.url.replace('redis://', 'redis://user:p%40ss@') + '/3');
+    await p.ready(3000);
+    expect(f.seen.slice(0, 2)).toEqual([['AUTH', 'user', 'p@ss'], ['SELECT', '3']]);
+    const cs = [1, 2, 3, 4, 5].map(ctx);
+    for (const c of cs) p.issue(c);
+    await settle(cs);
+    expect(cs.map((c) => c.result)).toEqual([1, 2, 3, 4, 5].map((u) => ({ err: null, code: 1, seq: u, ms: Number(`1700000000${String(u).padStart(3, '0')}`) })));
+    const evalsha = f.seen.find((c) => c[0] === 'EVALSHA')!;
+    expect(evalsha.slice(2)).toEqual(['4', 'fake:{t1}:stock', 'fake:{t1}:seq', 'fake:{t1}:users', 'fake:{t1}:outbox', '1', '1']);
+  });
+
+  it('resends as EVAL on NOSCRIPT and passes other errors through', async () => {
+    const f = await fakeRedis((cmd) => {
+      if (handshake(cmd)) return handshake(cmd);
+      if (cmd[0] === 'EVALSHA') return cmd[7] === '2' ? '-WRONGTYPE Operation against a key\r\n' : '-NOSCRIPT No matching script\r\n';
+      if (cmd[0] === 'EVAL') return `*3\r\n:2\r\n:7\r\n:0\r\n`;
+      return '-ERR unknown\r\n';
+    });
+    cleanup.push(f.close);
+    const p = pipeline(f.url);
+    await p.ready(3000);
+    const [a, b] = [ctx(1), ctx(2)];
+    p.issue(a);
+    p.issue(b);
+    await settle([a, b]);
+    expect(a.result).toEqual({ err: null, code: 2, seq: 7, ms: 0 });
+    expect(b.result?.err?.message).toMatch(/^WRONGTYPE/);
+    expect(f.seen.some((c) => c[0] === 'EVAL' && c[1]!.includes('Issue one coupon'))).toBe(true);
+  });
+
+  it('answers waiting commands when the connection drops, reconnects, and fails fast while Redis is silent', async () => {
+    let silent = true;
+    const f = await fakeRedis((cmd) => handshake(cmd) ?? (silent ? undefined : '*3\r\n:1\r\n:1\r\n:1\r\n'));
+    cleanup.push(f.close);
+    const p = pipeline(f.url, 100);
+    await p.ready(3000);
+    const dropped = ctx(1);
+    p.issue(dropped);
+    await new Promise((r) => setTimeout(r, 10));
+    f.dropClients();
+    await settle([dropped]);
+    expect(dropped.result?.err?.message).toMatch(/connection lost/);
+    await p.ready(3000);
+
+    const hung = ctx(2);
+    const t0 = Date.now();
+    p.issue(hung);
+    await settle([hung]);
+    expect(hung.result?.err?.message).toMatch(/did not answer within 100 ms/);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(90); // not before the timeout
+
+    silent = false;
+    f.dropClients();
+    await new Promise((r) => setTimeout(r, 20));
+    await p.ready(3000);
+    const ok = ctx(3);
+    p.issue(ok);
+    await settle([ok]);
+    expect(ok.result).toEqual({ err: null, code: 1, seq: 1, ms: 1 });
+  });
+
+  it('drops the connection when the reply stream is garbled', async () => {
+    const f = await fakeRedis((cmd) => handshake(cmd) ?? '?garbage\r\n');
+    cleanup.push(f.close);
+    const p = pipeline(f.url);
+    await p.ready(3000);
+    const c = ctx(1);
+    p.issue(c);
+    await settle([c]);
+    expect(c.result?.err).toBeTruthy();
+  });
+});

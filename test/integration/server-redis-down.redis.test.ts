@@ -1,0 +1,103 @@
+import { performance } from 'node:perf_hooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startManagedRedis, type ManagedRedis } from '../../src/redis/managed-redis.js';
+import { createTemplate } from '../../src/server/admin-client.js';
+import { call, issue, putTemplate, startHarness, type Harness, type Reply } from './server-harness.js';
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t = performance.now();
+  const r = await fn();
+  return [r, performance.now() - t];
+}
+
+/** Retry issuing until a 200 comes back (bounded), with fresh users. */
+async function issueUntilOk(h: Harness, firstUser: number, templateId: number, timeoutMs = 15_000): Promise<Reply> {
+  const deadline = Date.now() + timeoutMs;
+  let u = firstUser;
+  for (;;) {
+    const r = await issue(h.pool, u++, templateId);
+    if (r.status === 200 || Date.now() > deadline) return r;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
+
+describe('serve: Redis goes away and comes back', () => {
+  let redis: ManagedRedis;
+  let h: Harness;
+  beforeAll(async () => {
+    redis = await startManagedRedis();
+    h = await startHarness({ redisUrl: redis.url }, 'down');
+    await createTemplate(h.server.url, 1, 1000);
+    expect((await issue(h.pool, 1, 1)).status).toBe(200);
+  });
+  afterAll(async () => {
+    await h?.close();
+    await redis?.stop();
+  });
+
+  /** While Redis is down: every issue gets a fast 503 with Retry-After. */
+  async function expectFast503s(): Promise<void> {
+    const issueMs: number[] = [];
+    const baselineMs: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const [r, ms] = await timed(() => issue(h.pool, 500 + i, 1));
+      expect(r.status).toBe(503);
+      expect(r.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
+      expect(r.headers['retry-after']).toBeDefined();
+      issueMs.push(ms);
+      // same server, same moment, no Redis involved: the noise floor of this machine
+      const [, b] = await timed(() => call(h.pool, 'GET', '/nope'));
+      baselineMs.push(b);
+    }
+    // Fail fast: no waiting on a timeout. 100 ms is the contract; a loaded shared machine gets slack.
+    expect(median(issueMs)).toBeLessThan(Math.max(100, 5 * median(baselineMs)));
+    const hz = await call(h.pool, 'GET', '/healthz');
+    expect(hz.status).toBe(503);
+    expect(hz.body.redis).not.toBe('ready');
+    const m = await call(h.pool, 'GET', '/metrics');
+    expect(m.text).toMatch(/^coupon_bench_redis_up 0$/m);
+  }
+
+  it('Redis stopped: 503 fast; restarted: issues again without restarting serve', async () => {
+    await redis.stop({ keepDir: true });
+    await expectFast503s();
+    await redis.restart();
+    const r = await issueUntilOk(h, 10_000, 1);
+    expect(r.status).toBe(200);
+    expect((await call(h.pool, 'GET', '/healthz')).status).toBe(200);
+  });
+
+  it('Redis hung (SIGSTOP): 503 once the timeout passes, never a hang; SIGCONT: issues again', async () => {
+    const pid = redis.pid!;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const [r, ms] = await timed(() => issue(h.pool, 900, 1));
+      expect(r).toMatchObject({ status: 503, body: { code: 'SERVICE_UNAVAILABLE' } });
+      expect(r.headers['retry-after']).toBeDefined();
+      // the server's Redis timeout is 100 ms; a generous bound for a loaded machine, far below a hang
+      expect(ms).toBeLessThan(2000);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    const ok = await issueUntilOk(h, 30_000, 1);
+    expect(ok.status).toBe(200);
+  });
+
+  it('Redis SIGKILLed: 503 fast; restarted: issues again', async () => {
+    await redis.kill();
+    await expectFast503s();
+    await redis.restart();
+    // AOF is fsynced every second, so a SIGKILL may lose the template: re-create it (idempotent).
+    const deadline = Date.now() + 15_000;
+    let put = await putTemplate(h.pool, 1, 1000);
+    while (put.status === 503 && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 50));
+      put = await putTemplate(h.pool, 1, 1000);
+    }
+    expect([200, 201]).toContain(put.status);
+    const r = await issueUntilOk(h, 20_000, 1);
+    expect(r.status).toBe(200);
+  });
+});

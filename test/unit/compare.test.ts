@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { compareReports } from '../../src/report/compare.js';
+import { parseMaxRegression } from '../../src/report/compare-gates.js';
+import { formatCompareTable } from '../../src/report/compare-table.js';
+import { histogramStats } from '../../src/report/histogram-codec.js';
+import { makeReport } from './report-fixture.js';
+
+describe('parseMaxRegression', () => {
+  it('parses a global limit, per-metric limits, aliases and "all"', () => {
+    expect(parseMaxRegression(['10%'])).toEqual({ keyDefault: 0.1, perMetric: {} });
+    expect(parseMaxRegression(['p95=5%,rate=10', 'p(99)=7.5%'])).toEqual({ perMetric: { p95: 0.05, rate: 0.1, p99: 0.075 } });
+    expect(parseMaxRegression(['all=20%,10%'])).toEqual({ allDefault: 0.2, keyDefault: 0.1, perMetric: {} });
+  });
+
+  it('rejects unknown metrics and malformed limits with a usage error', () => {
+    expect(() => parseMaxRegression(['p96=5%'])).toThrow(/unknown metric "p96"/);
+    expect(() => parseMaxRegression(['p95=fast'])).toThrow(/not a percentage/);
+    expect(() => parseMaxRegression(['-5%'])).toThrow(/not a percentage/);
+  });
+});
+
+describe('compareReports', () => {
+  const base = makeReport();
+
+  it('passes an identical run (exit 0, every change 0)', () => {
+    const r = compareReports(base, makeReport(), parseMaxRegression(['all=0%']));
+    expect(r.exitCode).toBe(0);
+    expect(r.regressions).toEqual([]);
+    expect(r.metrics.every((m) => m.change === 0)).toBe(true);
+  });
+
+  it('flags a synthetic 20% p95 regression (exit 99) from the histograms', () => {
+    const slower = makeReport({ latencyFactor: 1.2 });
+    const r = compareReports(base, slower, parseMaxRegression(['10%']));
+    expect(r.exitCode).toBe(99);
+    expect(r.regressions).toContain('p95');
+    const p95 = r.metrics.find((m) => m.metric === 'p95')!;
+    expect(p95.change!).toBeGreaterThan(0.17);
+    expect(p95.change!).toBeLessThan(0.23);
+    // the rate did not change, so it is gated but fine
+    expect(r.metrics.find((m) => m.metric === 'rate')!.regressed).toBe(false);
+  });
+
+  it('lets a limit above the regression pass, and gates only the named metric', () => {
+    const slower = makeReport({ latencyFactor: 1.2 });
+    expect(compareReports(base, slower, parseMaxRegression(['p95=25%'])).exitCode).toBe(0);
+    const r = compareReports(base, slower, parseMaxRegression(['rate=5%']));
+    expect(r.exitCode).toBe(0);
+    expect(r.metrics.filter((m) => m.limit !== undefined).map((m) => m.metric)).toEqual(['rate']);
+  });
+
+  it('is direction-aware: faster latency and higher throughput are not regressions, lower throughput is', () => {
+    const faster = makeReport({ latencyFactor: 0.7, rateFactor: 1.5 });
+    const good = compareReports(base, faster, parseMaxRegression(['all=1%']));
+    expect(good.regressions).toEqual([]);
+    expect(good.metrics.find((m) => m.metric === 'p95')!.worse).toBe(false);
+    const fewer = compareReports(base, makeReport({ rateFactor: 0.8 }), parseMaxRegression(['rate=10%']));
+    expect(fewer.regressions).toEqual(['rate']);
+  });
+
+  it('compares percentiles from the decoded histograms, not the rounded summaries', () => {
+    const a = makeReport();
+    const b = makeReport();
+    // Same rounded summary, different histograms: only the histogram can tell.
+    b.histograms.corrected = makeReport({ latencyFactor: 1.2 }).histograms.corrected;
+    const r = compareReports(a, b, parseMaxRegression(['p95=10%']));
+    expect(r.metrics.find((m) => m.metric === 'p95')!.next).toBeCloseTo(histogramStats(b.histograms.corrected).p95, 9);
+    expect(r.exitCode).toBe(99);
+  });
+
+  it('treats a count that grew from zero as an unbounded regression when gated', () => {
+    const b = makeReport();
+    b.metrics.dropped_iterations.count = 5;
+    const r = compareReports(base, b, parseMaxRegression(['dropped=50%']));
+    const d = r.metrics.find((m) => m.metric === 'dropped')!;
+    expect(d.change).toBeNull();
+    expect(d.regressed).toBe(true);
+    expect(r.exitCode).toBe(99);
+  });
+
+  it('prints a table without colour codes when colour is off', () => {
+    const out = formatCompareTable(compareReports(base, makeReport({ latencyFactor: 1.2 }), parseMaxRegression(['10%'])), { color: false });
+    expect(out).not.toMatch(/\x1b\[/); // eslint-disable-line no-control-regex
+    expect(out).toMatch(/p95.*✗ REGRESSED/);
+    expect(out).toContain('regressed beyond the limit');
+  });
+});

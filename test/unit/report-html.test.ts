@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { renderHtmlReport } from '../../src/report/html-report.js';
+import { percentileSpectrum, histogramStats } from '../../src/report/histogram-codec.js';
+import { niceTicks } from '../../src/report/html-svg.js';
+import { makeReport } from './report-fixture.js';
+
+function chartBody(html: string, name: string): string {
+  const m = new RegExp(`<svg class="chart" data-chart="${name}"[\\s\\S]*?</svg>`).exec(html);
+  if (!m) throw new Error(`chart ${name} missing`);
+  return m[0];
+}
+
+describe('renderHtmlReport', () => {
+  const report = makeReport();
+  const html = renderHtmlReport(report);
+
+  it('is one self-contained document: no scripts, no external URLs, a CSP forbidding fetches', () => {
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/\b(src|href)=/i);
+    expect(html).not.toMatch(/url\(/i);
+    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"`);
+  });
+
+  it('escapes every piece of report text', () => {
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('Test CPU &lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('seed-k6 &lt;&amp;&quot;quoted&quot;&gt;');
+    expect(html).not.toContain('<&"quoted">');
+  });
+
+  it('draws marks in each of the four charts', () => {
+    const tp = chartBody(html, 'throughput');
+    // 10 seconds × (sold_out, duplicate, plus issued/unknown in some seconds)
+    expect((tp.match(/<rect class="mark"/g) ?? []).length).toBeGreaterThanOrEqual(20);
+    expect((chartBody(html, 'latency').match(/<path class="mark line"/g) ?? []).length).toBe(3);
+    const issued = chartBody(html, 'issued');
+    expect(issued).toContain('sold out by 1s');
+    expect(issued).toMatch(/class="stock"/);
+    expect((chartBody(html, 'spectrum').match(/<path class="mark line"/g) ?? []).length).toBe(2);
+  });
+
+  it('shows the verdict table, thresholds, scenario and environment', () => {
+    for (const name of ['no-over-issue', 'sold-out-exact', 'unknown-bounded']) expect(html).toContain(`<code>${name}</code>`);
+    expect(html).toContain('exactly 10 issued');
+    expect(html).toContain('p(95)&lt;500');
+    expect(html).toContain('constant-vus');
+    expect(html).toContain('fixture-host');
+    expect(html).toContain('@media print');
+  });
+
+  it('turns a failed invariant into a FAIL page with its examples', () => {
+    const failed = renderHtmlReport(makeReport({ verdict: 'fail' }));
+    expect(failed).toMatch(/<span class="status-word">FAIL<\/span>/);
+    expect(failed).toContain('user 7 holds seq 3 and seq 9 &lt;template 1&gt;');
+  });
+
+  it('says when a run was not verified and flags crossed thresholds', () => {
+    const r = renderHtmlReport(makeReport({ verdict: 'none', thresholdFails: true }));
+    expect(r).toContain('This run was not verified');
+    expect(r).toMatch(/<span class="status-word">FAIL<\/span>/);
+    expect(r).toContain('✗ crossed');
+  });
+
+  it('survives an undecodable histogram and an empty timeline without throwing', () => {
+    const r = makeReport();
+    r.histograms.corrected = 'not-a-histogram';
+    r.timeline = [];
+    const out = renderHtmlReport(r);
+    expect(out).toContain('Some data could not be read');
+    expect(out).toContain('no timeline recorded');
+  });
+});
+
+describe('histogram helpers', () => {
+  it('reads full-precision percentiles in ms and a monotone spectrum ending at the max', () => {
+    const r = makeReport();
+    const s = histogramStats(r.histograms.corrected);
+    expect(s.count).toBe(r.metrics.http_reqs.count);
+    expect(s.p50).toBeLessThanOrEqual(s.p95);
+    expect(s.p95).toBeLessThanOrEqual(s.p99);
+    expect(Math.abs(s.p95 - r.metrics.http_req_duration['p(95)'])).toBeLessThan(0.01);
+    const spec = percentileSpectrum(r.histograms.corrected);
+    expect(spec.length).toBeGreaterThan(20);
+    for (let i = 1; i < spec.length; i++) expect(spec[i]!.valueMs).toBeGreaterThanOrEqual(spec[i - 1]!.valueMs);
+    expect(spec.at(-1)!.valueMs).toBeCloseTo(s.maxMs, 6);
+  });
+
+  it('picks round axis ticks that cover the range', () => {
+    expect(niceTicks(0, 9.3, 5)).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(niceTicks(0, 1000, 5)).toEqual([0, 200, 400, 600, 800, 1000]);
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { compareStreamIds, nextStreamId, parseOutboxEntry } from '../../src/store/persister-loop.js';
+import { parseMysqlUrl } from '../../src/store/mysql-store.js';
+import { parsePostgresUrl } from '../../src/store/postgres-store.js';
+import { StoreConflictError, isDataError } from '../../src/store/store-errors.js';
+
+describe('parseOutboxEntry', () => {
+  it('maps u, s, t, tpl to an IssuedRow with the derived coupon id', () => {
+    expect(parseOutboxEntry(7, '1-0', ['u', '42', 's', '3', 't', '1700000000000', 'tpl', '7'])).toEqual({
+      id: '1-0',
+      row: { couponId: '7-3', templateId: 7, userId: 42, seq: 3, issuedAt: 1700000000000 },
+    });
+  });
+  it.each([
+    [['u', '42', 's', '3', 't', '1']],
+    [['u', 'x', 's', '3', 't', '1', 'tpl', '7']],
+    [['u', '-1', 's', '3', 't', '1', 'tpl', '7']],
+    [['u', '1.5', 's', '3', 't', '1', 'tpl', '7']],
+    [['u', '9007199254740993', 's', '3', 't', '1', 'tpl', '7']],
+    [['u', '1', 's', '0', 't', '1', 'tpl', '7']],
+    [['u', '1', 's', '3', 't', '1', 'tpl', '8']],
+    [[]],
+  ])('rejects malformed %j with a reason', (fields) => {
+    const p = parseOutboxEntry(7, '1-0', fields);
+    expect('reason' in p && p.reason.length > 0).toBe(true);
+  });
+});
+
+describe('stream ids', () => {
+  it('compares numerically, not as strings', () => {
+    expect(compareStreamIds('9-0', '10-0')).toBe(-1);
+    expect(compareStreamIds('10-2', '10-10')).toBe(-1);
+    expect(compareStreamIds('10-10', '10-10')).toBe(0);
+    expect(compareStreamIds('11-0', '10-99')).toBe(1);
+  });
+  it('computes the next id', () => {
+    expect(nextStreamId('1700000000000-9')).toBe('1700000000000-10');
+    expect(nextStreamId('0-0')).toBe('0-1');
+  });
+});
+
+describe('isDataError', () => {
+  it('separates row problems (dead-letter candidates) from transient failures (retry forever)', () => {
+    const withCode = (code: string): Error => Object.assign(new Error(code), { code });
+    expect(isDataError(new StoreConflictError('x'))).toBe(true);
+    expect(isDataError(withCode('23505'))).toBe(true);
+    expect(isDataError(withCode('SQLITE_CONSTRAINT_UNIQUE'))).toBe(true);
+    expect(isDataError(withCode('ER_DUP_ENTRY'))).toBe(true);
+    expect(isDataError(withCode('ECONNREFUSED'))).toBe(false);
+    expect(isDataError(withCode('57P01'))).toBe(false);
+    expect(isDataError(withCode('SQLITE_BUSY'))).toBe(false);
+    expect(isDataError(withCode('PROTOCOL_CONNECTION_LOST'))).toBe(false);
+    expect(isDataError(new Error('no code'))).toBe(false);
+  });
+});
+
+describe('database URLs', () => {
+  it('splits schema and pool off a postgres URL', () => {
+    const p = parsePostgresUrl('postgres://u:p@db:5433/app?schema=run_1&pool=8&sslmode=disable');
+    expect(p.schema).toBe('run_1');
+    expect(p.pool).toBe(8);
+    expect(p.connectionString).toBe('postgres://u:p@db:5433/app?sslmode=disable');
+    expect(parsePostgresUrl('postgresql://db/app').schema).toBe('public');
+  });
+  it('parses a mysql URL with defaults', () => {
+    expect(parseMysqlUrl('mysql://root@127.0.0.1/test')).toEqual({
+      host: '127.0.0.1',
+      port: 3306,
+      user: 'root',
+      password: '',
+      database: 'test',
+      pool: undefined,
+    });
+    expect(parseMysqlUrl('mariadb://a:b%40c@h:3307/db?pool=3')).toMatchObject({ user: 'a', password: 'b@c', port: 3307, pool: 3 });
+  });
+});
