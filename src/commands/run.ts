@@ -18,6 +18,7 @@ interface RunFlags {
   setup?: boolean;
   adminToken?: string;
   verify?: boolean;
+  junit?: string;
 }
 
 function positiveInt(name: string): (v: string) => number {
@@ -62,6 +63,7 @@ export function runCommand(): Command {
     .option('--setup', "create the scenario's templates through the target's admin API first")
     .option('--admin-token <token>', 'admin token for --setup')
     .option('--verify', 'audit Redis, the database and the ledger after the run (implies --ledger full)')
+    .option('--junit <file>', 'write harness, thresholds and invariants as JUnit XML')
     .option('--json', 'print the report JSON to stdout instead of the summary')
     .option('--quiet', 'no progress and no summary (exit code and files only)')
     .action(
@@ -94,6 +96,10 @@ export function runCommand(): Command {
             },
             printer,
           );
+          if (flags.junit !== undefined) {
+            const [{ writeJUnit }, { reportSuites }] = await Promise.all([import('../report/junit-write.js'), import('../report/junit-suites.js')]);
+            await writeJUnit(flags.junit, reportSuites(result.report));
+          }
           if (flags.json) process.stdout.write(JSON.stringify(result.report, null, 2) + '\n');
           else if (!flags.quiet) {
             process.stdout.write(formatRunSummary(result.report, { color: process.stdout.isTTY === true }) + '\n');

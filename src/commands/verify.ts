@@ -13,6 +13,7 @@ interface VerifyFlags {
   dbQuery?: string;
   redisStockKey?: string;
   reportsDir?: string;
+  junit?: string;
 }
 
 /** `--template 3` or `--template 3:10` (id and declared stock), repeatable. */
@@ -43,6 +44,7 @@ export function verifyCommand(): Command {
     .option('--redis-stock-key <key>', "another team's Redis key holding the stock limit ({template} = id)")
     .option('--reports-dir <dir>', 'where to look for the latest run', 'reports')
     .option('--json', 'print the verdict as JSON')
+    .option('--junit <file>', 'write the invariants as JUnit XML test cases')
     .action(
       withExitCode(async (flags: VerifyFlags) => {
         const [{ verify }, { formatVerdict }] = await Promise.all([import('../verify/verify.js'), import('../verify/verdict-table.js')]);
@@ -66,6 +68,10 @@ export function verifyCommand(): Command {
           redisStockKey: flags.redisStockKey,
           reportsDir: flags.reportsDir,
         });
+        if (flags.junit !== undefined) {
+          const [{ writeJUnit }, { verdictSuite }] = await Promise.all([import('../report/junit-write.js'), import('../report/junit-suites.js')]);
+          await writeJUnit(flags.junit, [verdictSuite(verdict)]);
+        }
         const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
         process.stdout.write(flags.json ? `${JSON.stringify(verdict, null, 2)}\n` : `${formatVerdict(verdict, { color })}\n`);
         return verdict.exitCode;

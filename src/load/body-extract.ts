@@ -36,3 +36,51 @@ function findValue(body: string, key: string): number {
   while (i < body.length && body.charCodeAt(i) <= 32) i++;
   return i;
 }
+
+const KEY_CACHE = new Map<string, Buffer>();
+
+/** Index of the first byte of `"key"`'s value in a JSON body held as bytes, or -1. */
+function findValueInBuffer(body: Buffer, key: string): number {
+  let needle = KEY_CACHE.get(key);
+  if (!needle) {
+    needle = Buffer.from(`"${key}"`, 'latin1');
+    KEY_CACHE.set(key, needle);
+  }
+  const idx = body.indexOf(needle);
+  if (idx < 0) return -1;
+  let i = idx + needle.length;
+  while (i < body.length && (body[i] as number) <= 32) i++;
+  if (body[i] !== 58 /* : */) return -1;
+  i++;
+  while (i < body.length && (body[i] as number) <= 32) i++;
+  return i;
+}
+
+/**
+ * {@link jsonStringField} on the raw bytes: searches natively and decodes only the value, so a
+ * response whose class is all that matters never becomes a JS string.
+ */
+export function bufferStringField(body: Buffer, key: string): string | undefined {
+  const at = findValueInBuffer(body, key);
+  if (at < 0 || body[at] !== 34 /* " */) return undefined;
+  const end = body.indexOf(34, at + 1);
+  if (end < 0) return undefined;
+  const esc = body.indexOf(92 /* \ */, at + 1);
+  if (esc !== -1 && esc < end) return undefined;
+  return body.toString('utf8', at + 1, end);
+}
+
+/** Numeric companion of {@link bufferStringField}. */
+export function bufferNumberField(body: Buffer, key: string): number | undefined {
+  const at = findValueInBuffer(body, key);
+  if (at < 0) return undefined;
+  let end = at;
+  while (end < body.length) {
+    const c = body[end] as number;
+    if ((c >= 48 && c <= 57) || c === 45 || c === 46 || c === 101 || c === 69 || c === 43) end++;
+    else break;
+  }
+  if (end === at) return undefined;
+  const n = Number(body.toString('latin1', at, end));
+  return Number.isFinite(n) ? n : undefined;
+}

@@ -1,7 +1,7 @@
 import { Client, type Dispatcher } from 'undici';
-import { classifyResponse } from '../model/outcome.js';
+import { OUTCOME_INDEX, classifyResponse } from '../model/outcome.js';
 import type { Recorder } from './recorder.js';
-import { jsonNumberField, jsonStringField } from './body-extract.js';
+import { bufferNumberField, bufferStringField } from './body-extract.js';
 
 export interface EngineOptions {
   /** origin, e.g. http://127.0.0.1:8080 */
@@ -34,9 +34,12 @@ export class Engine {
   /** the in-flight request of each slot, for the timeout sweep */
   private readonly active: Array<IssueHandler | undefined> = [];
   private sweeper: NodeJS.Timeout | undefined;
+  /** dispatch options, reused: undici copies what it needs when it builds its Request */
+  private readonly req: Dispatcher.DispatchOptions & { body: Buffer | string };
 
   constructor(private readonly opts: EngineOptions) {
     this.cacheMax = opts.bodyCacheMax ?? BODY_CACHE_MAX;
+    this.req = { origin: opts.origin, method: 'POST', path: opts.path, headers: HEADERS, body: '' };
   }
 
   /** The Client for slot `i`, created (not yet connected) on first use. */
@@ -82,17 +85,17 @@ export class Engine {
   /**
    * Send one issue request on slot `slot`. `intended` is when it should have been sent
    * (performance.now() ms; equals the send time in closed models). `done` runs after recording.
+   * `now`, when the caller just read the clock, saves reading it again.
    */
-  fire(slot: number, templateId: number, userId: number, intended: number, done: (slot: number) => void): void {
+  fire(slot: number, templateId: number, userId: number, intended: number, done: (slot: number) => void, now?: number): void {
     const h = new IssueHandler(this, slot, templateId, userId, intended, done);
     this.inFlight++;
     this.active[slot] = h;
     this.sweeper ??= setInterval(() => this.sweep(), Math.max(10, Math.min(250, this.opts.timeoutMs / 4)));
-    h.sent = performance.now();
-    this.client(slot).dispatch(
-      { origin: this.opts.origin, method: 'POST', path: this.opts.path, headers: HEADERS, body: this.body(templateId, userId) },
-      h,
-    );
+    const req = this.req;
+    req.body = this.body(templateId, userId);
+    h.sent = now ?? performance.now();
+    this.client(slot).dispatch(req, h);
   }
 
   /** Issue a GET on every slot in [0, n) so the connections are open before a burst. */
@@ -119,21 +122,21 @@ export class Engine {
   }
 
   /** @internal called by handlers */
-  complete(h: IssueHandler, status: number, body: string | undefined, err: string | undefined): void {
+  complete(h: IssueHandler, status: number, body: Buffer | undefined, err: string | undefined): void {
+    const end = performance.now();
     this.inFlight--;
     if (this.active[h.slot] === h) this.active[h.slot] = undefined;
-    const end = performance.now();
     let code: string | undefined;
     let couponId: string | undefined;
     let seq: number | undefined;
-    if (body !== undefined) {
-      if (status === 200 || status === 201 || status === 400 || status === 409) {
-        couponId = jsonStringField(body, 'couponId');
-        seq = jsonNumberField(body, 'seq');
-      }
-      if (status >= 400) code = jsonStringField(body, 'code');
-    }
+    // Parse only what is needed: the class needs `code` of a 4xx; coupon id and seq only matter
+    // when the ledger keeps this response or a listener asked for every response.
+    if (body !== undefined && status >= 400 && status < 500) code = bufferStringField(body, 'code');
     const outcome = classifyResponse(status, code);
+    if (body !== undefined && (status === 200 || status === 201 || status === 400 || status === 409) && this.opts.recorder.wantsDetails(OUTCOME_INDEX[outcome])) {
+      couponId = bufferStringField(body, 'couponId');
+      seq = bufferNumberField(body, 'seq');
+    }
     if (outcome === 'unknown' && err === undefined) err = status >= 500 ? `HTTP_${status}` : status === 0 ? 'NO_ANSWER' : `HTTP_${status}`;
     this.opts.recorder.record(outcome, status, h.templateId, h.userId, h.intended, h.sent, end, couponId, seq, err);
     // An error can be raised synchronously inside dispatch(); defer so VU loops never recurse.
@@ -196,7 +199,7 @@ class IssueHandler implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
-    // 5xx bodies are not needed to classify; skip copying them.
+    // 5xx bodies are not needed to classify; skip keeping them.
     if (this.status >= 500) return true;
     if (this.chunk === undefined) this.chunk = chunk;
     else (this.chunks ??= [this.chunk]).push(chunk);
@@ -206,10 +209,7 @@ class IssueHandler implements Dispatcher.DispatchHandler {
   onComplete(): void {
     if (this.finished) return;
     this.finished = true;
-    let body: string | undefined;
-    if (this.chunks) body = Buffer.concat(this.chunks).toString('utf8');
-    else if (this.chunk) body = this.chunk.toString('utf8');
-    this.engine.complete(this, this.status, body, undefined);
+    this.engine.complete(this, this.status, this.chunks ? Buffer.concat(this.chunks) : this.chunk, undefined);
   }
 
   onError(err: Error & { code?: string }): void {

@@ -2,7 +2,8 @@ import type { RunEvent, RunTick } from './run-scenario.js';
 
 /**
  * Live progress for `coupon-bench run`, written to a stream (stderr): on a TTY one line redrawn
- * every second; when piped, a plain line every `pipedEverySec` seconds.
+ * every second; when piped, a plain line every `pipedEverySec` seconds. Against the bundled server
+ * the line ends with `persisted X/Y (lag Z)`: rows in the database of coupons issued in Redis.
  */
 export function createProgressPrinter(out: NodeJS.WriteStream, opts: { tty: boolean; pipedEverySec?: number }): (e: RunEvent) => void {
   const every = opts.pipedEverySec ?? 5;
@@ -11,7 +12,8 @@ export function createProgressPrinter(out: NodeJS.WriteStream, opts: { tty: bool
   const line = (t: RunTick): string => {
     const el = (t.elapsedMs / 1000).toFixed(0);
     const of = t.plannedMs !== undefined ? `/${(t.plannedMs / 1000).toFixed(0)}s` : 's';
-    return `running ${el}${of}  reqs ${t.total}  ${t.rate}/s  p95 ${t.p95.toFixed(2)}ms  issued ${t.issued}  errors ${t.errors}${t.dropped ? `  dropped ${t.dropped}` : ''}`;
+    const persisted = t.persisted ? `  persisted ${t.persisted.persisted}/${t.persisted.issued} (lag ${t.persisted.lag})` : '';
+    return `running ${el}${of}  reqs ${t.total}  ${t.rate}/s  p95 ${t.p95.toFixed(2)}ms  issued ${t.issued}  errors ${t.errors}${t.dropped ? `  dropped ${t.dropped}` : ''}${persisted}`;
   };
   return (e) => {
     if (e.type === 'server') out.write(`serving on ${e.url}\n`);

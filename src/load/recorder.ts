@@ -2,7 +2,8 @@ import { OUTCOMES, OUTCOME_INDEX, type Outcome } from '../model/outcome.js';
 import type { TimelinePoint } from '../model/report.js';
 import type { LedgerRecord } from '../model/ledger-record.js';
 import type { ScenarioCheck } from './scenario.js';
-import { newHistogram, recordMs, type Histogram } from './histogram.js';
+import { newHistogram, type Histogram } from './histogram.js';
+import { LatencyCounts } from './latency-counts.js';
 import type { LedgerWriter } from './ledger-writer.js';
 
 /** One classified response, as the engine hands it to listeners of `response` events. */
@@ -29,18 +30,18 @@ interface CompiledCheck {
 }
 
 const N = OUTCOMES.length;
+const UNKNOWN = OUTCOME_INDEX.unknown;
 const ms3 = (us: number): number => Math.round(us) / 1000;
 
 /**
- * Collects every response on the hot path: HDR histograms (µs) per outcome plus overall
- * corrected/uncorrected, checks, the per-second timeline and the ledger. Allocation-free per
- * response except the ledger line.
+ * Collects every response on the hot path: latency counts (µs, HDR layout) per outcome plus
+ * overall corrected/uncorrected, checks, the per-second timeline and the ledger. Per response it
+ * records two latencies (the current second's per-outcome counts and the uncorrected counts); the
+ * whole-run histograms are folded in once a second. Allocation-free per response except the ledger
+ * line, which is only built for records the ledger keeps.
  */
 export class Recorder {
   readonly counts = new Array<number>(N).fill(0);
-  readonly corrected = newHistogram();
-  readonly uncorrected = newHistogram();
-  readonly byOutcome: Histogram[] = OUTCOMES.map(() => newHistogram());
   readonly checks: CompiledCheck[];
   readonly timeline: TimelinePoint[] = [];
   /** requests that got an HTTP answer (status != 0) */
@@ -58,9 +59,15 @@ export class Recorder {
   private sec = 0;
   private secCounts = new Array<number>(N).fill(0);
   private secDropped = 0;
-  private readonly secHist = newHistogram();
-  private readonly secByOutcome: Histogram[] = OUTCOMES.map(() => newHistogram());
+  private readonly secAll = new LatencyCounts();
+  private readonly secByOutcome: LatencyCounts[] = OUTCOMES.map(() => new LatencyCounts());
+  /** closed seconds, folded in by closeSecond() */
+  private readonly runByOutcome: LatencyCounts[] = OUTCOMES.map(() => new LatencyCounts());
+  private readonly runUncorrected = new LatencyCounts();
   private issuedTotal = 0;
+  /** bumped on every record, so the materialized histograms below know when they are stale */
+  private version = 0;
+  private cache: { version: number; corrected: Histogram; uncorrected: Histogram; byOutcome: Histogram[] } | undefined;
 
   constructor(
     checks: ScenarioCheck[],
@@ -101,6 +108,44 @@ export class Recorder {
     this.secDropped++;
   }
 
+  /**
+   * Whether a response of outcome index `oi` needs its details (coupon id, seq): only when the
+   * ledger keeps it or a listener asked for every response. Lets the engine skip body parsing.
+   */
+  wantsDetails(oi: number): boolean {
+    return this.onResponse !== undefined || (this.ledger !== undefined && (this.ledgerFull || oi === 0 || oi === UNKNOWN));
+  }
+
+  /** Corrected latency of the whole run so far (an hdr-histogram-js Histogram, µs). */
+  get corrected(): Histogram {
+    return this.materialize().corrected;
+  }
+
+  /** Uncorrected latency (from the actual send) of the whole run so far. */
+  get uncorrected(): Histogram {
+    return this.materialize().uncorrected;
+  }
+
+  /** Corrected latency per outcome class (index = OUTCOME_INDEX). */
+  get byOutcome(): Histogram[] {
+    return this.materialize().byOutcome;
+  }
+
+  /** Build the whole-run histograms from the closed seconds plus the current one (cached until the next record). */
+  private materialize(): NonNullable<Recorder['cache']> {
+    if (this.cache?.version === this.version) return this.cache;
+    const corrected = newHistogram();
+    const byOutcome = OUTCOMES.map((_, i) => {
+      const h = newHistogram();
+      (this.runByOutcome[i] as LatencyCounts).addToHistogram(h);
+      (this.secByOutcome[i] as LatencyCounts).addToHistogram(h);
+      if (h.totalCount > 0) corrected.add(h);
+      return h;
+    });
+    this.cache = { version: this.version, corrected, uncorrected: this.runUncorrected.toHistogram(), byOutcome };
+    return this.cache;
+  }
+
   /** Record one response (times are performance.now() ms). */
   record(
     outcome: Outcome,
@@ -117,22 +162,19 @@ export class Recorder {
     this.roll(end);
     const oi = OUTCOME_INDEX[outcome];
     this.total++;
+    this.version++;
     if (status !== 0) this.answered++;
     (this.counts[oi] as number)++;
     (this.secCounts[oi] as number)++;
     if (oi === 0) this.issuedTotal++;
-    const corr = end - intended;
-    recordMs(this.corrected, corr);
-    recordMs(this.uncorrected, end - sent);
-    recordMs(this.byOutcome[oi] as Histogram, corr);
-    recordMs(this.secHist, corr);
-    recordMs(this.secByOutcome[oi] as Histogram, corr);
+    (this.secByOutcome[oi] as LatencyCounts).recordMs(end - intended);
+    this.runUncorrected.recordMs(end - sent);
     for (const c of this.checks) {
       const ok = (c.status === undefined || c.status[status] === 1) && (c.outcome === undefined || c.outcome[oi] === 1);
       if (ok) c.passes++;
       else c.fails++;
     }
-    if (this.ledger && (this.ledgerFull || oi === 0 || outcome === 'unknown')) {
+    if (this.ledger && (this.ledgerFull || oi === 0 || oi === UNKNOWN)) {
       const rec: LedgerRecord = {
         o: outcome,
         tpl: templateId,
@@ -173,28 +215,30 @@ export class Recorder {
     this.sec++;
     const counts = {} as Record<Outcome, number>;
     const byOutcome: NonNullable<TimelinePoint['byOutcome']> = {};
+    const all = this.secAll;
     for (let i = 0; i < N; i++) {
       const o = OUTCOMES[i] as Outcome;
       counts[o] = this.secCounts[i] as number;
-      const h = this.secByOutcome[i] as Histogram;
-      if (h.totalCount > 0) {
-        byOutcome[o] = { p50: ms3(h.getValueAtPercentile(50)), p95: ms3(h.getValueAtPercentile(95)), p99: ms3(h.getValueAtPercentile(99)) };
+      const h = this.secByOutcome[i] as LatencyCounts;
+      if (h.total > 0) {
+        byOutcome[o] = { p50: ms3(h.percentileUs(50)), p95: ms3(h.percentileUs(95)), p99: ms3(h.percentileUs(99)) };
+        h.addInto(all);
+        h.addInto(this.runByOutcome[i] as LatencyCounts);
         h.reset();
       }
       this.secCounts[i] = 0;
     }
-    const h = this.secHist;
     const point: TimelinePoint = {
       t: this.sec,
       counts,
-      p50: h.totalCount ? ms3(h.getValueAtPercentile(50)) : 0,
-      p95: h.totalCount ? ms3(h.getValueAtPercentile(95)) : 0,
-      p99: h.totalCount ? ms3(h.getValueAtPercentile(99)) : 0,
+      p50: ms3(all.percentileUs(50)),
+      p95: ms3(all.percentileUs(95)),
+      p99: ms3(all.percentileUs(99)),
       byOutcome,
       issuedTotal: this.issuedTotal,
     };
     if (this.secDropped > 0) point.dropped = this.secDropped;
-    h.reset();
+    all.reset();
     this.secDropped = 0;
     this.timeline.push(point);
     this.lastSecond = point;

@@ -156,6 +156,24 @@ export function resolveScenarioPath(path: string): string {
   return path;
 }
 
+/**
+ * Stretch or shrink ramping stages so they add up to `totalMs`, keeping each stage's share and
+ * target (a 7 s ramp up-hold-down run with `--duration 3s` keeps its shape in 3 s). Durations are
+ * whole milliseconds; the last stage takes the rounding so the total is exact.
+ */
+export function scaleStages(stages: NonNullable<Scenario['stages']>, totalMs: number): NonNullable<Scenario['stages']> {
+  if (!(totalMs > 0)) throw new UsageError(`--duration: must be more than 0 for a ramping scenario`);
+  const ms = stages.map((st) => parseDuration(st.duration, 'stages.duration'));
+  const sum = ms.reduce((a, b) => a + b, 0);
+  if (stages.length === 0 || sum === 0) return [{ duration: `${Math.round(totalMs)}ms`, target: stages.at(-1)?.target ?? 0 }];
+  let used = 0;
+  return stages.map((st, i) => {
+    const d = i === stages.length - 1 ? Math.round(totalMs) - used : Math.round(((ms[i] as number) * totalMs) / sum);
+    used += d;
+    return { ...st, duration: `${d}ms` };
+  });
+}
+
 /** Apply flag overrides; returns a new scenario (re-validated). */
 export function applyOverrides(s: Scenario, o: ScenarioOverrides): Scenario {
   const out: Scenario = structuredClone(s);
@@ -165,7 +183,7 @@ export function applyOverrides(s: Scenario, o: ScenarioOverrides): Scenario {
   if (o.duration !== undefined) {
     if (out.executor === 'shared-iterations') out.maxDuration = o.duration;
     else if (out.executor === 'ramping-vus' || out.executor === 'ramping-arrival-rate') {
-      throw new UsageError(`--duration: ${out.executor} takes its duration from "stages"; edit the scenario instead`);
+      out.stages = scaleStages(out.stages ?? [], parseDuration(o.duration, '--duration'));
     } else out.duration = o.duration;
   }
   if (o.vus !== undefined) {

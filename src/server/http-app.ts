@@ -70,9 +70,7 @@ export class HttpApp {
 
   constructor(private readonly deps: HttpAppDeps) {
     const m = deps.metrics;
-    const outcomes = [
-      'issued', 'ok', 'created', ...Object.values(ErrorCode),
-    ];
+    const outcomes = ['issued', 'ok', 'created', ...Object.values(ErrorCode)];
     this.o = Object.fromEntries(outcomes.map((x) => [x, m.outcome(x)]));
     this.bodyLimit = deps.bodyLimit;
     this.adminTokenBuf = deps.adminToken === undefined ? undefined : Buffer.from(deps.adminToken);
@@ -106,10 +104,14 @@ export class HttpApp {
       return;
     }
     const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    const status = timeout ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    const reason = timeout ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+    const status = timeout ? 408 : 400;
+    const reason = timeout ? 'Request Timeout' : 'Bad Request';
     const code = timeout ? ErrorCode.RequestTimeout : ErrorCode.MalformedRequest;
-    const message = timeout ? 'request headers or body not received in time' : `malformed HTTP request (${err.code ?? 'parse error'})`;
+    const message = timeout
+      ? 'request headers or body not received in time'
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? 'request headers too large'
+        : `malformed HTTP request (${err.code ?? 'parse error'})`;
     this.deps.metrics.record(Route.Unmatched, this.o[code]!, 0);
     socket.end(rawErrorResponse(status, reason, code, message));
     // end() sends FIN after the answer; make sure a silent peer cannot keep the socket forever.

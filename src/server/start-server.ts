@@ -2,10 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { CouponBenchError, UsageError } from '../errors.js';
-import { createRedis } from '../redis/client.js';
+import { createRedis, parseRedisUrl } from '../redis/client.js';
 import { templateKeys, templatesIndexKey, isValidPrefix } from '../redis/keys.js';
 import { startManagedRedis, type ManagedRedis } from '../redis/managed-redis.js';
-import { openStore, redactUrl } from '../store/open-store.js';
+import { dbEngineOf, openStore, redactUrl } from '../store/open-store.js';
 import type { PersisterHandle } from '../store/persister-options.js';
 import { startPersister } from '../store/persister.js';
 import { AppRequest, HttpApp, onPipelineReply } from './http-app.js';
@@ -33,6 +33,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     throw new UsageError(`--admin-token is required when binding to a non-loopback address (${opts.host})`, 'E_ADMIN_TOKEN_REQUIRED');
   }
   if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new UsageError(`--port: ${opts.port} is not a port`, 'E_BAD_PORT');
+  // Bad URLs fail before anything is started.
+  dbEngineOf(opts.dbUrl);
+  if (opts.redisUrl !== undefined) parseRedisUrl(opts.redisUrl);
 
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async (): Promise<void> => {

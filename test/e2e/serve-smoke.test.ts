@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTemplate } from '../../src/server/admin-client.js';
 import { BIN, spawnServe, type Spawned } from './serve-harness.js';
@@ -17,8 +17,14 @@ const portOpen = (port: number): Promise<boolean> =>
 describe('coupon-bench serve (spawned CLI, managed defaults)', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'cb-serve-smoke-'));
   let s: Spawned | undefined;
-  afterAll(() => {
-    if (s && s.child.exitCode === null) s.child.kill('SIGKILL');
+  afterAll(async () => {
+    // SIGTERM first: a SIGKILLed serve would leave its private redis-server behind.
+    if (s && s.child.exitCode === null) {
+      s.child.kill('SIGTERM');
+      const t = setTimeout(() => s?.child.kill('SIGKILL'), 10_000);
+      await s.exited;
+      clearTimeout(t);
+    }
     rmSync(cwd, { recursive: true, force: true });
   });
 
@@ -44,14 +50,18 @@ describe('coupon-bench serve (spawned CLI, managed defaults)', () => {
   });
 
   it('says in one line how to install redis-server when it is missing', async () => {
+    // a PATH with node alone (redis-server may live next to node)
+    const binDir = mkdtempSync(join(tmpdir(), 'cb-nobin-'));
+    symlinkSync(process.execPath, join(binDir, 'node'));
     const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
       cwd,
-      env: { ...process.env, PATH: dirname(process.execPath) },
+      env: { ...process.env, PATH: binDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    rmSync(binDir, { recursive: true, force: true });
     expect(code).toBe(1);
     expect(err.trim().split('\n')).toHaveLength(1);
     expect(err).toMatch(/redis-server was not found on PATH.*apt-get install redis-server.*--redis/);

@@ -175,6 +175,10 @@ describe('serve: hostile and malformed input', () => {
     expect(badHeader.closed).toBe(true);
     const badLength = await rawExchange(port(), [`POST ${ISSUE} HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n`]);
     expect(badLength.text).toMatch(/^HTTP\/1\.1 400 /);
+    const hugeHeader = await rawExchange(port(), [`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`]);
+    expect(hugeHeader.text).toMatch(/^HTTP\/1\.1 400 /);
+    expect(hugeHeader.text).toContain('request headers too large');
+    expect(hugeHeader.closed).toBe(true);
   });
 
   it('headers never finished -> 408 and the connection closes', async () => {

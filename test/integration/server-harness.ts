@@ -24,7 +24,9 @@ export async function startHarness(over: Partial<ServeOptions> = {}, tag = 'srv'
   const prefix = over.prefix ?? uniquePrefix(tag);
   const dbUrl = `sqlite:${join(dir, 'db.sqlite')}`;
   const redisUrl = 'redisUrl' in over ? over.redisUrl : REDIS_URL;
-  const server = await startServer({ host: '127.0.0.1', port: 0, dbUrl, prefix, ...over, redisUrl });
+  // A patient Redis timeout by default: these tests check correctness, and a shared, loaded machine
+  // must not turn a slow reply into a 503 (tests of timeouts pass their own).
+  const server = await startServer({ host: '127.0.0.1', port: 0, dbUrl, prefix, redisTimeoutMs: 2000, ...over, redisUrl });
   const pool = new Pool(server.url, { connections: 256, headersTimeout: 20_000, bodyTimeout: 20_000 });
   const redis = new Redis(server.redisUrl, { maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);

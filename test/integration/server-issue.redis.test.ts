@@ -114,6 +114,32 @@ describe.each([['pipeline'], ['ioredis']] as const)('serve (%s issue client): is
   });
 });
 
+describe('serve: overload', () => {
+  it('answers 503 with Retry-After beyond maxInFlight, and every request gets an answer', async () => {
+    const h = await startHarness({ maxInFlight: 1 }, 'load');
+    try {
+      await createTemplate(h.server.url, 1, 100_000);
+      // Bursts of 200 concurrent requests (bounded retries: a starved machine may serialize one burst).
+      const replies: Awaited<ReturnType<typeof issue>>[] = [];
+      for (let burst = 0; burst < 10; burst++) {
+        replies.push(...(await Promise.all(Array.from({ length: 200 }, (_, i) => issue(h.pool, burst * 1000 + i + 1, 1)))));
+        if (replies.some((r) => r.status === 503) && replies.some((r) => r.status === 200)) break;
+      }
+      const busy = replies.filter((r) => r.status === 503);
+      const ok = replies.filter((r) => r.status === 200);
+      expect(ok.length).toBeGreaterThan(0);
+      expect(busy.length).toBeGreaterThan(0);
+      expect(busy.length + ok.length).toBe(replies.length);
+      for (const r of busy) {
+        expect(r.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503, message: 'server overloaded' });
+        expect(r.headers['retry-after']).toBe('1');
+      }
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('serve: admin token', () => {
   it('refuses to bind a non-loopback address without a token', async () => {
     await expect(startHarness({ host: '0.0.0.0' }, 'tok')).rejects.toMatchObject({ code: 'E_ADMIN_TOKEN_REQUIRED' });

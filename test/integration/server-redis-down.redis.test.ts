@@ -28,7 +28,7 @@ describe('serve: Redis goes away and comes back', () => {
   let h: Harness;
   beforeAll(async () => {
     redis = await startManagedRedis();
-    h = await startHarness({ redisUrl: redis.url }, 'down');
+    h = await startHarness({ redisUrl: redis.url, redisTimeoutMs: 100 }, 'down');
     await createTemplate(h.server.url, 1, 1000);
     expect((await issue(h.pool, 1, 1)).status).toBe(200);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createProgressPrinter } from '../../src/load/progress.js';
+import { PersistPoller } from '../../src/load/persist-poller.js';
 import type { RunTick } from '../../src/load/run-scenario.js';
 
 function sink(): { out: NodeJS.WriteStream; text: () => string } {
@@ -26,5 +27,47 @@ describe('progress printer', () => {
     for (let i = 1; i <= 3; i++) p({ type: 'tick', tick: tick(i) });
     expect(s.text().split('\r').length - 1).toBe(3);
     expect(s.text().includes('\n')).toBe(false);
+  });
+
+  it('shows the persister lag when the bundled server is polled', () => {
+    const s = sink();
+    const p = createProgressPrinter(s.out, { tty: false, pipedEverySec: 1 });
+    p({ type: 'tick', tick: { ...tick(1), persisted: { issued: 120, persisted: 95, lag: 25 } } });
+    p({ type: 'tick', tick: tick(2) });
+    const lines = s.text().trim().split('\n');
+    expect(lines[0]).toBe('running 1/10s  reqs 100  100/s  p95 1.50ms  issued 3  errors 1  persisted 95/120 (lag 25)');
+    expect(lines[1]).not.toContain('persisted');
+  });
+});
+
+describe('persist poller', () => {
+  it('sums issued and persisted over templates, and stops asking a server that is not ours', async () => {
+    const { createServer } = await import('node:http');
+    let hits = 0;
+    const srv = createServer((req, res) => {
+      hits++;
+      const id = Number(req.url?.split('/').pop());
+      if (req.url?.startsWith('/api/templates/') && id <= 2) {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ templateId: id, stock: 100, issued: id * 10, persisted: id * 10 - id }));
+      } else {
+        res.statusCode = 404;
+        res.end('{"code":"NOT_FOUND"}');
+      }
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const origin = `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
+    try {
+      const ours = new PersistPoller(origin, [1, 2]);
+      await ours.poll();
+      expect(ours.latest).toEqual({ issued: 30, persisted: 27, lag: 3 });
+      const other = new PersistPoller(origin, [7]);
+      await other.poll();
+      await other.poll();
+      expect(other.latest).toBeUndefined();
+      expect(hits).toBe(3); // the second poll of a foreign server sends nothing
+    } finally {
+      srv.close();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseDuration } from '../../src/load/duration.js';
 import { applyOverrides, loadScenario, validateScenario } from '../../src/load/scenario.js';
 import { UsageError } from '../../src/errors.js';
 
@@ -59,5 +60,20 @@ describe('scenarios', () => {
     expect(() => applyOverrides(loadScenario('seed-k6'), { rate: 10 })).toThrow(/closed-model/);
     const ramp = applyOverrides(loadScenario('multi-template'), { rate: 1000 });
     expect(Math.max(...(ramp.stages ?? []).map((st) => st.target))).toBe(1000);
+  });
+
+  it('--duration scales the stages of a ramping scenario proportionally', () => {
+    const base = loadScenario('multi-template');
+    const baseMs = (base.stages ?? []).map((st) => parseDuration(st.duration));
+    const s = applyOverrides(base, { duration: '3s' });
+    const ms = (s.stages ?? []).map((st) => parseDuration(st.duration));
+    expect(ms.reduce((a, b) => a + b, 0)).toBe(3000);
+    const total = baseMs.reduce((a, b) => a + b, 0);
+    ms.forEach((d, i) => expect(Math.abs(d - ((baseMs[i] as number) * 3000) / total)).toBeLessThanOrEqual(1));
+    expect((s.stages ?? []).map((st) => st.target)).toEqual((base.stages ?? []).map((st) => st.target));
+    expect(s.startRate).toBe(base.startRate);
+    const ramp = applyOverrides({ ...base, executor: 'ramping-vus', startVUs: 1, stages: [{ duration: '1s', target: 5 }, { duration: '3s', target: 5 }] }, { duration: '8s' });
+    expect((ramp.stages ?? []).map((st) => parseDuration(st.duration))).toEqual([2000, 6000]);
+    expect(() => applyOverrides(base, { duration: '0s' })).toThrow(/--duration/);
   });
 });

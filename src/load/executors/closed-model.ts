@@ -70,7 +70,7 @@ export function runClosedModel(ctx: ExecContext, o: ClosedModelOptions): Promise
       remaining--;
       const src = sources[i] as IterationSource;
       src.next();
-      engine.fire(i, src.templateId, src.userId, now, after);
+      engine.fire(i, src.templateId, src.userId, now, after, now);
     };
 
     const after = (i: number): void => {
