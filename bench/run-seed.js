@@ -1,20 +1,23 @@
 // Benchmark: scenarios/seed-k6.json (100 VUs, 10 s, sleep 100 ms, users 1-100, stock 10) against
 // `coupon-bench serve` running as its own process (its private redis-server and SQLite in a temp
 // folder), pinned to one core (`taskset`), while this process (the generator) is pinned to the other.
-// A 1 s warm-up on another template goes first (JIT of both sides), not counted.
+// A 1 s warm-up on another template goes first (JIT of both sides), not counted. Every run gets a
+// fresh template with stock 10, so each one is the seed story. --rounds N repeats the run;
+// --baseline-dist DIR (another build's dist/, e.g. an older commit) runs in the same rounds,
+// alternating order, against the same server, and the medians of both are printed.
 // Goals: iterations >= 9,850 of the 10,000 possible, avg <= 1.5 ms, p(95) <= 3 ms.
 // The original system managed 5,839 iterations, avg 31.71 ms, p(95) 84.24 ms.
 // k6 semantics: an iteration is request + answer + sleep(0.1), so even a perfect loop does
 // vus * duration / (0.1 s + latency) iterations; that bound is printed next to the count.
-// Usage: npm run build && node bench/run-seed.js [--duration 10s] [--vus 100] [--gen-core 0] [--serve-core 1]
+// Usage: npm run build && node bench/run-seed.js [--duration 10s] [--vus 100] [--rounds 1]
+//        [--baseline-dist /tmp/old/dist] [--gen-core 0] [--serve-core 1]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadScenario } from '../dist/load/scenario.js';
-import { runScenario } from '../dist/load/run-scenario.js';
 import { createTemplate } from '../dist/server/admin-client.js';
 import { parseDuration } from '../dist/load/duration.js';
 
@@ -24,6 +27,8 @@ const { values } = parseArgs({
     vus: { type: 'string' },
     'gen-core': { type: 'string', default: '0' },
     'serve-core': { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '1' },
+    'baseline-dist': { type: 'string' },
   },
 });
 const BIN = fileURLToPath(new URL('../bin/coupon-bench.js', import.meta.url));
@@ -63,38 +68,77 @@ async function serverIssueTime() {
   return { sum: pick('sum'), count: pick('count') };
 }
 
-try {
-  await createTemplate(url, 1, 10);
-  await createTemplate(url, 2, 10);
-  const seed = loadScenario('seed-k6');
-  // Warm-up on template 2, so template 1 sees exactly the seed scenario.
-  await runScenario({ scenario: { ...seed, target: url, duration: '1s', templates: [{ id: 2, stock: 10 }] }, outDir: join(dir, 'warmup') });
-  const overrides = { target: url };
-  if (values.duration) overrides.duration = values.duration;
-  if (values.vus) overrides.vus = Number(values.vus);
+const seed = loadScenario('seed-k6');
+const vus = values.vus ? Number(values.vus) : seed.vus;
+const duration = values.duration ?? seed.duration;
+const seconds = parseDuration(duration) / 1000;
+const possible = Math.round((vus * seconds) / 0.1);
+const ROUNDS = Number(values.rounds);
+const builds = [['coupon-bench', '../dist'], ...(values['baseline-dist'] ? [['baseline', values['baseline-dist']]] : [])];
+const runners = {};
+for (const [name, dist] of builds) {
+  const file = dist === '../dist' ? new URL('../dist/load/run-scenario.js', import.meta.url).href : pathToFileURL(join(dist, 'load/run-scenario.js')).href;
+  runners[name] = (await import(file)).runScenario;
+}
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+let nextTemplate = 1;
+/** One seed-k6 run on a fresh template (stock 10), so every run sees the scenario's exact story. */
+async function once(name, runDuration, label) {
+  const id = nextTemplate++;
+  await createTemplate(url, id, 10);
+  const scenario = { ...seed, target: url, vus, duration: runDuration, templates: [{ id, stock: 10 }] };
   const s0 = await serverIssueTime().catch(() => undefined);
-  const r = await runScenario({ scenarioPath: 'seed-k6', overrides, outDir: join(dir, 'run') });
+  const r = await runners[name]({ scenario, outDir: join(dir, label) });
   const s1 = await serverIssueTime().catch(() => undefined);
-  const m = r.report.metrics;
-  const h = r.report.harness;
-  const vus = overrides.vus ?? 100;
-  const seconds = parseDuration(overrides.duration ?? '10s') / 1000;
-  const possible = Math.round((vus * seconds) / 0.1);
-  const d = m.http_req_duration;
-  const bound = Math.floor((vus * seconds * 1000) / (100 + d.avg));
+  const serverMs = s0 && s1 && s1.count > s0.count ? ((s1.sum - s0.sum) / (s1.count - s0.count)) * 1000 : NaN;
+  return { r, serverMs };
+}
+
+try {
+  // Warm-up (JIT of both sides), not counted.
+  for (const [name] of builds) await once(name, '1s', `warmup-${name}`);
   console.log(`seed-k6 against coupon-bench serve (${url}), ${vus} VUs, ${seconds}s, think 100 ms; ${pinned ? `generator on core ${values['gen-core']}, serve + its redis on core ${values['serve-core']}` : 'unpinned'}`);
   console.log(`load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
-  console.log(`  iterations ${m.iterations.count} of ${possible} possible  (goal >= ${Math.round(possible * 0.985)}; original k6 run: 5,839)  ${m.iterations.count >= possible * 0.985 ? 'OK' : 'MISS'}`);
-  console.log(`    a drift-free k6 loop at this latency does ${bound} (vus x duration / (100 ms + avg)); measured / bound = ${(m.iterations.count / bound).toFixed(4)}`);
-  console.log(`  http_req_duration avg ${d.avg} ms (goal <= 1.5; original 31.71)  ${d.avg <= 1.5 ? 'OK' : 'MISS'}`);
-  console.log(`  http_req_duration p(95) ${d['p(95)']} ms (goal <= 3; original 84.24)  ${d['p(95)'] <= 3 ? 'OK' : 'MISS'}`);
-  console.log(`  med ${d.med} ms  p(99) ${d['p(99)']} ms  max ${d.max} ms`);
-  if (s0 && s1 && s1.count > s0.count) {
-    const serverMs = ((s1.sum - s0.sum) / (s1.count - s0.count)) * 1000;
-    console.log(`  server-side mean time in the issue handler ${serverMs.toFixed(3)} ms (its /metrics); the other ${(d.avg - serverMs).toFixed(3)} ms of the avg is network, queueing and the generator`);
+  const rows = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const order = round % 2 === 1 ? builds : [...builds].reverse();
+    const row = {};
+    for (const [name] of order) {
+      const { r, serverMs } = await once(name, duration, `${name}-${round}`);
+      const m = r.report.metrics;
+      const h = r.report.harness;
+      const d = m.http_req_duration;
+      const bound = Math.floor((vus * seconds * 1000) / (100 + d.avg));
+      row[name] = { it: m.iterations.count, avg: d.avg, p95: d['p(95)'] };
+      console.log(`round ${round}: ${name}`);
+      console.log(`  iterations ${m.iterations.count} of ${possible} possible  (goal >= ${Math.round(possible * 0.985)}; original k6 run: 5,839)  ${m.iterations.count >= possible * 0.985 ? 'OK' : 'MISS'}`);
+      console.log(`    a drift-free k6 loop at this latency does ${bound} (vus x duration / (100 ms + avg)); measured / bound = ${(m.iterations.count / bound).toFixed(4)}`);
+      console.log(`  http_req_duration avg ${d.avg} ms (goal <= 1.5; original 31.71)  ${d.avg <= 1.5 ? 'OK' : 'MISS'}`);
+      console.log(`  http_req_duration p(95) ${d['p(95)']} ms (goal <= 3; original 84.24)  ${d['p(95)'] <= 3 ? 'OK' : 'MISS'}`);
+      console.log(`  med ${d.med} ms  p(99) ${d['p(99)']} ms  max ${d.max} ms`);
+      if (Number.isFinite(serverMs)) {
+        console.log(`  server-side mean time in the issue handler ${serverMs.toFixed(3)} ms (its /metrics); the other ${(d.avg - serverMs).toFixed(3)} ms of the avg is network, queueing and the generator`);
+      }
+      console.log(`  measured think time ${h.thinkActualMs} ms; generator event-loop delay mean ${h.eventLoopDelayMeanMs ?? '?'} ms p99 ${h.eventLoopDelayP99Ms ?? '?'} ms; cpu ${h.cpuUsPerRequest} µs/req`);
+      console.log(`  outcomes ${JSON.stringify(r.report.outcomes)}  checks ${(m.checks.rate * 100).toFixed(2)}%  exit ${r.exitCode}`);
+    }
+    rows.push(row);
   }
-  console.log(`  measured think time ${h.thinkActualMs} ms; generator event-loop delay mean ${h.eventLoopDelayMeanMs} ms p99 ${h.eventLoopDelayP99Ms} ms; cpu ${h.cpuUsPerRequest} µs/req`);
-  console.log(`  outcomes ${JSON.stringify(r.report.outcomes)}  checks ${(m.checks.rate * 100).toFixed(2)}%  exit ${r.exitCode}`);
+  if (ROUNDS > 1 || builds.length > 1) {
+    console.log(`\nmedian over ${ROUNDS} round(s) (load average now ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
+    for (const [name] of builds) {
+      console.log(`  ${name.padEnd(13)} iterations ${median(rows.map((r) => r[name].it))}  avg ${median(rows.map((r) => r[name].avg)).toFixed(3)} ms  p95 ${median(rows.map((r) => r[name].p95)).toFixed(3)} ms`);
+    }
+    if (builds.length > 1) {
+      const q = (f) => median(rows.map((r) => r['coupon-bench'][f] / r.baseline[f])).toFixed(3);
+      console.log(`  coupon-bench / baseline (same rounds): iterations x${q('it')}  avg x${q('avg')}  p95 x${q('p95')}`);
+    }
+  }
 } finally {
   serve.kill('SIGTERM');
   await new Promise((resolve) => serve.once('exit', resolve));

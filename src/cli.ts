@@ -31,7 +31,8 @@ async function main(argv: string[]): Promise<void> {
       // commander already printed the message; help and version exit 0.
       process.exitCode = err.exitCode === 0 ? ExitCode.Ok : ExitCode.UsageOrTool;
     } else if (err instanceof CouponBenchError) {
-      process.stderr.write(`coupon-bench: ${err.message}\n`);
+      // One line: the message and its stable code (what scripts and tests match on), no stack.
+      process.stderr.write(`coupon-bench: ${err.message} [${err.code}]\n`);
       process.exitCode = err.exitCode;
     } else {
       process.stderr.write(`coupon-bench: unexpected error\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -1,3 +1,5 @@
+import { Client } from 'undici';
+
 /** What the bundled server says about persistence, summed over the run's templates. */
 export interface PersistStatus {
   /** coupons issued (Redis) */
@@ -18,23 +20,34 @@ export class PersistPoller {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
   private disabled = false;
+  /** its own keep-alive connection: never one of the engine's */
+  private readonly client: Client;
 
   constructor(
-    private readonly origin: string,
+    origin: string,
     private readonly templateIds: number[],
     private readonly everyMs = 1000,
-  ) {}
+  ) {
+    this.client = new Client(origin, { pipelining: 1, keepAliveTimeout: 10_000 });
+  }
 
-  /** Start polling (first look right away). */
-  start(): void {
-    void this.poll();
+  /**
+   * First look now (awaited, so connecting and first-use costs land before the run's clock
+   * starts), then once every `everyMs`.
+   */
+  async start(): Promise<void> {
+    await this.poll();
+    if (this.disabled) return;
     this.timer = setInterval(() => void this.poll(), this.everyMs);
     this.timer.unref();
   }
 
+  /** Stop polling and close the connection. */
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+    this.disabled = true;
+    this.client.close().catch(() => undefined);
   }
 
   /** One round over the templates; skipped while the previous one is still out. */
@@ -45,7 +58,6 @@ export class PersistPoller {
       const rows = await Promise.all(this.templateIds.map((id) => this.fetchOne(id)));
       if (rows.some((r) => r === null)) {
         // not the bundled server (or no such route): do not keep asking
-        this.disabled = true;
         this.stop();
         return;
       }
@@ -65,10 +77,11 @@ export class PersistPoller {
   /** undefined: transient failure; null: the answer is not the bundled server's. */
   private async fetchOne(id: number): Promise<{ issued: number; persisted: number } | undefined | null> {
     try {
-      const res = await fetch(`${this.origin}/api/templates/${id}`, { signal: AbortSignal.timeout(Math.max(200, this.everyMs - 100)) });
-      const text = await res.text();
-      if (res.status >= 500) return undefined;
-      if (res.status !== 200) return null;
+      const timeout = Math.max(200, this.everyMs - 100);
+      const res = await this.client.request({ method: 'GET', path: `/api/templates/${id}`, headersTimeout: timeout, bodyTimeout: timeout });
+      const text = await res.body.text();
+      if (res.statusCode >= 500) return undefined;
+      if (res.statusCode !== 200) return null;
       const j = JSON.parse(text) as { issued?: unknown; persisted?: unknown };
       if (typeof j.issued !== 'number' || typeof j.persisted !== 'number') return null;
       return { issued: j.issued, persisted: j.persisted };

@@ -218,6 +218,11 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       reasons.push(`target unreachable: ${url.origin} (${unreachable})`);
       recorder.start(t0);
     } else {
+      // The poller's first look (connect, first use) happens before the clocks start.
+      const poller = (input.persistProgress ?? (input.serve === true || input.setup === true))
+        ? new PersistPoller(url.origin, scenario.templates.map((t) => t.id))
+        : undefined;
+      await poller?.start();
       eld.enable();
       const abortOn = thresholds.filter((t) => t.abortOnFail);
       const partialInput = {
@@ -230,10 +235,6 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
         ledger: { file: LEDGER_FILE, records: 0, mode: ledgerMode },
         environment: environmentFingerprint(),
       };
-      const poller = (input.persistProgress ?? (input.serve === true || input.setup === true))
-        ? new PersistPoller(url.origin, scenario.templates.map((t) => t.id))
-        : undefined;
-      poller?.start();
       const ticker = setInterval(() => {
         const now = performance.now();
         recorder.roll(now);

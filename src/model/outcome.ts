@@ -28,6 +28,7 @@ export const ApiCode = {
   NotFound: 'NOT_FOUND',
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   Unauthorized: 'UNAUTHORIZED',
+  MalformedRequest: 'MALFORMED_REQUEST',
   RequestTimeout: 'REQUEST_TIMEOUT',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   Internal: 'INTERNAL_ERROR',

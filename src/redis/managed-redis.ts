@@ -76,6 +76,25 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Prom
   });
 }
 
+/**
+ * A tiny shell loop that SIGKILLs the redis-server once its owner is gone. The exit hook covers a
+ * normal exit; a SIGKILLed (or crashed) owner runs no hook, and its private Redis would live on.
+ * POSIX sh only; it checks the owner every 0.5 s and is killed when the redis it guards stops.
+ */
+function startWatchdog(ownerPid: number, redisPid: number): ChildProcess | undefined {
+  // Leaves as soon as the redis is gone by itself (its pid may then be reused), kills it otherwise.
+  const script = `while kill -0 ${ownerPid} 2>/dev/null; do kill -0 ${redisPid} 2>/dev/null || exit 0; sleep 0.5; done; kill -9 ${redisPid} 2>/dev/null`;
+  try {
+    const w = spawn('sh', ['-c', script], { stdio: 'ignore', detached: true });
+    w.on('error', () => undefined);
+    // Never keep the owner alive for the watchdog's sake.
+    w.unref();
+    return w;
+  } catch {
+    return undefined; // no sh: the exit hook still covers normal exits
+  }
+}
+
 /** Start a private redis-server bound to 127.0.0.1 on its own port and data folder. */
 export async function startManagedRedis(opts: ManagedRedisOptions = {}): Promise<ManagedRedis> {
   const binary = opts.binary ?? 'redis-server';
@@ -95,13 +114,18 @@ export async function startManagedRedis(opts: ManagedRedisOptions = {}): Promise
     '--logfile', join(dir, 'redis.log'),
   ];
   let child: ChildProcess;
+  let watchdog: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
     child = spawn(binary, args, { stdio: 'ignore' });
     child.on('error', () => undefined);
+    if (child.pid !== undefined) watchdog = startWatchdog(process.pid, child.pid);
     await waitForPort(port, child, 5000);
   };
   const stopChild = async (signal: NodeJS.Signals): Promise<void> => {
     const c = child;
+    // First the watchdog: once this redis is gone its pid may be reused.
+    watchdog?.kill('SIGKILL');
+    watchdog = undefined;
     if (c.exitCode !== null || c.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => c.kill('SIGKILL'), 5000);
@@ -115,6 +139,7 @@ export async function startManagedRedis(opts: ManagedRedisOptions = {}): Promise
   await launch();
   const stopOnExit = (): void => {
     child.kill('SIGKILL');
+    watchdog?.kill('SIGKILL');
   };
   process.once('exit', stopOnExit);
   return {

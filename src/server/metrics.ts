@@ -14,6 +14,8 @@ export interface ScrapeSources {
   outboxLag(): Promise<number | undefined>;
   /** rows the persister inserted since start; undefined without a persister */
   persisted(): number | undefined;
+  /** consecutive failed database writes of the persister (0 when healthy); undefined without one */
+  persisterFailures?(): number | undefined;
   redisUp(): boolean;
   inFlight(): number;
 }
@@ -47,6 +49,11 @@ export class ServerMetrics {
     });
     this.register('coupon_bench_persisted_total', 'coupons persisted to the database by this process', 'counter', () => {
       const n = this.sources.persisted();
+      return n === undefined ? [] : [{ value: n }];
+    });
+    // A database outage shows here (and as a growing outbox lag) while issuance goes on.
+    this.register('coupon_bench_persister_failures', 'consecutive failed database writes of the persister (0 when healthy)', 'gauge', () => {
+      const n = this.sources.persisterFailures?.();
       return n === undefined ? [] : [{ value: n }];
     });
     this.register('coupon_bench_redis_up', '1 when the Redis connection is ready', 'gauge', () => [{ value: this.sources.redisUp() ? 1 : 0 }]);

@@ -1,23 +1,7 @@
 import type { ServerResponse } from 'node:http';
 
 /** Error codes of the HTTP contract (DESIGN.md); every error body is {code, message, status}. */
-export const ErrorCode = {
-  OutOfStock: 'COUPON_OUT_OF_STOCK',
-  AlreadyIssued: 'COUPON_ALREADY_ISSUED',
-  TemplateNotFound: 'COUPON_TEMPLATE_NOT_FOUND',
-  TemplateConflict: 'COUPON_TEMPLATE_CONFLICT',
-  InvalidRequest: 'INVALID_REQUEST',
-  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
-  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
-  NotFound: 'NOT_FOUND',
-  MethodNotAllowed: 'METHOD_NOT_ALLOWED',
-  Unauthorized: 'UNAUTHORIZED',
-  MalformedRequest: 'MALFORMED_REQUEST',
-  RequestTimeout: 'REQUEST_TIMEOUT',
-  ServiceUnavailable: 'SERVICE_UNAVAILABLE',
-  Internal: 'INTERNAL_ERROR',
-} as const;
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+export { ApiCode as ErrorCode } from '../model/outcome.js';
 
 /** Seconds a client should wait before retrying a 503. */
 export const RETRY_AFTER_SECONDS = '1';

@@ -82,6 +82,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const metrics = new ServerMetrics({
       outboxLag: () => outboxLag(redis, opts.prefix),
       persisted: () => persister?.stats().persisted,
+      persisterFailures: () => persister?.stats().failures,
       redisUp: () => (pipeline ?? redis).status === 'ready',
       inFlight: () => live.app?.inFlight ?? 0,
     });

@@ -18,6 +18,7 @@ export const PERSISTER_DEFAULTS = {
   blockMs: 100,
   rescanMs: 1000,
   maxBackoffMs: 2000,
+  lingerMs: 50,
 } as const;
 
 /** How the host of the loop (worker thread or caller) steers it. */
@@ -30,8 +31,11 @@ export interface LoopControl {
   onStats?(stats: PersisterStats): void;
 }
 
-/** One raw stream entry: [id, [field, value, ...]] (fields null when the entry was deleted). */
-type RawEntry = [string, string[] | null];
+/**
+ * One raw stream entry as Buffers: [id, [field, value, ...]] (fields null when the entry was
+ * deleted). Replies are read with callBuffer: no per-field string conversion on the hot path.
+ */
+type RawEntry = [Buffer, Buffer[] | null];
 
 interface TemplateState {
   readonly templateId: number;
@@ -39,6 +43,8 @@ interface TemplateState {
   readonly dead: string;
   /** next id to re-read from our own pending list; null when it is empty */
   pendingFrom: string | null;
+  /** XLEN (unread + pending) as of this template's last ack/trim */
+  lag: number;
 }
 
 /** Result of parsing one entry. */
@@ -68,7 +74,6 @@ const posInt = (v: string | undefined): number | undefined => {
 export function parseOutboxEntry(templateId: number, id: string, fields: readonly string[]): Parsed {
   let u: string | undefined, s: string | undefined, t: string | undefined, tp: string | undefined;
   if (fields.length === 8 && fields[0] === 'u' && fields[2] === 's' && fields[4] === 't' && fields[6] === 'tpl') {
-    // Fast path: the order lua/issue-4.lua writes (this runs for every entry).
     [, u, , s, , t, , tp] = fields;
   } else {
     const f = new Map<string, string>();
@@ -86,9 +91,93 @@ export function parseOutboxEntry(templateId: number, id: string, fields: readonl
   return { id, row: { couponId: couponIdOf(tpl, seq), templateId: tpl, userId, seq, issuedAt } };
 }
 
+/** Same rule as posInt (1..16 decimal digits, safe, > 0) read straight from the reply bytes; -1 if not. */
+function posIntBuf(b: Buffer | undefined): number {
+  if (b === undefined) return -1;
+  const len = b.length;
+  if (len === 0 || len > 16) return -1;
+  let n = 0;
+  for (let i = 0; i < len; i++) {
+    const c = b[i]! - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return Number.isSafeInteger(n) && n > 0 ? n : -1;
+}
+
 /**
- * The persister loop: outbox streams -> consumer group -> one DB transaction per batch -> XACK+XDEL.
+ * Fast path of parseOutboxEntry on Buffers, for the field order lua/issue-4.lua writes: no
+ * intermediate strings. Returns undefined for anything else (the caller falls back to the string parser).
+ */
+export function parseOutboxBuffers(templateId: number, fields: readonly Buffer[]): IssuedRow | undefined {
+  if (fields.length !== 8) return undefined;
+  const f0 = fields[0]!, f2 = fields[2]!, f4 = fields[4]!, f6 = fields[6]!;
+  // 'u' 's' 't' 'tpl' compared by bytes, without decoding.
+  if (f0.length !== 1 || f0[0] !== 0x75 || f2.length !== 1 || f2[0] !== 0x73 || f4.length !== 1 || f4[0] !== 0x74) return undefined;
+  if (f6.length !== 3 || f6[0] !== 0x74 || f6[1] !== 0x70 || f6[2] !== 0x6c) return undefined;
+  const userId = posIntBuf(fields[1]);
+  const seq = posIntBuf(fields[3]);
+  const issuedAt = posIntBuf(fields[5]);
+  const tpl = posIntBuf(fields[7]);
+  if (userId < 0 || seq < 0 || issuedAt < 0 || tpl !== templateId) return undefined;
+  return { couponId: couponIdOf(tpl, seq), templateId: tpl, userId, seq, issuedAt };
+}
+
+/**
+ * Ack ids, then trim the outbox below the oldest entry still unread or pending, atomically, in one
+ * round trip; returns XLEN afterwards (= unread + pending: the lag). XDEL by id costs Redis ~7 µs an
+ * entry; XTRIM MINID drops whole nodes. KEYS[1] outbox; ARGV[1] group; ARGV[2..] ids to ack.
+ */
+const ACK_TRIM_LUA = `
+local n = #ARGV
+local i = 2
+while i <= n do
+  local j = math.min(n, i + 999)
+  redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, i, j))
+  i = j + 1
+end
+local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
+local last = nil
+for _, g in ipairs(groups) do
+  local name, ld = nil, nil
+  for k = 1, #g, 2 do
+    if g[k] == 'name' then name = g[k + 1] elseif g[k] == 'last-delivered-id' then ld = g[k + 1] end
+  end
+  if name == ARGV[1] then last = ld end
+end
+if last then
+  local ms, sq = string.match(last, '^(%d+)-(%d+)$')
+  local threshold = last
+  if ms and #sq < 15 then threshold = ms .. '-' .. (tonumber(sq) + 1) end
+  local p = redis.call('XPENDING', KEYS[1], ARGV[1])
+  if tonumber(p[1]) > 0 then
+    local pms, psq = string.match(p[2], '^(%d+)-(%d+)$')
+    local tms, tsq = string.match(threshold, '^(%d+)-(%d+)$')
+    if #pms < #tms or (#pms == #tms and (pms < tms or (pms == tms and (#psq < #tsq or (#psq == #tsq and psq < tsq))))) then
+      threshold = p[2]
+    end
+  end
+  redis.call('XTRIM', KEYS[1], 'MINID', threshold)
+end
+return redis.call('XLEN', KEYS[1])
+`;
+
+type AckTrimRedis = Redis & { persisterAckTrim(outbox: string, group: string, ...ids: (string | Buffer)[]): Promise<number> };
+
+/** Entries of one template as read from one XREADGROUP/XAUTOCLAIM reply. */
+interface Batch {
+  readonly t: TemplateState;
+  readonly entries: readonly RawEntry[];
+}
+
+/**
+ * The persister loop: outbox streams -> consumer group -> one DB transaction per batch -> XACK+XTRIM.
  * Runs until `control.signal` aborts; shared by the worker thread and the in-process mode.
+ *
+ * Cost model: a batch costs a fixed few round trips + one commit (an fsync on SQLite), an entry a
+ * few µs. So the loop reads as much as is there (up to batchSize) and, when the outbox is not
+ * busy, lingers `lingerMs` before the next read so entries arriving at a trickle (serve under
+ * load) are persisted in batches of hundreds, not of one or two.
  */
 export async function runPersisterLoop(opts: PersisterOptions, control: LoopControl): Promise<PersisterStats> {
   const batchSize = opts.batchSize ?? PERSISTER_DEFAULTS.batchSize;
@@ -97,6 +186,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
   const blockMs = opts.blockMs ?? PERSISTER_DEFAULTS.blockMs;
   const rescanMs = opts.rescanMs ?? PERSISTER_DEFAULTS.rescanMs;
   const maxBackoffMs = opts.maxBackoffMs ?? PERSISTER_DEFAULTS.maxBackoffMs;
+  const lingerMs = opts.lingerMs ?? PERSISTER_DEFAULTS.lingerMs;
   const consumer = opts.consumer ?? `${hostname()}-${process.pid}-${threadId}-${randomUUID().slice(0, 6)}`;
   const { signal } = control;
 
@@ -117,15 +207,26 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
     control.onStats?.({ ...stats });
   };
 
-  const store: CouponStore = await openStore(opts.dbUrl, { poolSize: opts.poolSize });
-  const redis: Redis = createRedis(opts.redisUrl, { role: 'worker', name: 'coupon-bench-persister' });
+  const store: CouponStore = await openStoreWithRetry(opts, stats, signal, emit, control);
+  // SQLite is synchronous (one batch at a time is all it can do); client/server engines commit two
+  // batches at once on separate pool connections: safe, inserts are idempotent and each batch is
+  // acked only after its own commit.
+  const maxInFlight = Math.max(1, opts.inFlight ?? (store.engine === 'sqlite' ? 1 : 2));
+  const redis = createRedis(opts.redisUrl, { role: 'worker', name: 'coupon-bench-persister' }) as AckTrimRedis;
+  redis.defineCommand('persisterAckTrim', { numberOfKeys: 1, lua: ACK_TRIM_LUA });
   const templates = new Map<number, TemplateState>();
+  const byOutboxKey = new Map<string, TemplateState>();
   // Local count of failed attempts per entry id: a retry from our own pending list does not always
   // bump Redis's delivery counter, so dead-lettering uses the larger of both.
   const attempts = new Map<string, number>();
 
   const backoff = async (): Promise<void> => {
     await sleep(Math.min(maxBackoffMs, 50 * 2 ** Math.min(stats.failures, 16)), signal);
+  };
+  const sumLag = (): void => {
+    let lag = 0;
+    for (const t of templates.values()) lag += t.lag;
+    stats.lag = lag;
   };
 
   try {
@@ -139,52 +240,36 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
         } catch (err) {
           if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
         }
-        templates.set(templateId, { templateId, outbox: k.outbox, dead: deadLetterKey(opts.prefix, templateId), pendingFrom: '0' });
+        const t: TemplateState = { templateId, outbox: k.outbox, dead: deadLetterKey(opts.prefix, templateId), pendingFrom: '0', lag: 0 };
+        templates.set(templateId, t);
+        byOutboxKey.set(k.outbox, t);
       }
     };
 
     const observeLag = async (): Promise<void> => {
       if (templates.size === 0) return void (stats.lag = 0);
       const p = redis.pipeline();
-      // Entries are XDELed right after XACK, so XLEN counts unread + pending (not yet persisted).
-      for (const t of templates.values()) p.xlen(t.outbox);
+      // Acked entries are trimmed right away, so XLEN counts unread + pending (not yet persisted).
+      const list = [...templates.values()];
+      for (const t of list) p.xlen(t.outbox);
       const res = (await p.exec()) ?? [];
-      stats.lag = res.reduce((sum, [err, n]) => sum + (err ? 0 : Number(n)), 0);
+      res.forEach(([err, n], i) => {
+        if (!err) list[i]!.lag = Number(n);
+      });
+      sumLag();
     };
 
-    /**
-     * Remove acked entries from the stream so XLEN == unread + pending. XDEL by id costs Redis ~7 µs
-     * an entry; an exact XTRIM MINID below the oldest entry still owed to anyone drops whole nodes.
-     * Safe without a script: entries delivered after we look have ids above last-delivered-id, and
-     * entries below the oldest pending id were acked (or dead-lettered) by then.
-     */
-    const trimAcked = async (t: TemplateState, pendingSummary: unknown, groups: unknown): Promise<void> => {
-      const [count, minPending] = pendingSummary as [number, string | null];
-      const group = (groups as string[][]).find((g) => g[g.indexOf('name') + 1] === PERSISTER_GROUP);
-      if (!group) return;
-      const lastDelivered = group[group.indexOf('last-delivered-id') + 1];
-      if (!lastDelivered) return;
-      const firstUnread = nextStreamId(lastDelivered);
-      const threshold = Number(count) > 0 && minPending && compareStreamIds(minPending, firstUnread) < 0 ? minPending : firstUnread;
-      await redis.xtrim(t.outbox, 'MINID', threshold);
+    /** XACK (ids may be empty) and trim, one round trip; refreshes the template's lag. */
+    const trim = async (t: TemplateState, ack: readonly (string | Buffer)[] = []): Promise<void> => {
+      t.lag = Number(await redis.persisterAckTrim(t.outbox, PERSISTER_GROUP, ...ack));
+      sumLag();
     };
 
-    /** Trim one outbox below the oldest entry still unread or pending (see trimAcked). */
-    const trim = async (t: TemplateState, ack?: readonly string[]): Promise<void> => {
-      const p = redis.pipeline();
-      if (ack?.length) p.xack(t.outbox, PERSISTER_GROUP, ...ack);
-      p.xpending(t.outbox, PERSISTER_GROUP).xinfo('GROUPS', t.outbox);
-      const res = (await p.exec()) ?? [];
-      if (ack?.length && res[0]?.[0]) throw res[0][0];
-      const [pendRes, infoRes] = res.slice(ack?.length ? 1 : 0);
-      if (pendRes && infoRes && !pendRes[0] && !infoRes[0]) await trimAcked(t, pendRes[1], infoRes[1]);
-    };
-
-    /** XACK after commit, then trim what is acked (one round trip for ack + the trim inputs). */
-    const ackAndDelete = async (t: TemplateState, ids: readonly string[]): Promise<void> => {
+    /** XACK after commit, then trim what is acked. */
+    const ackAndDelete = async (t: TemplateState, ids: readonly Buffer[]): Promise<void> => {
       if (ids.length === 0) return;
       await trim(t, ids);
-      for (const id of ids) attempts.delete(id);
+      if (attempts.size > 0) for (const id of ids) attempts.delete(id.toString());
     };
 
     const deadLetter = async (t: TemplateState, id: string, fields: readonly string[], reason: string, deliveries: number): Promise<void> => {
@@ -239,7 +324,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
     // Acks run behind the next batch's database work (at most one in flight): the rows are committed,
     // so a lost ack only means a harmless redelivery.
     let ackChain: Promise<void> = Promise.resolve();
-    const queueAck = (t: TemplateState, ids: string[]): void => {
+    const queueAck = (t: TemplateState, ids: Buffer[]): void => {
       ackChain = ackChain.then(() =>
         ackAndDelete(t, ids).catch((err: unknown) => {
           stats.lastError = `XACK failed, entries will be redelivered: ${describeDbError(err)}`;
@@ -247,58 +332,97 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
         }),
       );
     };
-    const commitRows = async (t: TemplateState, rows: IssuedRow[], ids: string[], added: number): Promise<void> => {
+    const commitRows = async (t: TemplateState, n: number, ids: Buffer[], added: number): Promise<void> => {
       const previous = ackChain;
       queueAck(t, ids);
       await previous;
       stats.persisted += added;
-      stats.duplicatesIgnored += rows.length - added;
+      stats.duplicatesIgnored += n - added;
       stats.lastCommitAt = Date.now();
     };
 
     /** Process one delivered batch of one template. */
-    const processBatch = async (t: TemplateState, entries: readonly RawEntry[]): Promise<void> => {
-      const gone: string[] = [];
-      const good: { id: string; row: IssuedRow }[] = [];
+    const processBatch = async ({ t, entries }: Batch): Promise<void> => {
+      const gone: Buffer[] = [];
+      const rows: IssuedRow[] = [];
+      const ids: Buffer[] = [];
       const failed: { id: string; fields: string[]; reason: string }[] = [];
-      const seen = new Set<string>();
+      // Duplicate coupon ids inside one batch only happen after manual XADDs: check cheaply by seq.
+      let seen: Set<string> | undefined;
+      let lastSeq = 0;
       for (const [id, fields] of entries) {
         if (fields === null) {
           gone.push(id); // deleted from the stream: already handled, just clear the pending entry
           continue;
         }
-        const p = parseOutboxEntry(t.templateId, id, fields);
-        if ('row' in p) {
-          if (seen.has(p.row.couponId)) gone.push(id);
+        let row = parseOutboxBuffers(t.templateId, fields);
+        if (row === undefined) {
+          const p = parseOutboxEntry(
+            t.templateId,
+            id.toString(),
+            fields.map((f) => f.toString()),
+          );
+          if ('row' in p) row = p.row;
           else {
-            seen.add(p.row.couponId);
-            good.push(p);
+            failed.push(p);
+            continue;
           }
-        } else failed.push(p);
+        }
+        // The issue script appends seqs in increasing order: only a non-increasing one can repeat.
+        if (row.seq <= lastSeq || seen !== undefined) {
+          seen ??= new Set(rows.map((r) => r.couponId));
+          if (seen.has(row.couponId)) {
+            gone.push(id);
+            continue;
+          }
+          seen.add(row.couponId);
+        }
+        lastSeq = row.seq;
+        rows.push(row);
+        ids.push(id);
       }
       if (gone.length) await redis.xack(t.outbox, PERSISTER_GROUP, ...gone);
-      if (good.length) {
-        const rows = good.map((g) => g.row);
+      if (rows.length) {
         const res = await insertWithRetry(rows);
         if (res === undefined) return; // stopping: entries stay pending, redelivered on next start
         if ('added' in res) {
-          await commitRows(
-            t,
-            rows,
-            good.map((g) => g.id),
-            res.added,
-          );
+          await commitRows(t, rows.length, ids, res.added);
         } else {
           // A row of the batch is bad: isolate it by inserting one row per transaction.
-          for (const g of good) {
-            const one = await insertWithRetry([g.row]);
+          for (let i = 0; i < rows.length; i++) {
+            const row = rows[i]!;
+            const one = await insertWithRetry([row]);
             if (one === undefined) return;
-            if ('added' in one) await commitRows(t, [g.row], [g.id], one.added);
-            else failed.push({ id: g.id, fields: rowFields(g.row), reason: describeDbError(one.dataError) });
+            if ('added' in one) await commitRows(t, 1, [ids[i]!], one.added);
+            else failed.push({ id: ids[i]!.toString(), fields: rowFields(row), reason: describeDbError(one.dataError) });
           }
         }
       }
       await handleFailed(t, failed);
+    };
+
+    // Batches being written (more than one only for client/server engines).
+    const inFlight = new Set<Promise<void>>();
+    let inFlightError: unknown;
+    const dispatch = async (b: Batch): Promise<void> => {
+      if (maxInFlight <= 1) return processBatch(b);
+      while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+      if (inFlightError !== undefined) throw inFlightError;
+      const p: Promise<void> = processBatch(b).then(
+        () => void inFlight.delete(p),
+        (err: unknown) => {
+          inFlight.delete(p);
+          inFlightError ??= err;
+        },
+      );
+      inFlight.add(p);
+    };
+    /** Wait for every batch being written; rethrows the first failure. */
+    const settle = async (): Promise<void> => {
+      while (inFlight.size > 0) await Promise.race(inFlight);
+      const err = inFlightError;
+      inFlightError = undefined;
+      if (err !== undefined) throw err;
     };
 
     /** XAUTOCLAIM entries idle on other (crashed) consumers, and persist them. */
@@ -306,43 +430,48 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
       for (const t of templates.values()) {
         let cursor = '0-0';
         do {
-          const [next, entries] = (await redis.call('XAUTOCLAIM', t.outbox, PERSISTER_GROUP, consumer, claimIdleMs, cursor, 'COUNT', batchSize)) as [
-            string,
+          const [next, entries] = (await redis.callBuffer('XAUTOCLAIM', t.outbox, PERSISTER_GROUP, consumer, claimIdleMs, cursor, 'COUNT', batchSize)) as [
+            Buffer,
             RawEntry[],
-            string[]?,
+            Buffer[]?,
           ];
-          cursor = next;
-          if (entries.length) await processBatch(t, entries);
+          cursor = next.toString();
+          if (entries.length) await dispatch({ t, entries });
         } while (cursor !== '0-0' && !signal.aborted);
       }
+      await settle();
     };
 
     /** Re-read our own pending entries (after a restart with the same consumer name, or after failures). */
     const drainOwnPending = async (): Promise<number> => {
       let n = 0;
-      if ([...templates.values()].some((t) => t.pendingFrom !== null)) await ackChain; // no re-read of entries being acked
+      let any = false;
+      for (const t of templates.values()) if (t.pendingFrom !== null) any = true;
+      if (!any) return 0;
+      await settle();
+      await ackChain; // no re-read of entries being acked
       for (const t of templates.values()) {
         if (t.pendingFrom === null || signal.aborted) continue;
-        const res = (await redis.call('XREADGROUP', 'GROUP', PERSISTER_GROUP, consumer, 'COUNT', batchSize, 'STREAMS', t.outbox, t.pendingFrom)) as
-          | [string, RawEntry[]][]
+        const res = (await redis.callBuffer('XREADGROUP', 'GROUP', PERSISTER_GROUP, consumer, 'COUNT', batchSize, 'STREAMS', t.outbox, t.pendingFrom)) as
+          | [Buffer, RawEntry[]][]
           | null;
         const entries = res?.[0]?.[1] ?? [];
         if (entries.length === 0) {
           t.pendingFrom = null;
           continue;
         }
-        t.pendingFrom = entries[entries.length - 1]![0];
-        await processBatch(t, entries);
+        t.pendingFrom = entries[entries.length - 1]![0].toString();
+        await processBatch({ t, entries });
         n += entries.length;
       }
       return n;
     };
 
-    type ReadResult = { res: [string, RawEntry[]][] | null } | { err: unknown };
+    type ReadResult = { res: [Buffer, RawEntry[]][] | null } | { err: unknown };
     /** XREADGROUP `>` over every outbox; never rejects (a prefetch may sit unobserved for a while). */
     const readNew = (list: readonly TemplateState[], block: boolean): Promise<ReadResult> =>
       (
-        redis.call(
+        redis.callBuffer(
           'XREADGROUP',
           'GROUP',
           PERSISTER_GROUP,
@@ -353,36 +482,44 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
           'STREAMS',
           ...list.map((t) => t.outbox),
           ...list.map(() => '>'),
-        ) as Promise<[string, RawEntry[]][] | null>
+        ) as Promise<[Buffer, RawEntry[]][] | null>
       ).then(
         (res) => ({ res }),
         (err: unknown) => ({ err }),
       );
-    const processRead = async (r: ReadResult): Promise<boolean> => {
+    /** Entries in a read and whether any stream filled its COUNT (the outbox is busy). */
+    const sizeOf = (r: ReadResult): { n: number; full: boolean } => {
+      let n = 0;
+      let full = false;
+      if ('res' in r)
+        for (const [, entries] of r.res ?? []) {
+          n += entries.length;
+          if (entries.length >= batchSize) full = true;
+        }
+      return { n, full };
+    };
+    const processRead = async (r: ReadResult): Promise<void> => {
       if ('err' in r) throw r.err;
       for (const [key, entries] of r.res ?? []) {
-        const t = byOutbox(key);
-        if (t && entries.length) await processBatch(t, entries);
+        const t = byOutboxKey.get(key.toString());
+        if (t && entries.length) await dispatch({ t, entries });
       }
-      return r.res !== null;
-    };
-    const byOutbox = (key: string): TemplateState | undefined => {
-      for (const t of templates.values()) if (t.outbox === key) return t;
-      return undefined;
     };
 
     let nextRescanAt = 0;
     let readyFired = false;
     let prefetched: Promise<ReadResult> | undefined;
+    let lastReadAt = 0;
     while (!signal.aborted) {
       try {
         const now = Date.now();
         if (now >= nextRescanAt) {
+          await settle();
           await rescan();
           await claimStale();
-          // Also clears acked entries a crash left between XACK and XTRIM.
+          // Also clears acked entries a crash left between XACK and XTRIM, and refreshes the lag.
+          await ackChain;
           for (const t of templates.values()) await trim(t);
-          await observeLag();
           // Failed entries left pending are retried once per rescan, not in a hot loop.
           for (const t of templates.values()) if (attempts.size > 0) t.pendingFrom ??= '0';
           nextRescanAt = Date.now() + rescanMs;
@@ -398,16 +535,31 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
           continue;
         }
         const list = [...templates.values()];
+        if (!prefetched) {
+          // Not busy: let entries accumulate for up to lingerMs since the last read.
+          const wait = lastReadAt + lingerMs - Date.now();
+          if (wait > 0) await sleep(wait, signal);
+          if (signal.aborted) break;
+        }
         const read = await (prefetched ?? readNew(list, true));
         prefetched = undefined;
-        // Overlap: Redis prepares the next batch while this one goes to the database.
-        if (!('err' in read) && read.res !== null && !signal.aborted) prefetched = readNew(list, false);
-        const got = await processRead(read);
-        if (!got || Date.now() - lastStatsAt >= STATS_EVERY_MS) await observeLag();
+        lastReadAt = Date.now();
+        const { n, full } = sizeOf(read);
+        // Busy outbox: Redis prepares the next batch while this one goes to the database.
+        if (full && !signal.aborted) prefetched = readNew(list, false);
+        await processRead(read);
+        if (n === 0) {
+          lastReadAt = 0; // idle: the next read blocks right away
+          if (stats.lag !== 0) await observeLag();
+        }
         emit();
       } catch (err) {
         // Redis hiccup (or NOGROUP after someone deleted a stream): back off, rediscover, go on.
-        if (String((err as Error).message).includes('NOGROUP')) templates.clear();
+        await settle().catch(() => undefined);
+        if (String((err as Error).message).includes('NOGROUP')) {
+          templates.clear();
+          byOutboxKey.clear();
+        }
         stats.lastError = describeDbError(err);
         emit(true);
         if (!readyFired) {
@@ -421,6 +573,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
     }
     // Finish the batch in hand: a prefetched read already moved entries into our pending list.
     if (prefetched) await processRead(await prefetched).catch(() => undefined);
+    await settle().catch(() => undefined);
     await ackChain;
     await observeLag().catch(() => undefined);
     emit(true);
@@ -428,6 +581,41 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
   } finally {
     redis.disconnect();
     await store.close();
+  }
+}
+
+/**
+ * Open the store. With `waitForDb`, an unreachable database at start is not fatal: the host is
+ * told "ready" (so `serve` can take traffic; Redis is the gate) and the open is retried with capped
+ * backoff, failures and lastError reported in the stats. Bad URLs and refused credentials still fail.
+ */
+async function openStoreWithRetry(
+  opts: PersisterOptions,
+  stats: PersisterStats,
+  signal: AbortSignal,
+  emit: (force?: boolean) => void,
+  control: LoopControl,
+): Promise<CouponStore> {
+  const open = (): Promise<CouponStore> => openStore(opts.dbUrl, { poolSize: opts.poolSize });
+  if (!opts.waitForDb) return open();
+  const maxBackoffMs = opts.maxBackoffMs ?? PERSISTER_DEFAULTS.maxBackoffMs;
+  let readyFired = false;
+  for (;;) {
+    try {
+      return await open();
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'E_DB_UNREACHABLE' || signal.aborted) throw err;
+      stats.failures += 1;
+      stats.totalFailures = (stats.totalFailures ?? 0) + 1;
+      stats.lastError = describeDbError(err);
+      emit(true);
+      if (!readyFired) {
+        readyFired = true;
+        // onReady is idempotent for both hosts (the promise resolves once).
+        control.onReady?.();
+      }
+      await sleep(Math.min(maxBackoffMs, 100 * 2 ** Math.min(stats.failures, 16)), signal);
+    }
   }
 }
 

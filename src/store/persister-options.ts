@@ -25,6 +25,24 @@ export interface PersisterOptions {
   maxBackoffMs?: number;
   /** database connection pool size (postgres/mysql; the URL's ?pool= wins) */
   poolSize?: number;
+  /**
+   * ms to let entries accumulate after a read that did not fill a batch (default 50): under a
+   * steady trickle the persister then commits a few hundred rows at a time instead of one or two.
+   */
+  lingerMs?: number;
+  /** batches written at once (default 1 on SQLite, 2 on PostgreSQL/MySQL: separate pool connections) */
+  inFlight?: number;
+  /**
+   * Start even when the database is unreachable: the handle is returned at once and the store is
+   * opened in the background with capped backoff (failures and lastError in the stats). Bad URLs
+   * and refused credentials still fail the start. Default false.
+   */
+  waitForDb?: boolean;
+  /**
+   * Niceness of the worker thread (worker mode, Linux: applies to that thread only), so the HTTP
+   * thread wins the CPU under contention; default 10, 0 leaves it unchanged.
+   */
+  niceness?: number;
 }
 
 /** Live figures of a persister, for /metrics and progress lines. */

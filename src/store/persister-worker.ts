@@ -2,12 +2,25 @@
  * Worker-thread entry of the persister: runs runPersisterLoop() off the HTTP event loop
  * (better-sqlite3 is synchronous). Messages: in {type:'stop'}; out 'ready' | 'stats' | 'fatal' | 'stopped'.
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { runPersisterLoop } from './persister-loop.js';
 import type { PersisterOptions } from './persister-options.js';
 
 const port = parentPort;
 if (!port) throw new Error('persister-worker must run in a worker thread');
+const opts = workerData as PersisterOptions;
+
+// On Linux setpriority(PRIO_PROCESS, 0) applies to the calling thread only: this worker yields
+// to the HTTP thread (and Redis) under CPU contention, and still gets idle CPU to catch up.
+const niceness = opts.niceness ?? 10;
+if (niceness !== 0) {
+  try {
+    setPriority(0, niceness);
+  } catch {
+    // Not permitted or not supported: run at the inherited priority.
+  }
+}
 
 const abort = new AbortController();
 port.on('message', (msg: { type?: string }) => {
@@ -15,7 +28,7 @@ port.on('message', (msg: { type?: string }) => {
 });
 
 try {
-  const stats = await runPersisterLoop(workerData as PersisterOptions, {
+  const stats = await runPersisterLoop(opts, {
     signal: abort.signal,
     onReady: () => port.postMessage({ type: 'ready' }),
     onStats: (s) => port.postMessage({ type: 'stats', stats: s }),

@@ -30,6 +30,45 @@ export function persisterWorkerPath(): string {
   );
 }
 
+/** Flags that only make sense for the main entry (with the value they take, if any). */
+const MAIN_ONLY_FLAGS = new Map<string, boolean>([
+  ['--input-type', true],
+  ['-e', true],
+  ['--eval', true],
+  ['-p', true],
+  ['--print', true],
+  ['-c', false],
+  ['--check', false],
+  ['-i', false],
+  ['--interactive', false],
+  ['--test', false],
+  ['--watch', false],
+  ['--watch-path', true],
+  ['--watch-preserve-output', false],
+]);
+
+/**
+ * The parent's execArgv without the flags a worker must not inherit: `node --input-type=module -e …`
+ * would make the worker fail with ERR_INPUT_TYPE_NOT_ALLOWED. Everything else (--cpu-prof,
+ * --max-old-space-size, --import …) is kept. Exported for tests.
+ */
+export function workerExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i]!;
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    const takesValue = MAIN_ONLY_FLAGS.get(name);
+    if (takesValue === undefined) {
+      out.push(a);
+      continue;
+    }
+    // `--flag value` form: skip the value too (`--flag=value` is one element).
+    if (takesValue && name === a) i += 1;
+  }
+  return out;
+}
+
 /**
  * Start the outbox persister. By default the loop runs in a worker thread with its own Redis
  * connection and store, so database work never blocks the caller's (HTTP) event loop. Resolves
@@ -71,6 +110,25 @@ async function startInProcess(opts: PersisterOptions): Promise<PersisterHandle> 
   };
 }
 
+/**
+ * A Worker with the parent's execArgv minus main-entry-only flags. An explicit execArgv is checked
+ * by Node (per-process flags such as --perf-basic-prof are refused there, although a worker inherits
+ * them silently when execArgv is left out), so it is passed only when something was dropped, and
+ * refused flags are left out on a second try: they are process-wide, the worker has them anyway.
+ */
+function newWorker(file: string, workerData: PersisterOptions): Worker {
+  const filtered = workerExecArgv();
+  if (filtered.length === process.execArgv.length) return new Worker(file, { workerData });
+  try {
+    return new Worker(file, { workerData, execArgv: filtered });
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    if (e.code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
+    const refused = new Set((e.message ?? '').replace(/^.*flags:\s*/, '').split(/,\s*/));
+    return new Worker(file, { workerData, execArgv: filtered.filter((a) => !refused.has(a)) });
+  }
+}
+
 interface WorkerMessage {
   type: 'ready' | 'stats' | 'stopped' | 'fatal';
   stats?: PersisterStats;
@@ -88,7 +146,7 @@ async function startInWorker(opts: PersisterOptions): Promise<PersisterHandle> {
     new Promise<void>((resolve, reject) => {
       let isReady = false;
       // Options go by structured clone: keep them plain data.
-      worker = new Worker(file, { workerData: { ...opts, mode: 'in-process' } });
+      worker = newWorker(file, { ...opts, mode: 'in-process' });
       exited = new Promise<void>((resolveExit) => {
         worker.on('exit', (code) => {
           resolveExit();

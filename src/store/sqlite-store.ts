@@ -5,6 +5,9 @@ import { ISSUED_TABLE, SQLITE_SCHEMA, TEMPLATE_TABLE } from './schema.js';
 import type { CouponStore, IssuedRow, TemplateRow } from './store.js';
 import { assertSameRow } from './same-row.js';
 
+/** Rows per multi-row INSERT (5 parameters each; SQLite allows 32,766). */
+const CHUNK = 100;
+
 interface IssuedDbRow {
   coupon_id: string;
   template_id: number;
@@ -34,7 +37,7 @@ export class SqliteStore implements CouponStore {
   readonly engine = 'sqlite' as const;
   readonly location: string;
   private readonly db: Database.Database;
-  private readonly insertStmt: Database.Statement<[string, number, number, number, number]>;
+  private readonly insertStmt: Database.Statement<unknown[]>;
   private readonly insertMany: (rows: readonly IssuedRow[]) => number;
 
   constructor(path: string) {
@@ -46,18 +49,42 @@ export class SqliteStore implements CouponStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SQLITE_SCHEMA);
-    this.insertStmt = this.db.prepare(
-      `INSERT INTO ${ISSUED_TABLE} (coupon_id, template_id, user_id, seq, issued_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (coupon_id) DO NOTHING`,
-    );
+    const insertSql = (n: number): string =>
+      `INSERT INTO ${ISSUED_TABLE} (coupon_id, template_id, user_id, seq, issued_at) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')} ON CONFLICT (coupon_id) DO NOTHING`;
+    this.insertStmt = this.db.prepare(insertSql(1));
+    // One statement per CHUNK rows: binding and stepping a prepared statement per row costs more
+    // than the B-tree work itself.
+    const chunkStmt = this.db.prepare(insertSql(CHUNK));
+    const params: (string | number)[] = new Array<string | number>(CHUNK * 5);
     // Only a repeat of the same coupon id is a harmless redelivery; a second coupon for a user or
     // seq must fail loudly (UNIQUE constraint error), and a repeated id must carry the same row.
     const existing = this.db.prepare(`SELECT * FROM ${ISSUED_TABLE} WHERE coupon_id = ?`);
+    const checkSkipped = (rows: readonly IssuedRow[], from: number, to: number): void => {
+      for (let i = from; i < to; i++) assertSameRow(rows[i]!, existing.get(rows[i]!.couponId) as IssuedDbRow | undefined);
+    };
     this.insertMany = this.db.transaction((rows: readonly IssuedRow[]) => {
       let added = 0;
-      for (const r of rows) {
+      let i = 0;
+      for (; i + CHUNK <= rows.length; i += CHUNK) {
+        for (let j = 0; j < CHUNK; j++) {
+          const r = rows[i + j]!;
+          const k = j * 5;
+          params[k] = r.couponId;
+          params[k + 1] = r.templateId;
+          params[k + 2] = r.userId;
+          params[k + 3] = r.seq;
+          params[k + 4] = r.issuedAt;
+        }
+        const n = chunkStmt.run(params).changes;
+        added += n;
+        // Some rows were already there (redelivery): each must be the very row stored.
+        if (n < CHUNK) checkSkipped(rows, i, i + CHUNK);
+      }
+      for (; i < rows.length; i++) {
+        const r = rows[i]!;
         const n = this.insertStmt.run(r.couponId, r.templateId, r.userId, r.seq, r.issuedAt).changes;
         added += n;
-        if (n === 0) assertSameRow(r, existing.get(r.couponId) as IssuedDbRow | undefined);
+        if (n === 0) checkSkipped(rows, i, i + 1);
       }
       return added;
     });

@@ -1,8 +1,9 @@
 // The product's real path: the persister loop in a worker thread (built dist/store/persister-worker.js),
 // draining a big outbox into SQLite while this thread's event loop stays responsive.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createRedis } from '../../src/redis/client.js';
@@ -10,7 +11,7 @@ import { openStore } from '../../src/store/open-store.js';
 import { persisterWorkerPath, startPersister } from '../../src/store/persister.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/env.js';
 import { createTemplate, issueUsers, pendingCount, waitFor } from './persister-helpers.js';
-import { testDb, type TestDb } from './store-test-db.js';
+import { startProxy, testDb, type TestDb } from './store-test-db.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -91,8 +92,82 @@ describe('persister in a worker thread (SQLite)', () => {
     await store.close();
   });
 
+  it('starts from `node --input-type=module -e` (the worker does not inherit main-only flags)', async () => {
+    const built = pathToFileURL(join(ROOT, 'dist', 'store', 'persister.js')).href;
+    const code = `import { startPersister } from ${JSON.stringify(built)};
+const h = await startPersister(${JSON.stringify({ redisUrl: REDIS_URL, dbUrl: db.url, prefix: `${prefix}-eval`, rescanMs: 200 })});
+await h.stop();
+console.log('STARTED AND STOPPED');`;
+    const child = spawn(process.execPath, ['--input-type=module', '--no-warnings', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exitCode = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.once('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    expect(out).not.toContain('ERR_INPUT_TYPE_NOT_ALLOWED');
+    expect(out).toContain('STARTED AND STOPPED');
+    expect(exitCode).toBe(0);
+    await deletePrefix(REDIS_URL, `${prefix}-eval`);
+  });
+
+  it.runIf(process.platform === 'linux')('lowers the priority of its worker thread only (Linux: per-thread nice)', async () => {
+    const niceOf = (path: string): number => {
+      const stat = readFileSync(path, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const before = readdirSync('/proc/self/task');
+    const mainNice = niceOf('/proc/self/stat');
+    const h = await startPersister({ redisUrl: REDIS_URL, dbUrl: db.url, prefix: `${prefix}-nice`, rescanMs: 200, niceness: 7 });
+    try {
+      const fresh = readdirSync('/proc/self/task').filter((t) => !before.includes(t));
+      const nices = fresh.map((t) => niceOf(`/proc/self/task/${t}/stat`));
+      expect(nices).toContain(Math.min(19, mainNice + 7));
+      // The calling (HTTP) thread keeps its priority.
+      expect(niceOf('/proc/self/stat')).toBe(mainNice);
+    } finally {
+      await h.stop();
+      await deletePrefix(REDIS_URL, `${prefix}-nice`);
+    }
+  });
+
   it('rejects start with the typed error from the worker for a bad database URL', async () => {
     const err = await startPersister({ redisUrl: REDIS_URL, dbUrl: 'postgres://postgres@127.0.0.1:1/test', prefix }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'E_DB_UNREACHABLE' });
   });
+});
+
+describe('persister with waitForDb (database down at start)', () => {
+  it('starts anyway, reports the failures, and persists once the database answers', async () => {
+    const redis = createRedis(REDIS_URL, { role: 'worker' });
+    const prefix = uniquePrefix('pwait');
+    const db = testDb('postgres');
+    const proxy = await startProxy(db.host, db.port);
+    const proxyPort = proxy.port;
+    await proxy.cut();
+    try {
+      const k = await createTemplate(redis, prefix, 1, 100);
+      await issueUsers(redis, k, 1, 1, 50);
+      const h = await startPersister({ redisUrl: REDIS_URL, dbUrl: db.viaPort(proxyPort), prefix, rescanMs: 200, maxBackoffMs: 200, waitForDb: true, mode: 'in-process' });
+      try {
+        await waitFor('failures reported', () => h.stats().failures >= 2, 15_000);
+        expect(h.stats().persisted).toBe(0);
+        expect(h.stats().lastError).toBeTruthy();
+        await proxy.restore();
+        await waitFor('rows persisted after the database came back', () => h.stats().persisted === 50, 20_000);
+        expect(h.stats().failures).toBe(0);
+      } finally {
+        await h.stop();
+      }
+    } finally {
+      await proxy.close();
+      redis.disconnect();
+      await db.drop();
+      await deletePrefix(REDIS_URL, prefix);
+    }
+  }, 60_000);
 });

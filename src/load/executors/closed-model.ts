@@ -1,6 +1,9 @@
 import { IterationSource } from '../iteration-source.js';
 import type { ExecContext, ExecResult } from './types.js';
 
+/** VUs sent per macrotask when many wake at once (I/O is read between batches). */
+const SEND_BATCH = 8;
+
 export interface ClosedModelOptions {
   /** VU slots (the most that can be active at once) */
   vusMax: number;
@@ -73,21 +76,51 @@ export function runClosedModel(ctx: ExecContext, o: ClosedModelOptions): Promise
       engine.fire(i, src.templateId, src.userId, now, after, now);
     };
 
+    // VUs whose sleep ended wait here and are sent SEND_BATCH at a time, with I/O polled in
+    // between: when a whole cohort wakes in one timer tick (k6's VUs wake on many cores at once),
+    // sending all of it before reading any answer would stamp the first answers late.
+    const sleptFrom = new Float64Array(vusMax);
+    const ready: number[] = [];
+    let readyHead = 0;
+    let draining = false;
+
+    const drain = (): void => {
+      const end = Math.min(ready.length, readyHead + SEND_BATCH);
+      while (readyHead < end) {
+        const i = ready[readyHead++] as number;
+        const slept = performance.now() - (sleptFrom[i] as number);
+        thinkSum += slept;
+        thinkCount++;
+        // Timers fire early or late (anchored to the cached whole-ms loop clock, poll rounding) and
+        // the wait in `ready` adds to that; a small integral correction keeps the mean sleep at thinkMs.
+        bias = Math.min(thinkMs / 2, Math.max(-thinkMs / 2, bias + (0.2 / vusMax) * (slept - thinkMs)));
+        loop(i);
+      }
+      if (readyHead < ready.length) setImmediate(drain);
+      else {
+        ready.length = 0;
+        readyHead = 0;
+        draining = false;
+      }
+    };
+
+    const wake = (i: number): void => {
+      sleepers[i] = undefined;
+      ready.push(i);
+      if (!draining) {
+        draining = true;
+        setImmediate(drain);
+      }
+    };
+
+    // k6 semantics: the think time starts when the answer has been recorded (sleep after the request).
     const after = (i: number): void => {
       if (thinkMs <= 0 || ending) {
         loop(i);
         return;
       }
-      const from = performance.now();
-      sleepers[i] = setTimeout(() => {
-        const slept = performance.now() - from;
-        thinkSum += slept;
-        thinkCount++;
-        // Timers fire early or late (anchored to the cached whole-ms loop clock, poll rounding), which
-        // skews every think time; a small integral correction keeps the mean sleep at thinkMs.
-        bias = Math.min(thinkMs / 2, Math.max(-thinkMs / 2, bias + (0.2 / vusMax) * (slept - thinkMs)));
-        loop(i);
-      }, Math.max(1, thinkMs - bias));
+      sleptFrom[i] = performance.now();
+      sleepers[i] = setTimeout(wake, Math.max(1, thinkMs - bias), i);
     };
 
     const startDue = (): void => {

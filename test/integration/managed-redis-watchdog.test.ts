@@ -1,0 +1,70 @@
+// A SIGKILLed owner runs no exit hook: its private redis-server must still go away (watchdog).
+import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BUILT = join(ROOT, 'dist', 'redis', 'managed-redis.js');
+
+/** The child imports the built module: build when dist is missing or older than the source. */
+function ensureBuilt(): void {
+  const src = join(ROOT, 'src', 'redis', 'managed-redis.ts');
+  if (existsSync(BUILT) && statSync(BUILT).mtimeMs >= statSync(src).mtimeMs) return;
+  try {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--noEmitOnError', 'false'], {
+      cwd: ROOT,
+      stdio: 'ignore',
+    });
+  } catch {
+    // tsc exits non-zero when anyone's WIP has type errors, but still emits.
+  }
+}
+
+const portOpen = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => {
+      s.destroy();
+      resolve(false);
+    });
+  });
+
+describe('managed redis-server', () => {
+  it('dies with its owner when the owner is SIGKILLed (no exit hook runs)', async () => {
+    ensureBuilt();
+    const code = `import { startManagedRedis } from ${JSON.stringify(pathToFileURL(BUILT).href)};
+const r = await startManagedRedis({ appendOnly: false });
+console.log('PORT ' + r.port + ' ' + r.pid);
+setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no port from child: ${out}`)), 10_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /PORT (\d+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+    });
+    expect(await portOpen(port)).toBe(true);
+
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    // The watchdog checks every 0.5 s; allow generous slack on a loaded machine.
+    const deadline = Date.now() + 8000;
+    let open = true;
+    while (Date.now() < deadline && (open = await portOpen(port))) await new Promise((r) => setTimeout(r, 100));
+    expect(open).toBe(false);
+  }, 30_000);
+});
