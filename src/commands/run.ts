@@ -19,6 +19,9 @@ interface RunFlags {
   adminToken?: string;
   verify?: boolean;
   junit?: string;
+  redis?: string;
+  db?: string;
+  prefix?: string;
 }
 
 function positiveInt(name: string): (v: string) => number {
@@ -62,6 +65,9 @@ export function runCommand(): Command {
     .option('--serve', 'start the bundled server in-process for the run (private Redis, SQLite in the run folder)')
     .option('--setup', "create the scenario's templates through the target's admin API first")
     .option('--admin-token <token>', 'admin token for --setup')
+    .option('--redis <url>', "the target's Redis, recorded in report.json so verify can audit it")
+    .option('--db <url>', "the target's database (sqlite:<path> | postgres://… | mysql://…), for verify")
+    .option('--prefix <prefix>', "the target's Redis key prefix, for verify")
     .option('--verify', 'audit Redis, the database and the ledger after the run (implies --ledger full)')
     .option('--junit <file>', 'write harness, thresholds and invariants as JUnit XML')
     .option('--json', 'print the report JSON to stdout instead of the summary')
@@ -93,6 +99,9 @@ export function runCommand(): Command {
               ...(flags.setup ? { setup: true } : {}),
               ...(flags.verify ? { verify: true } : {}),
               ...(flags.adminToken !== undefined ? { adminToken: flags.adminToken } : {}),
+              ...(flags.redis !== undefined || flags.db !== undefined || flags.prefix !== undefined
+                ? { stores: { redis: flags.redis, db: flags.db, prefix: flags.prefix } }
+                : {}),
             },
             printer,
           );

@@ -44,6 +44,8 @@ export interface RunInput {
   adminToken?: string;
   /** audit the stores and ledger after the run (records report.verdict; exit 100 on failure) */
   verify?: boolean;
+  /** the stores an external target uses, recorded in report.stores so verify can audit them */
+  stores?: RunReport['stores'];
   /**
    * Poll the bundled server's GET /api/templates/:id once a second to show the persister's lag in
    * the progress (default: on with `serve` or `setup`, where the target is known to be ours).
@@ -158,7 +160,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
   let server: RunningServer | undefined;
   try {
     let target = scenario.target ?? DEFAULT_TARGET;
-    let stores: RunReport['stores'] | undefined;
+    let stores: RunReport['stores'] | undefined = input.stores;
     if (input.serve) {
       const { startServedTarget } = await import('./served-target.js');
       server = await startServedTarget({ host: '127.0.0.1', port: 0, dbUrl: `sqlite:${join(runDir, 'coupons.sqlite')}`, prefix: 'cb' });

@@ -68,3 +68,34 @@ describe.each<StoreEngine>(['postgres', 'mysql'])('%s outage through a cuttable 
     }
   });
 });
+
+describe('persister with waitForDb (database down at start)', () => {
+  it('starts anyway, reports the failures, and persists once the database answers', async () => {
+    const redis = createRedis(REDIS_URL, { role: 'worker' });
+    const prefix = uniquePrefix('pwait');
+    const db = testDb('postgres');
+    const proxy = await startProxy(db.host, db.port);
+    const proxyPort = proxy.port;
+    await proxy.cut();
+    try {
+      const k = await createTemplate(redis, prefix, 1, 100);
+      await issueUsers(redis, k, 1, 1, 50);
+      const h = await startPersister({ redisUrl: REDIS_URL, dbUrl: db.viaPort(proxyPort), prefix, rescanMs: 200, maxBackoffMs: 200, waitForDb: true, mode: 'in-process' });
+      try {
+        await waitFor('failures reported', () => h.stats().failures >= 2, 15_000);
+        expect(h.stats().persisted).toBe(0);
+        expect(h.stats().lastError).toBeTruthy();
+        await proxy.restore();
+        await waitFor('rows persisted after the database came back', () => h.stats().persisted === 50, 20_000);
+        expect(h.stats().failures).toBe(0);
+      } finally {
+        await h.stop();
+      }
+    } finally {
+      await proxy.close();
+      redis.disconnect();
+      await db.drop();
+      await deletePrefix(REDIS_URL, prefix);
+    }
+  }, 60_000);
+});

@@ -11,7 +11,7 @@ import { openStore } from '../../src/store/open-store.js';
 import { persisterWorkerPath, startPersister } from '../../src/store/persister.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/env.js';
 import { createTemplate, issueUsers, pendingCount, waitFor } from './persister-helpers.js';
-import { startProxy, testDb, type TestDb } from './store-test-db.js';
+import { testDb, type TestDb } from './store-test-db.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -139,35 +139,4 @@ console.log('STARTED AND STOPPED');`;
     const err = await startPersister({ redisUrl: REDIS_URL, dbUrl: 'postgres://postgres@127.0.0.1:1/test', prefix }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'E_DB_UNREACHABLE' });
   });
-});
-
-describe('persister with waitForDb (database down at start)', () => {
-  it('starts anyway, reports the failures, and persists once the database answers', async () => {
-    const redis = createRedis(REDIS_URL, { role: 'worker' });
-    const prefix = uniquePrefix('pwait');
-    const db = testDb('postgres');
-    const proxy = await startProxy(db.host, db.port);
-    const proxyPort = proxy.port;
-    await proxy.cut();
-    try {
-      const k = await createTemplate(redis, prefix, 1, 100);
-      await issueUsers(redis, k, 1, 1, 50);
-      const h = await startPersister({ redisUrl: REDIS_URL, dbUrl: db.viaPort(proxyPort), prefix, rescanMs: 200, maxBackoffMs: 200, waitForDb: true, mode: 'in-process' });
-      try {
-        await waitFor('failures reported', () => h.stats().failures >= 2, 15_000);
-        expect(h.stats().persisted).toBe(0);
-        expect(h.stats().lastError).toBeTruthy();
-        await proxy.restore();
-        await waitFor('rows persisted after the database came back', () => h.stats().persisted === 50, 20_000);
-        expect(h.stats().failures).toBe(0);
-      } finally {
-        await h.stop();
-      }
-    } finally {
-      await proxy.close();
-      redis.disconnect();
-      await db.drop();
-      await deletePrefix(REDIS_URL, prefix);
-    }
-  }, 60_000);
 });

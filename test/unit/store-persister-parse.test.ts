@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareStreamIds, nextStreamId, parseOutboxEntry } from '../../src/store/persister-loop.js';
+import { compareStreamIds, nextStreamId, parseOutboxBuffers, parseOutboxEntry } from '../../src/store/persister-loop.js';
+import { workerExecArgv } from '../../src/store/persister.js';
 import { parseMysqlUrl } from '../../src/store/mysql-store.js';
 import { parsePostgresUrl } from '../../src/store/postgres-store.js';
 import { StoreConflictError, isDataError } from '../../src/store/store-errors.js';
@@ -23,6 +24,37 @@ describe('parseOutboxEntry', () => {
   ])('rejects malformed %j with a reason', (fields) => {
     const p = parseOutboxEntry(7, '1-0', fields);
     expect('reason' in p && p.reason.length > 0).toBe(true);
+  });
+});
+
+describe('parseOutboxBuffers (hot path on raw reply bytes)', () => {
+  const b = (xs: string[]): Buffer[] => xs.map((x) => Buffer.from(x));
+  it('agrees with parseOutboxEntry on a well-formed entry', () => {
+    const fields = ['u', '42', 's', '3', 't', '1700000000000', 'tpl', '7'];
+    expect(parseOutboxBuffers(7, b(fields))).toEqual((parseOutboxEntry(7, '1-0', fields) as { row: unknown }).row);
+  });
+  it.each([
+    [['u', '42', 's', '3', 't', '1']],
+    [['u', 'x', 's', '3', 't', '1', 'tpl', '7']],
+    [['u', '-1', 's', '3', 't', '1', 'tpl', '7']],
+    [['u', '1.5', 's', '3', 't', '1', 'tpl', '7']],
+    [['u', '9007199254740993', 's', '3', 't', '1', 'tpl', '7']],
+    [['u', '12345678901234567', 's', '3', 't', '1', 'tpl', '7']],
+    [['u', '1', 's', '0', 't', '1', 'tpl', '7']],
+    [['u', '1', 's', '3', 't', '1', 'tpl', '8']],
+    [['s', '3', 'u', '1', 't', '1', 'tpl', '7']],
+    [['u', '1', 's', '3', 't', '1', 'tpx', '7']],
+  ])('leaves %j to the string parser (undefined)', (fields) => {
+    expect(parseOutboxBuffers(7, b(fields))).toBeUndefined();
+  });
+});
+
+describe('workerExecArgv', () => {
+  it('drops main-entry-only flags and their values, keeps the rest', () => {
+    expect(workerExecArgv(['--input-type=module', '-e', 'code', '--max-old-space-size=512'])).toEqual(['--max-old-space-size=512']);
+    expect(workerExecArgv(['--input-type', 'module', '--no-warnings', '--eval', 'x'])).toEqual(['--no-warnings']);
+    expect(workerExecArgv(['-p', '1+1', '--cpu-prof', '--enable-source-maps'])).toEqual(['--cpu-prof', '--enable-source-maps']);
+    expect(workerExecArgv(['--watch', '--test', '--import', 'tsx'])).toEqual(['--import', 'tsx']);
   });
 });
 
