@@ -1,5 +1,5 @@
 // Persister drain benchmark (issue 6). Run `npm run build` first, then:
-//   node bench/persister-drain.js [--n 200000] [--burst 30000] [--batch 2000] [--engines sqlite,postgres,mysql]
+//   node bench/persister-drain.js [--n 200000] [--burst 30000] [--batch 2000] [--engines sqlite,postgres,mysql] [--nice 0]
 // For each engine: (1) baseline = the store alone inserting N rows in batches (no Redis);
 // (2) drain rate of the real persister (worker thread) from a pre-filled outbox of N entries;
 // (3) a burst of B coupons issued through the Lua script while the persister runs: time from the
@@ -20,6 +20,8 @@ const { values } = parseArgs({
     n: { type: 'string', default: '200000' },
     burst: { type: 'string', default: '30000' },
     batch: { type: 'string', default: '' },
+    // niceness of the persister's worker thread (default: the persister's own, 10)
+    nice: { type: 'string', default: '' },
     engines: { type: 'string', default: 'sqlite,postgres,mysql' },
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
   },
@@ -90,6 +92,7 @@ async function drain(engine, redis) {
   const fillMs = performance.now() - tFill;
   const opts = { redisUrl: REDIS_URL, dbUrl: dbUrls[engine], prefix, rescanMs: 200 };
   if (values.batch) opts.batchSize = Number(values.batch);
+  if (values.nice) opts.niceness = Number(values.nice);
   const t0 = performance.now();
   const h = await startPersister(opts);
   const tReady = performance.now();
@@ -128,7 +131,7 @@ async function dropBenchDatabases() {
 }
 
 const redis = createRedis(REDIS_URL, { role: 'worker' });
-console.log(`persister drain benchmark: N=${fmt(N)} pre-filled entries, burst=${fmt(BURST)}, batch=${values.batch || 'default'}`);
+console.log(`persister drain benchmark: N=${fmt(N)} pre-filled entries, burst=${fmt(BURST)}, batch=${values.batch || 'default'}, worker niceness=${values.nice || 'default'}`);
 try {
   for (const engine of values.engines.split(',')) {
     try {

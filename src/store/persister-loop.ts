@@ -8,6 +8,7 @@ import { PERSISTER_GROUP, deadLetterKey, templateKeys, templatesIndexKey } from 
 import { openStore } from './open-store.js';
 import type { PersisterOptions, PersisterStats } from './persister-options.js';
 import type { CouponStore, IssuedRow } from './store.js';
+import { StreamReader, type ReadEntry, type ReadStream } from './stream-reader.js';
 import { describeDbError, isDataError } from './store-errors.js';
 
 /** Defaults of the tunables (see PersisterOptions). */
@@ -167,7 +168,15 @@ type AckTrimRedis = Redis & { persisterAckTrim(outbox: string, group: string, ..
 /** Entries of one template as read from one XREADGROUP/XAUTOCLAIM reply. */
 interface Batch {
   readonly t: TemplateState;
-  readonly entries: readonly RawEntry[];
+  readonly entries: readonly ReadEntry[];
+}
+
+/** ioredis Buffer entries -> ReadEntry (rows parsed from the bytes where possible). */
+function toReadEntries(templateId: number, raw: readonly RawEntry[]): ReadEntry[] {
+  return raw.map(([id, fields]) => {
+    const row = fields === null ? undefined : parseOutboxBuffers(templateId, fields);
+    return { id: id.toString('latin1'), row, fields: fields === null || row !== undefined ? null : fields.map((f) => f.toString()) };
+  });
 }
 
 /**
@@ -208,12 +217,15 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
   };
 
   const store: CouponStore = await openStoreWithRetry(opts, stats, signal, emit, control);
-  // SQLite is synchronous (one batch at a time is all it can do); client/server engines commit two
-  // batches at once on separate pool connections: safe, inserts are idempotent and each batch is
-  // acked only after its own commit.
-  const maxInFlight = Math.max(1, opts.inFlight ?? (store.engine === 'sqlite' ? 1 : 2));
+  // SQLite is synchronous (one batch at a time is all it can do); PostgreSQL commits two batches at
+  // once on separate pool connections: safe, inserts are idempotent and each batch is acked only
+  // after its own commit. MySQL stays at one by default: with two, an outage test once saw a batch
+  // stall (not understood yet); the MariaDB drain goal is met with one.
+  const maxInFlight = Math.max(1, opts.inFlight ?? (store.engine === 'postgres' ? 2 : 1));
   const redis = createRedis(opts.redisUrl, { role: 'worker', name: 'coupon-bench-persister' }) as AckTrimRedis;
   redis.defineCommand('persisterAckTrim', { numberOfKeys: 1, lua: ACK_TRIM_LUA });
+  // The hot read decodes reply bytes straight into rows (plain redis:// only; ioredis otherwise).
+  const reader = opts.rawReader !== false && StreamReader.supports(opts.redisUrl) ? new StreamReader(opts.redisUrl) : undefined;
   const templates = new Map<number, TemplateState>();
   const byOutboxKey = new Map<string, TemplateState>();
   // Local count of failed attempts per entry id: a retry from our own pending list does not always
@@ -266,10 +278,10 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
     };
 
     /** XACK after commit, then trim what is acked. */
-    const ackAndDelete = async (t: TemplateState, ids: readonly Buffer[]): Promise<void> => {
+    const ackAndDelete = async (t: TemplateState, ids: readonly string[]): Promise<void> => {
       if (ids.length === 0) return;
       await trim(t, ids);
-      if (attempts.size > 0) for (const id of ids) attempts.delete(id.toString());
+      if (attempts.size > 0) for (const id of ids) attempts.delete(id);
     };
 
     const deadLetter = async (t: TemplateState, id: string, fields: readonly string[], reason: string, deliveries: number): Promise<void> => {
@@ -324,7 +336,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
     // Acks run behind the next batch's database work (at most one in flight): the rows are committed,
     // so a lost ack only means a harmless redelivery.
     let ackChain: Promise<void> = Promise.resolve();
-    const queueAck = (t: TemplateState, ids: Buffer[]): void => {
+    const queueAck = (t: TemplateState, ids: string[]): void => {
       ackChain = ackChain.then(() =>
         ackAndDelete(t, ids).catch((err: unknown) => {
           stats.lastError = `XACK failed, entries will be redelivered: ${describeDbError(err)}`;
@@ -332,7 +344,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
         }),
       );
     };
-    const commitRows = async (t: TemplateState, n: number, ids: Buffer[], added: number): Promise<void> => {
+    const commitRows = async (t: TemplateState, n: number, ids: string[], added: number): Promise<void> => {
       const previous = ackChain;
       queueAck(t, ids);
       await previous;
@@ -343,25 +355,21 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
 
     /** Process one delivered batch of one template. */
     const processBatch = async ({ t, entries }: Batch): Promise<void> => {
-      const gone: Buffer[] = [];
+      const gone: string[] = [];
       const rows: IssuedRow[] = [];
-      const ids: Buffer[] = [];
+      const ids: string[] = [];
       const failed: { id: string; fields: string[]; reason: string }[] = [];
       // Duplicate coupon ids inside one batch only happen after manual XADDs: check cheaply by seq.
       let seen: Set<string> | undefined;
       let lastSeq = 0;
-      for (const [id, fields] of entries) {
-        if (fields === null) {
-          gone.push(id); // deleted from the stream: already handled, just clear the pending entry
+      for (const e of entries) {
+        let row = e.row;
+        if (row === undefined && e.fields === null) {
+          gone.push(e.id); // deleted from the stream: already handled, just clear the pending entry
           continue;
         }
-        let row = parseOutboxBuffers(t.templateId, fields);
-        if (row === undefined) {
-          const p = parseOutboxEntry(
-            t.templateId,
-            id.toString(),
-            fields.map((f) => f.toString()),
-          );
+        if (row === undefined || row.templateId !== t.templateId) {
+          const p = parseOutboxEntry(t.templateId, e.id, row ? rowFields(row) : [...e.fields!]);
           if ('row' in p) row = p.row;
           else {
             failed.push(p);
@@ -372,14 +380,14 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
         if (row.seq <= lastSeq || seen !== undefined) {
           seen ??= new Set(rows.map((r) => r.couponId));
           if (seen.has(row.couponId)) {
-            gone.push(id);
+            gone.push(e.id);
             continue;
           }
           seen.add(row.couponId);
         }
         lastSeq = row.seq;
         rows.push(row);
-        ids.push(id);
+        ids.push(e.id);
       }
       if (gone.length) await redis.xack(t.outbox, PERSISTER_GROUP, ...gone);
       if (rows.length) {
@@ -394,7 +402,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
             const one = await insertWithRetry([row]);
             if (one === undefined) return;
             if ('added' in one) await commitRows(t, 1, [ids[i]!], one.added);
-            else failed.push({ id: ids[i]!.toString(), fields: rowFields(row), reason: describeDbError(one.dataError) });
+            else failed.push({ id: ids[i]!, fields: rowFields(row), reason: describeDbError(one.dataError) });
           }
         }
       }
@@ -436,7 +444,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
             Buffer[]?,
           ];
           cursor = next.toString();
-          if (entries.length) await dispatch({ t, entries });
+          if (entries.length) await dispatch({ t, entries: toReadEntries(t.templateId, entries) });
         } while (cursor !== '0-0' && !signal.aborted);
       }
       await settle();
@@ -461,48 +469,56 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
           continue;
         }
         t.pendingFrom = entries[entries.length - 1]![0].toString();
-        await processBatch({ t, entries });
+        await processBatch({ t, entries: toReadEntries(t.templateId, entries) });
         n += entries.length;
       }
       return n;
     };
 
-    type ReadResult = { res: [Buffer, RawEntry[]][] | null } | { err: unknown };
+    type ReadResult = { res: ReadStream[] | null } | { err: unknown };
     /** XREADGROUP `>` over every outbox; never rejects (a prefetch may sit unobserved for a while). */
-    const readNew = (list: readonly TemplateState[], block: boolean): Promise<ReadResult> =>
-      (
-        redis.callBuffer(
-          'XREADGROUP',
-          'GROUP',
-          PERSISTER_GROUP,
-          consumer,
-          'COUNT',
-          batchSize,
-          ...(block ? ['BLOCK', blockMs] : []),
-          'STREAMS',
-          ...list.map((t) => t.outbox),
-          ...list.map(() => '>'),
-        ) as Promise<[Buffer, RawEntry[]][] | null>
-      ).then(
+    const readNew = (list: readonly TemplateState[], block: boolean): Promise<ReadResult> => {
+      const args = [
+        'GROUP',
+        PERSISTER_GROUP,
+        consumer,
+        'COUNT',
+        batchSize,
+        ...(block ? ['BLOCK', blockMs] : []),
+        'STREAMS',
+        ...list.map((t) => t.outbox),
+        ...list.map(() => '>'),
+      ];
+      const read: Promise<ReadStream[] | null> = reader
+        ? reader.xreadgroup(args, blockMs + 10_000)
+        : (redis.callBuffer('XREADGROUP', ...args) as Promise<[Buffer, RawEntry[]][] | null>).then(
+            (res) =>
+              res?.map(([key, raw]) => {
+                const k = key.toString();
+                return { key: k, entries: toReadEntries(byOutboxKey.get(k)?.templateId ?? 0, raw) };
+              }) ?? null,
+          );
+      return read.then(
         (res) => ({ res }),
         (err: unknown) => ({ err }),
       );
+    };
     /** Entries in a read and whether any stream filled its COUNT (the outbox is busy). */
     const sizeOf = (r: ReadResult): { n: number; full: boolean } => {
       let n = 0;
       let full = false;
       if ('res' in r)
-        for (const [, entries] of r.res ?? []) {
-          n += entries.length;
-          if (entries.length >= batchSize) full = true;
+        for (const s of r.res ?? []) {
+          n += s.entries.length;
+          if (s.entries.length >= batchSize) full = true;
         }
       return { n, full };
     };
     const processRead = async (r: ReadResult): Promise<void> => {
       if ('err' in r) throw r.err;
-      for (const [key, entries] of r.res ?? []) {
-        const t = byOutboxKey.get(key.toString());
-        if (t && entries.length) await dispatch({ t, entries });
+      for (const s of r.res ?? []) {
+        const t = byOutboxKey.get(s.key);
+        if (t && s.entries.length) await dispatch({ t, entries: s.entries });
       }
     };
 
@@ -579,6 +595,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
     emit(true);
     return { ...stats };
   } finally {
+    reader?.close();
     redis.disconnect();
     await store.close();
   }

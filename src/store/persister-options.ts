@@ -30,7 +30,7 @@ export interface PersisterOptions {
    * steady trickle the persister then commits a few hundred rows at a time instead of one or two.
    */
   lingerMs?: number;
-  /** batches written at once (default 1 on SQLite, 2 on PostgreSQL/MySQL: separate pool connections) */
+  /** batches written at once (default 2 on PostgreSQL, on separate pool connections; 1 on SQLite and MySQL) */
   inFlight?: number;
   /**
    * Start even when the database is unreachable: the handle is returned at once and the store is
@@ -38,9 +38,11 @@ export interface PersisterOptions {
    * and refused credentials still fail the start. Default false.
    */
   waitForDb?: boolean;
+  /** read the outbox over the persister's own minimal RESP connection (default true; redis:// only) */
+  rawReader?: boolean;
   /**
-   * Niceness of the worker thread (worker mode, Linux: applies to that thread only), so the HTTP
-   * thread wins the CPU under contention; default 10, 0 leaves it unchanged.
+   * Niceness added to the worker thread's (worker mode; on Linux it applies to that thread only), so
+   * the HTTP thread wins the CPU under contention; default 10, capped at 19; 0 leaves it unchanged.
    */
   niceness?: number;
 }

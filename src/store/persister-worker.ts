@@ -2,7 +2,7 @@
  * Worker-thread entry of the persister: runs runPersisterLoop() off the HTTP event loop
  * (better-sqlite3 is synchronous). Messages: in {type:'stop'}; out 'ready' | 'stats' | 'fatal' | 'stopped'.
  */
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { runPersisterLoop } from './persister-loop.js';
 import type { PersisterOptions } from './persister-options.js';
@@ -16,7 +16,8 @@ const opts = workerData as PersisterOptions;
 const niceness = opts.niceness ?? 10;
 if (niceness !== 0) {
   try {
-    setPriority(0, niceness);
+    // Relative to the inherited value: never raise the priority of a process started with `nice`.
+    setPriority(0, Math.min(19, getPriority(0) + niceness));
   } catch {
     // Not permitted or not supported: run at the inherited priority.
   }
