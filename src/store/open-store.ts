@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { CouponStore } from './store.js';
+import { StoreConnectError } from './store-errors.js';
 
 /** Default embedded database when `--db` is not given. */
 export const DEFAULT_DB_URL = 'sqlite:./coupon-bench.sqlite';
@@ -35,7 +36,12 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
       const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
       if (path === '') throw new UsageError('--db: sqlite: URL needs a path, e.g. sqlite:./coupons.sqlite', 'E_BAD_DB_URL');
       const { SqliteStore } = await import('./sqlite-store.js');
-      store = new SqliteStore(path);
+      try {
+        store = new SqliteStore(path);
+      } catch (err) {
+        // A folder, a non-SQLite file or an unwritable place: one clear line, not a driver stack.
+        throw new StoreConnectError('E_DB_INIT', `cannot open SQLite database at ${path}: ${err instanceof Error ? err.message : String(err)}`, err);
+      }
       break;
     }
     case 'postgres': {

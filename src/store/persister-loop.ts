@@ -6,7 +6,7 @@ import { couponIdOf } from '../model/coupon-id.js';
 import { createRedis } from '../redis/client.js';
 import { PERSISTER_GROUP, deadLetterKey, templateKeys, templatesIndexKey } from '../redis/keys.js';
 import { openStore } from './open-store.js';
-import type { PersisterOptions, PersisterStats } from './persister-options.js';
+import { emptyPersisterStats, type PersisterOptions, type PersisterStats } from './persister-options.js';
 import type { CouponStore, IssuedRow } from './store.js';
 import { StreamReader, type ReadEntry, type ReadStream } from './stream-reader.js';
 import { describeDbError, isDataError } from './store-errors.js';
@@ -199,15 +199,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
   const consumer = opts.consumer ?? `${hostname()}-${process.pid}-${threadId}-${randomUUID().slice(0, 6)}`;
   const { signal } = control;
 
-  const stats: PersisterStats = {
-    persisted: 0,
-    duplicatesIgnored: 0,
-    deadLettered: 0,
-    failures: 0,
-    lag: 0,
-    lastCommitAt: 0,
-    totalFailures: 0,
-  };
+  const stats: PersisterStats = emptyPersisterStats();
   let lastStatsAt = 0;
   const emit = (force = false): void => {
     const now = Date.now();

@@ -73,3 +73,8 @@ export interface PersisterHandle {
   /** Finish the batch in hand, then stop. */
   stop(): Promise<void>;
 }
+
+/** Figures of a persister that has not done anything yet. */
+export function emptyPersisterStats(): PersisterStats {
+  return { persisted: 0, duplicatesIgnored: 0, deadLettered: 0, failures: 0, lag: 0, lastCommitAt: 0, totalFailures: 0 };
+}

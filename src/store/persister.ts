@@ -3,17 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CouponBenchError } from '../errors.js';
 import { runPersisterLoop } from './persister-loop.js';
-import type { PersisterHandle, PersisterOptions, PersisterStats } from './persister-options.js';
+import { emptyPersisterStats, type PersisterHandle, type PersisterOptions, type PersisterStats } from './persister-options.js';
 
-const emptyStats = (): PersisterStats => ({
-  persisted: 0,
-  duplicatesIgnored: 0,
-  deadLettered: 0,
-  failures: 0,
-  lag: 0,
-  lastCommitAt: 0,
-  totalFailures: 0,
-});
 
 /**
  * Path of the built worker entry. From dist/ it sits next to this file; from the TypeScript sources
@@ -80,7 +71,7 @@ export async function startPersister(opts: PersisterOptions): Promise<PersisterH
 }
 
 async function startInProcess(opts: PersisterOptions): Promise<PersisterHandle> {
-  let last = emptyStats();
+  let last = emptyPersisterStats();
   const abort = new AbortController();
   let ready!: () => void;
   const readyP = new Promise<void>((r) => (ready = r));
@@ -137,7 +128,7 @@ interface WorkerMessage {
 
 async function startInWorker(opts: PersisterOptions): Promise<PersisterHandle> {
   const file = persisterWorkerPath();
-  let last = emptyStats();
+  let last = emptyPersisterStats();
   let stopping = false;
   let worker: Worker;
   let exited: Promise<void>;

@@ -2,7 +2,7 @@
 // credentials the server refuses. Each must fail fast with one clear line carrying a stable code,
 // exit 1, no stack trace, and never print the password.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,5 +127,14 @@ describe('coupon-bench serve --db: clear errors for databases it cannot use (spa
     u.pathname = '/cb_no_such_database';
     const r = await serveFails(u.toString(), cwd);
     expectOneLineError(r, 'E_DB_NOT_FOUND', /database "cb_no_such_database" does not exist/);
+  });
+
+  it('a SQLite path that is a folder, or a file that is not SQLite: E_DB_INIT, no driver stack', async () => {
+    const folder = await serveFails(`sqlite:${cwd}`, cwd);
+    expectOneLineError(folder, 'E_DB_INIT', /cannot open SQLite database at /);
+    const notDb = join(cwd, 'not-a-database.txt');
+    writeFileSync(notDb, 'this is not a SQLite file, just some text long enough to have a header\n'.repeat(20));
+    const r = await serveFails(`sqlite:${notDb}`, cwd);
+    expectOneLineError(r, 'E_DB_INIT', /cannot open SQLite database at .*not-a-database\.txt/);
   });
 });
