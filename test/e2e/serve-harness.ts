@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 
-export const BIN = fileURLToPath(new URL('../../bin/coupon-bench.js', import.meta.url));
+import { BIN } from '../helpers/cli.js';
+
+export { BIN };
 
 export interface Spawned {
   child: ChildProcess;
