@@ -6,12 +6,14 @@ import { join } from 'node:path';
 import type { RunningServer } from '../server/serve-options.js';
 import { Command } from 'commander';
 import { withExitCode } from './action.js';
+import { drainTimeoutMs } from './parse-options.js';
 
 /** Options of `coupon-bench demo` after commander parsed them. */
 export interface DemoOpts {
   scenario: string;
   duration?: string;
-  drainTimeout: string;
+  /** milliseconds */
+  drainTimeout: number;
   reportsDir: string;
   keep?: boolean;
 }
@@ -25,7 +27,7 @@ export function demoCommand(): Command {
     )
     .option('--scenario <name>', 'bundled scenario name (or a scenario file)', 'seed-k6')
     .option('--duration <duration>', 'shorten or lengthen the run (e.g. 3s)')
-    .option('--drain-timeout <duration>', 'how long verify waits for the outbox to drain', '10s')
+    .option('--drain-timeout <duration>', 'how long verify waits for the outbox to drain (5000, 500ms, 10s)', drainTimeoutMs, 10_000)
     .option('--reports-dir <dir>', 'where the run folder (report.json, ledger, report.html) goes', 'reports')
     .option('--keep', 'keep the temp folder with the SQLite database')
     .action(
@@ -43,7 +45,6 @@ export function demoCommand(): Command {
  */
 export async function runDemo(opts: DemoOpts): Promise<number> {
   const { loadScenario, applyOverrides } = await import('../load/scenario.js');
-  const { parseDuration } = await import('../load/duration.js');
   const { startServer } = await import('../server/start-server.js');
   const { createTemplate } = await import('../server/admin-client.js');
   const { runScenario, exitCodeOf } = await import('../load/run-scenario.js');
@@ -55,7 +56,7 @@ export async function runDemo(opts: DemoOpts): Promise<number> {
 
   const color = process.stdout.isTTY === true && !('NO_COLOR' in process.env);
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
-  const drainTimeoutMs = parseDuration(opts.drainTimeout, '--drain-timeout');
+  const drainTimeoutMs = opts.drainTimeout;
   // Validate the scenario and flags before starting anything.
   let scenario = loadScenario(opts.scenario);
   if (opts.duration !== undefined) scenario = applyOverrides(scenario, { duration: opts.duration });
@@ -102,7 +103,7 @@ export async function runDemo(opts: DemoOpts): Promise<number> {
     say(formatRunSummary(report, { color }));
 
     if (report.harness.valid) {
-      say(`demo: verifying Redis, SQLite and the ledger (waiting up to ${opts.drainTimeout} for the outbox to drain)`);
+      say(`demo: verifying Redis, SQLite and the ledger (waiting up to ${drainTimeoutMs / 1000}s for the outbox to drain)`);
       report.verdict = await verify({
         reportPath: result.reportPath,
         ledgerPath: result.ledgerPath,

@@ -62,7 +62,7 @@ export function runCommand(): Command {
     .option('--reports-dir <dir>', 'parent folder of run folders', 'reports')
     .option('--threshold <metric:expr>', "k6 threshold, e.g. 'http_req_duration:p(95)<5' (repeatable)", collect, [])
     .option('--ledger <mode>', 'acked (issued + unknown, default) or full (every request)', ledgerMode)
-    .option('--serve', 'start the bundled server in-process for the run (private Redis, SQLite in the run folder)')
+    .option('--serve', 'start the bundled server in a worker thread for the run (private Redis, SQLite in the run folder)')
     .option('--setup', "create the scenario's templates through the target's admin API first")
     .option('--admin-token <token>', 'admin token for --setup')
     .option('--redis <url>', "the target's Redis, recorded in report.json so verify can audit it")

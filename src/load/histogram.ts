@@ -1,6 +1,7 @@
 import * as hdr from 'hdr-histogram-js';
 import type { DurationSummary } from '../model/report.js';
 
+/** The hdr-histogram-js histogram type (values in µs). */
 export type Histogram = hdr.Histogram;
 
 /** A latency histogram in microseconds (1 µs .. auto-resized, 3 significant digits). */

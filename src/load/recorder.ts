@@ -64,10 +64,8 @@ export class Recorder {
   /** closed seconds, folded in by closeSecond() */
   private readonly runByOutcome: LatencyCounts[] = OUTCOMES.map(() => new LatencyCounts());
   private readonly runUncorrected = new LatencyCounts();
-  private issuedTotal = 0;
-  /** bumped on every record, so the materialized histograms below know when they are stale */
-  private version = 0;
-  private cache: { version: number; corrected: Histogram; uncorrected: Histogram; byOutcome: Histogram[] } | undefined;
+  /** the materialized histograms, valid while `total` (bumped on every record) has not moved */
+  private cache: { total: number; corrected: Histogram; uncorrected: Histogram; byOutcome: Histogram[] } | undefined;
 
   constructor(
     checks: ScenarioCheck[],
@@ -113,7 +111,12 @@ export class Recorder {
    * ledger keeps it or a listener asked for every response. Lets the engine skip body parsing.
    */
   wantsDetails(oi: number): boolean {
-    return this.onResponse !== undefined || (this.ledger !== undefined && (this.ledgerFull || oi === 0 || oi === UNKNOWN));
+    return this.onResponse !== undefined || this.ledgerKeeps(oi);
+  }
+
+  /** Whether the ledger keeps a response of outcome index `oi` (every one in full mode, else issued + unknown). */
+  private ledgerKeeps(oi: number): boolean {
+    return this.ledger !== undefined && (this.ledgerFull || oi === 0 || oi === UNKNOWN);
   }
 
   /** Corrected latency of the whole run so far (an hdr-histogram-js Histogram, µs). */
@@ -133,7 +136,7 @@ export class Recorder {
 
   /** Build the whole-run histograms from the closed seconds plus the current one (cached until the next record). */
   private materialize(): NonNullable<Recorder['cache']> {
-    if (this.cache?.version === this.version) return this.cache;
+    if (this.cache?.total === this.total) return this.cache;
     const corrected = newHistogram();
     const byOutcome = OUTCOMES.map((_, i) => {
       const h = newHistogram();
@@ -142,7 +145,7 @@ export class Recorder {
       if (h.totalCount > 0) corrected.add(h);
       return h;
     });
-    this.cache = { version: this.version, corrected, uncorrected: this.runUncorrected.toHistogram(), byOutcome };
+    this.cache = { total: this.total, corrected, uncorrected: this.runUncorrected.toHistogram(), byOutcome };
     return this.cache;
   }
 
@@ -162,11 +165,9 @@ export class Recorder {
     this.roll(end);
     const oi = OUTCOME_INDEX[outcome];
     this.total++;
-    this.version++;
     if (status !== 0) this.answered++;
     (this.counts[oi] as number)++;
     (this.secCounts[oi] as number)++;
-    if (oi === 0) this.issuedTotal++;
     (this.secByOutcome[oi] as LatencyCounts).recordMs(end - intended);
     this.runUncorrected.recordMs(end - sent);
     for (const c of this.checks) {
@@ -174,7 +175,7 @@ export class Recorder {
       if (ok) c.passes++;
       else c.fails++;
     }
-    if (this.ledger && (this.ledgerFull || oi === 0 || oi === UNKNOWN)) {
+    if (this.ledger && this.ledgerKeeps(oi)) {
       const rec: LedgerRecord = {
         o: outcome,
         tpl: templateId,
@@ -235,7 +236,7 @@ export class Recorder {
       p95: ms3(all.percentileUs(95)),
       p99: ms3(all.percentileUs(99)),
       byOutcome,
-      issuedTotal: this.issuedTotal,
+      issuedTotal: this.counts[0] as number,
     };
     if (this.secDropped > 0) point.dropped = this.secDropped;
     all.reset();

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ExitCode, HarnessInvalidError, UsageError } from '../errors.js';
 import { LEDGER_FILE } from '../model/ledger-record.js';
+import { OUTCOME_INDEX } from '../model/outcome.js';
 import type { RunReport } from '../model/report.js';
 import type { VerdictJson } from '../model/verdict.js';
 import type { RunningServer } from '../server/serve-options.js';
@@ -36,7 +37,7 @@ export interface RunInput {
   runId?: string;
   /** 'acked' (issued + unknown) by default; 'full' records every request (implied by verify) */
   ledgerMode?: 'acked' | 'full';
-  /** start the bundled server in-process for the run (managed Redis, SQLite in the run folder) */
+  /** start the bundled server for the run, in a worker thread (managed Redis, SQLite in the run folder) */
   serve?: boolean;
   /** create the scenario's templates through the target's admin API first */
   setup?: boolean;
@@ -57,9 +58,6 @@ export interface RunInput {
   worker?: { index: number; count: number };
   /** abort the run early (SIGINT): in-flight requests finish, the report is still written */
   signal?: AbortSignal;
-  /** kept for the CLI's convenience; runScenario itself never prints */
-  quiet?: boolean;
-  json?: boolean;
 }
 
 /** Live figures once a second. */
@@ -81,6 +79,7 @@ export interface RunTick {
   persisted?: PersistStatus;
 }
 
+/** What {@link runScenario} reports while it runs (it never prints). */
 export type RunEvent =
   | { type: 'server'; url: string }
   | { type: 'start'; runId: string; runDir: string; scenario: Scenario; target: string }
@@ -88,6 +87,7 @@ export type RunEvent =
   | { type: 'response'; sample: ResponseSample }
   | { type: 'done'; report: RunReport; reportPath: string };
 
+/** What {@link runScenario} returns: the report and where the run's files went. */
 export interface RunResult {
   report: RunReport;
   runDir: string;
@@ -137,7 +137,7 @@ function probe(url: URL, timeoutMs: number): Promise<string | undefined> {
 }
 
 /**
- * Run one scenario end to end: optional in-process server and template setup, the executor, the
+ * Run one scenario end to end: optional bundled server (worker thread) and template setup, the executor, the
  * report (k6 metrics, HDR histograms, timeline, thresholds) and the ledger, optional verify.
  * Never prints: progress and results are events and the returned value.
  */
@@ -247,8 +247,8 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
           total: recorder.total,
           rate: last ? Object.values(last.counts).reduce((a, b) => a + b, 0) : 0,
           p95: last?.p95 ?? 0,
-          issued: c[0] ?? 0,
-          errors: (c[4] ?? 0) + (c[5] ?? 0),
+          issued: c[OUTCOME_INDEX.issued] ?? 0,
+          errors: (c[OUTCOME_INDEX.rejected] ?? 0) + (c[OUTCOME_INDEX.unknown] ?? 0),
           dropped: recorder.dropped,
           inFlight: engine.inFlight,
         };

@@ -6,6 +6,7 @@ import type { Outcome } from '../model/outcome.js';
 import type { UserIdSpec } from './user-ids.js';
 import { parseDuration } from './duration.js';
 
+/** The k6 executors a scenario can name, plus `burst`. */
 export type ExecutorName =
   | 'constant-vus'
   | 'ramping-vus'
@@ -14,8 +15,10 @@ export type ExecutorName =
   | 'shared-iterations'
   | 'burst';
 
+/** A k6-style duration (`10s`, `1m30s`) or a number of seconds; see parseDuration. */
 export type DurationValue = string | number;
 
+/** A coupon template the scenario issues from (`weight` biases random picks). */
 export interface ScenarioTemplate {
   id: number;
   stock: number;
@@ -23,6 +26,7 @@ export interface ScenarioTemplate {
   weight?: number;
 }
 
+/** A k6-style check counted on every response (passes when every given condition holds). */
 export interface ScenarioCheck {
   name: string;
   /** passes when the HTTP status is one of these */
@@ -31,6 +35,7 @@ export interface ScenarioCheck {
   outcome?: Outcome[];
 }
 
+/** A threshold expression, optionally with k6's abortOnFail. */
 export type ThresholdSpec = string | { threshold: string; abortOnFail?: boolean };
 
 /** A load scenario as written in `scenarios/*.json` (see scenarios/scenario.schema.json). */

@@ -4,6 +4,7 @@
  * `unknown` (timeout, connection error, 5xx) may or may not have taken effect.
  */
 export const OUTCOMES = ['issued', 'sold_out', 'duplicate', 'not_found', 'rejected', 'unknown'] as const;
+/** One of {@link OUTCOMES}. */
 export type Outcome = (typeof OUTCOMES)[number];
 
 /** Numeric index of each outcome, for compact per-outcome arrays on the hot path. */
@@ -33,6 +34,7 @@ export const ApiCode = {
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   Internal: 'INTERNAL_ERROR',
 } as const;
+/** One of the {@link ApiCode} values. */
 export type ApiCode = (typeof ApiCode)[keyof typeof ApiCode];
 
 /**

@@ -29,6 +29,7 @@ export interface TimelinePoint {
   dropped?: number;
 }
 
+/** One threshold expression and whether the run met it. */
 export interface ThresholdResult {
   metric: string;
   expression: string;

@@ -11,11 +11,13 @@ export const INVARIANTS = [
   'sold-out-exact',
   'unknown-bounded',
 ] as const;
+/** One of {@link INVARIANTS}. */
 export type InvariantName = (typeof INVARIANTS)[number];
 
 /** PASS, FAIL, or SKIP when the inputs needed to judge it were not given (never counted as PASS). */
 export type InvariantStatus = 'PASS' | 'FAIL' | 'SKIP';
 
+/** The judgement of one invariant. */
 export interface InvariantResult {
   name: InvariantName;
   status: InvariantStatus;
@@ -27,6 +29,7 @@ export interface InvariantResult {
   detail: string;
 }
 
+/** The audit's verdict as written to JSON (and embedded in report.json). */
 export interface VerdictJson {
   ok: boolean;
   headline: string;

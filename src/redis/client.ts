@@ -2,8 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { UsageError } from '../errors.js';
 import { registerScripts } from './scripts.js';
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-
+/** Options of {@link createRedis}. */
 export interface RedisClientOptions {
   /**
    * `server`: fail fast (no offline queue, short command timeout) so callers answer 503 instead of

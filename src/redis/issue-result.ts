@@ -4,6 +4,7 @@ import type { IssueReply } from './scripts.js';
 /** Result codes of `issue-4.lua`. */
 export const IssueCode = { Issued: 1, AlreadyIssued: 2, OutOfStock: 3, TemplateNotFound: 4 } as const;
 
+/** The issue script's reply, typed by outcome. */
 export type IssueResult =
   | { kind: 'issued'; seq: number; issuedAtMs: number }
   | { kind: 'already_issued'; seq: number }

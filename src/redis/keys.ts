@@ -13,6 +13,7 @@ export interface TemplateKeys {
   readonly outbox: string;
 }
 
+/** Key prefix when none is given. */
 export const DEFAULT_PREFIX = 'cb';
 /** Consumer group the persister reads outboxes with. */
 export const PERSISTER_GROUP = 'persister';

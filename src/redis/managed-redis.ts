@@ -19,12 +19,13 @@ export interface ManagedRedis {
   restart(): Promise<void>;
 }
 
+/** Options of {@link startManagedRedis}. */
 export interface ManagedRedisOptions {
   /** Data folder; a new temporary one when omitted (removed on stop). */
   readonly dir?: string;
   /** TCP port on 127.0.0.1; a free one when omitted. */
   readonly port?: number;
-  /** Persist with an append-only file so a restart keeps templates and issued coupons. */
+  /** Persist with an append-only file so a restart keeps templates and issued coupons (default true). */
   readonly appendOnly?: boolean;
   /** redis-server binary; `redis-server` from PATH by default. */
   readonly binary?: string;

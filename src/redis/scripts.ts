@@ -37,6 +37,7 @@ declare module 'ioredis' {
 /** Folder holding the bundled scripts (`lua/` at the package root, from both src/ and dist/). */
 export const LUA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'lua');
 
+/** One bundled Lua script as read from `lua/`. */
 export interface ScriptSource {
   /** command name, from `name-N.lua` */
   readonly name: string;

@@ -37,6 +37,7 @@ export function n(v: number): string {
   return (Math.round(v * 100) / 100).toString();
 }
 
+/** One chart axis: ticks, the data-to-pixel scale and a title. */
 export interface AxisSpec {
   /** tick positions in data units and their labels */
   ticks: Array<{ value: number; label: string }>;

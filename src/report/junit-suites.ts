@@ -56,12 +56,13 @@ export function compareSuite(result: CompareResult): JUnitSuite {
       .filter((m) => m.limit !== undefined)
       .map((m): JUnitCase => {
         const change = m.change === null ? 'from 0' : `${(m.change * 100).toFixed(1)}%`;
+        const limit = `${((m.limit ?? 0) * 100).toFixed(1)}%`;
         const c: JUnitCase = {
-          name: `${m.metric} max regression ${((m.limit ?? 0) * 100).toFixed(1)}%`,
+          name: `${m.metric} max regression ${limit}`,
           classname: 'coupon-bench.compare',
           systemOut: `base ${m.base} new ${m.next} change ${change} (${m.better} is better)`,
         };
-        if (m.regressed) c.failure = { message: `${m.metric} regressed ${change} (${m.base} -> ${m.next}), limit ${((m.limit ?? 0) * 100).toFixed(1)}%`, type: 'regression' };
+        if (m.regressed) c.failure = { message: `${m.metric} regressed ${change} (${m.base} -> ${m.next}), limit ${limit}`, type: 'regression' };
         return c;
       }),
   };

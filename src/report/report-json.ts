@@ -21,6 +21,7 @@ export interface MeasuredRun {
   vusMax: number;
 }
 
+/** Everything {@link aggregateRun} turns into a RunReport. */
 export interface AggregateInput {
   runId: string;
   toolVersion: string;

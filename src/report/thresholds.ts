@@ -3,7 +3,9 @@ import { OUTCOMES, type Outcome } from '../model/outcome.js';
 import type { DurationSummary, RunReport, ThresholdResult } from '../model/report.js';
 import { decodeHistogram } from '../load/histogram.js';
 
+/** The k6 aggregation a threshold applies to a metric. */
 export type Aggregation = 'avg' | 'min' | 'med' | 'max' | 'count' | 'rate' | 'value' | 'passes' | 'fails' | `p(${number})`;
+/** Comparison operators a threshold may use. */
 export type Operator = '<' | '<=' | '>' | '>=' | '==' | '===' | '!=';
 
 /** One parsed threshold: `metric` + `agg op value`, e.g. http_req_duration + p(95) < 5. */

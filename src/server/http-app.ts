@@ -8,10 +8,11 @@ import { IssueCode } from '../redis/issue-result.js';
 import { PERSISTER_GROUP, templateKeys, templatesIndexKey, type TemplateKeys } from '../redis/keys.js';
 import type { CouponStore } from '../store/store.js';
 import { Route, type RouteIndex, type ServerMetrics } from './metrics.js';
-import { ErrorCode, RETRY_AFTER_SECONDS, rawErrorResponse, sendError } from './responses.js';
+import { ErrorCode, RETRY_AFTER_SECONDS, rawErrorResponse, sendError, sendJson } from './responses.js';
 import type { IssuePipeline } from './issue-pipeline.js';
 import { parseIdSegment, parseIssueBody } from './validate-issue.js';
 
+/** Path of the issue route (the hot path). */
 export const ISSUE_PATH = '/api/coupons/issue';
 const ADMIN_TEMPLATES = '/api/admin/templates/';
 const TEMPLATES = '/api/templates/';
@@ -29,6 +30,7 @@ export class AppRequest extends IncomingMessage {
   issueKeys: TemplateKeys | undefined = undefined;
 }
 
+/** What an {@link HttpApp} needs: Redis clients, store, metrics and limits. */
 export interface HttpAppDeps {
   readonly redis: Redis;
   /** dedicated pipelined connection for the issue script (hot path); ioredis when absent */
@@ -83,13 +85,8 @@ export class HttpApp {
     req.res = res;
     req.app = this;
     const url = req.url ?? '';
-    if (url === ISSUE_PATH) {
-      req.route = Route.Issue;
-      if (req.method === 'POST') this.issueStart(req, res);
-      else this.methodNotAllowed(req, res, 'POST');
-      return;
-    }
-    this.routeSlow(req, res, url);
+    if (url === ISSUE_PATH) this.issueRoute(req, res);
+    else this.routeSlow(req, res, url);
   };
 
   /** 'clientError' listener: malformed framing -> 400, headers never finished -> 408; then close. */
@@ -119,6 +116,12 @@ export class HttpApp {
   };
 
   // ---- issue hot path -------------------------------------------------------------------------
+
+  private issueRoute(req: AppRequest, res: ServerResponse): void {
+    req.route = Route.Issue;
+    if (req.method === 'POST') this.issueStart(req, res);
+    else this.methodNotAllowed(req, res, 'POST');
+  }
 
   private issueStart(req: AppRequest, res: ServerResponse): void {
     if (this.draining) return this.fail(req, res, 503, ErrorCode.ServiceUnavailable, 'server is draining', DRAIN_HEADERS);
@@ -164,7 +167,7 @@ export class HttpApp {
     const templateId = req.templateId;
     if (code === IssueCode.Issued) {
       const body =
-        `{"couponId":"${templateId}-${seq}","userId":${req.userId},"templateId":${templateId},"seq":${seq},` +
+        `{"couponId":"${couponIdOf(templateId, seq)}","userId":${req.userId},"templateId":${templateId},"seq":${seq},` +
         `"issuedAt":"${this.isoOf(issuedAtMs)}"}`;
       this.ok(req, res, 200, body, this.o.issued!);
     } else if (code === IssueCode.AlreadyIssued) {
@@ -194,6 +197,7 @@ export class HttpApp {
     this.fail(req, res, 503, ErrorCode.ServiceUnavailable, `Redis is not available (${msg})`, RETRY_HEADERS);
   }
 
+  /** Body over the limit: answer 413 and drop the connection. */
   tooLarge(req: AppRequest, res: ServerResponse): void {
     // Stop reading the body, answer, and close the connection: its remaining bytes are not read.
     req.removeListener('data', onIssueData);
@@ -223,11 +227,15 @@ export class HttpApp {
 
   // ---- responses ------------------------------------------------------------------------------
 
+  /** Count a finished request with its latency since it arrived. */
+  private record(req: AppRequest, outcome: number): void {
+    this.deps.metrics.record(req.route, outcome, (performance.now() - req.startedAt) / 1000);
+  }
+
   private ok(req: AppRequest, res: ServerResponse, status: number, body: string, outcome: number): void {
     if (res.writableEnded || res.destroyed) return;
-    res.writeHead(status, ['Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(body))]);
-    res.end(body);
-    this.deps.metrics.record(req.route, outcome, (performance.now() - req.startedAt) / 1000);
+    sendJson(res, status, body);
+    this.record(req, outcome);
   }
 
   private fail(
@@ -241,7 +249,7 @@ export class HttpApp {
   ): void {
     if (res.writableEnded || res.destroyed) return;
     sendError(res, status, code, message, headers, extra);
-    this.deps.metrics.record(req.route, this.o[code] ?? this.o[ErrorCode.Internal]!, (performance.now() - req.startedAt) / 1000);
+    this.record(req, this.o[code] ?? this.o[ErrorCode.Internal]!);
   }
 
   private methodNotAllowed(req: AppRequest, res: ServerResponse, allow: string): void {
@@ -255,9 +263,7 @@ export class HttpApp {
     const path = q === -1 ? url : url.slice(0, q);
     const method = req.method ?? '';
     if (path === ISSUE_PATH) {
-      req.route = Route.Issue;
-      if (method === 'POST') this.issueStart(req, res);
-      else this.methodNotAllowed(req, res, 'POST');
+      this.issueRoute(req, res);
     } else if (path.startsWith(ADMIN_TEMPLATES)) {
       req.route = Route.AdminTemplate;
       if (method !== 'PUT') return this.methodNotAllowed(req, res, 'PUT');
@@ -400,7 +406,7 @@ export class HttpApp {
       if (res.writableEnded || res.destroyed) return;
       res.writeHead(200, ['Content-Type', this.deps.metrics.contentType, 'Content-Length', String(Buffer.byteLength(text))]);
       res.end(text);
-      this.deps.metrics.record(req.route, this.o.ok!, (performance.now() - req.startedAt) / 1000);
+      this.record(req, this.o.ok!);
     } catch (err) {
       this.fail(req, res, 500, ErrorCode.Internal, `metrics: ${errMessage(err)}`);
     }
@@ -414,7 +420,7 @@ function onIssueData(this: AppRequest, chunk: Buffer): void {
     this.app!.tooLarge(this, this.res!);
     return;
   }
-  this.body = this.body === '' ? chunk.toString('utf8') : this.body + chunk.toString('utf8');
+  this.body += chunk.toString('utf8');
 }
 /** Reply handler of the issue pipeline (one shared function; the request is the context). */
 export function onPipelineReply(req: AppRequest, err: Error | null, code: number, seq: number, issuedAtMs: number): void {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { CouponBenchError } from '../errors.js';
 import type { TemplateKeys } from '../redis/keys.js';
+import { bulk, encodeCommand, rawRedisTarget } from '../redis/resp.js';
 import { loadScripts } from '../redis/scripts.js';
 
 /** What a caller attaches to each issue command (so a NOSCRIPT retry can rebuild it). */
@@ -14,6 +15,7 @@ export interface IssueContext {
 /** Called once per issue command: an error (Redis unavailable) or the script's reply. */
 export type IssueReplyHandler<T> = (ctx: T, err: Error | null, code: number, seq: number, issuedAtMs: number) => void;
 
+/** Settings of an {@link IssuePipeline}. */
 export interface IssuePipelineOptions<T> {
   /** redis://[user:pass@]host:port[/db] (no TLS) */
   readonly url: string;
@@ -58,7 +60,7 @@ export class IssuePipeline<T extends IssueContext> {
   private socket: Socket | undefined;
   private readonly host: string;
   private readonly port: number;
-  private readonly handshake: string[][] = [];
+  private readonly handshake: string[][];
   private readonly lua: string;
   private readonly sha: string;
   private readonly evalshaHeads = new Map<string, string>();
@@ -96,15 +98,10 @@ export class IssuePipeline<T extends IssueContext> {
   constructor(private readonly opts: IssuePipelineOptions<T>) {
     const url = new URL(opts.url);
     if (url.protocol !== 'redis:') throw new CouponBenchError('E_BAD_REDIS_URL', `issue pipeline supports redis:// only, got ${url.protocol}`);
-    this.host = url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
-    this.port = Number(url.port || 6379);
-    if (url.password) {
-      const pass = decodeURIComponent(url.password);
-      this.handshake.push(url.username ? ['AUTH', decodeURIComponent(url.username), pass] : ['AUTH', pass]);
-    }
-    const db = url.pathname.replace(/^\//, '');
-    if (db !== '' && db !== '0') this.handshake.push(['SELECT', db]);
-    this.handshake.push(['CLIENT', 'SETNAME', opts.name ?? 'coupon-bench-issue']);
+    const target = rawRedisTarget(url, opts.name ?? 'coupon-bench-issue');
+    this.host = target.host;
+    this.port = target.port;
+    this.handshake = target.handshake;
     const script = loadScripts().find((s) => s.name === 'issue');
     if (!script) throw new CouponBenchError('E_SCRIPTS', 'lua/issue-4.lua not found');
     this.lua = script.lua;
@@ -176,7 +173,7 @@ export class IssuePipeline<T extends IssueContext> {
     s.once('connect', () => {
       let left = this.handshake.length;
       for (const cmd of this.handshake) {
-        this.write(encode(cmd));
+        this.write(encodeCommand(cmd));
         this.pending.push(
           new Internal((err) => {
             if (err) {
@@ -318,22 +315,12 @@ export class IssuePipeline<T extends IssueContext> {
       this.opts.onReply(ctx, new CouponBenchError('E_REDIS_NOSCRIPT', 'script missing and cannot be resent'), 0, 0, 0);
       return;
     }
-    this.write(encode(['EVAL', this.lua, '4', keys.stock, keys.seq, keys.users, keys.outbox, String(ctx.userId), String(ctx.templateId)]));
+    this.write(encodeCommand(['EVAL', this.lua, '4', keys.stock, keys.seq, keys.users, keys.outbox, String(ctx.userId), String(ctx.templateId)]));
     this.pending.push(ctx);
   }
 }
 
 type Reply = number | string | null | Error | Reply[];
-
-function bulk(s: string): string {
-  return `$${Buffer.byteLength(s)}\r\n${s}\r\n`;
-}
-
-function encode(args: string[]): string {
-  let s = `*${args.length}\r\n`;
-  for (const a of args) s += bulk(a);
-  return s;
-}
 
 /** Parse one RESP2 reply starting at `i`; INCOMPLETE when the buffer ends first. */
 function parseReply(buf: Buffer, i: number): { value: Reply; next: number } | typeof INCOMPLETE | typeof GARBLED {

@@ -2,7 +2,9 @@ import { Registry } from 'prom-client';
 
 /** Routes as metric labels; the index is what the hot path records. */
 export const ROUTES = ['issue', 'admin_template', 'get_template', 'healthz', 'metrics', 'unmatched'] as const;
+/** Index into {@link ROUTES}. */
 export type RouteIndex = number;
+/** Route indexes by name, for the hot path. */
 export const Route = { Issue: 0, AdminTemplate: 1, GetTemplate: 2, Healthz: 3, Metrics: 4, Unmatched: 5 } as const;
 
 /** Latency bucket upper bounds in seconds. */
@@ -36,7 +38,7 @@ export class ServerMetrics {
   private readonly outcomes: string[] = [];
   /** counts[route][outcome] */
   private readonly counts: number[][] = ROUTES.map(() => []);
-  /** per route: bucket counts (+1 for +Inf), sum, count */
+  /** per route: bucket counts (+1 for +Inf); the count is their total */
   private readonly buckets = ROUTES.map(() => new Float64Array(BUCKETS.length + 1));
   private readonly sums = new Float64Array(ROUTES.length);
 
@@ -87,6 +89,7 @@ export class ServerMetrics {
     return this.registry.metrics();
   }
 
+  /** Content-Type of {@link render}'s text. */
   get contentType(): string {
     return this.registry.contentType;
   }
@@ -105,16 +108,13 @@ export class ServerMetrics {
     const out: MetricValue[] = [];
     const name = 'coupon_bench_http_request_duration_seconds';
     this.buckets.forEach((b, r) => {
+      if (b.every((v) => v === 0)) return; // routes never hit stay out of the exposition
       const route = ROUTES[r]!;
       let cum = 0;
       for (let i = 0; i < b.length; i++) {
         cum += b[i]!;
         const le = i < BUCKETS.length ? BUCKETS[i]! : '+Inf';
         out.push({ metricName: `${name}_bucket`, labels: { le, route }, value: cum });
-      }
-      if (cum === 0) {
-        out.length -= b.length; // routes never hit stay out of the exposition
-        return;
       }
       out.push({ metricName: `${name}_sum`, labels: { route }, value: this.sums[r]! });
       out.push({ metricName: `${name}_count`, labels: { route }, value: cum });

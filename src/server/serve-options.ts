@@ -23,7 +23,7 @@ export interface ServeOptions {
    * redis:// only) or `ioredis` (the defineCommand'ed script; also used for rediss://)
    */
   issueClient?: 'pipeline' | 'ioredis';
-  /** Redis timeout in ms (default 100): no answer for this long is answered 503 */
+  /** Redis timeout in ms (default 100 on the issue pipeline, 250 on ioredis): no answer for this long is answered 503 */
   redisTimeoutMs?: number;
   /** issue requests waiting on Redis beyond which new ones get 503 (default 10000) */
   maxInFlight?: number;

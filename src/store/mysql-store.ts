@@ -1,7 +1,7 @@
 import mysql from 'mysql2/promise';
 import { UsageError } from '../errors.js';
 import { redactUrl } from './open-store.js';
-import { ISSUED_TABLE, TEMPLATE_TABLE } from './schema.js';
+import { ISSUED_TABLE, TEMPLATE_TABLE, toIssuedRow, toTemplateRow } from './schema.js';
 import { assertSameRow, type StoredIssued } from './same-row.js';
 import type { CouponStore, IssuedRow, TemplateRow } from './store.js';
 import { StoreConnectError, describeDbError } from './store-errors.js';
@@ -131,12 +131,12 @@ export class MysqlStore implements CouponStore {
   async getTemplate(templateId: number): Promise<TemplateRow | undefined> {
     const [rows] = await this.db.query(`SELECT * FROM ${TEMPLATE_TABLE} WHERE template_id = ?`, [templateId]);
     const row = (rows as Record<string, unknown>[])[0];
-    return row && toTemplate(row);
+    return row && toTemplateRow(row);
   }
 
   async listTemplates(): Promise<TemplateRow[]> {
     const [rows] = await this.db.query(`SELECT * FROM ${TEMPLATE_TABLE} ORDER BY template_id`);
-    return (rows as Record<string, unknown>[]).map(toTemplate);
+    return (rows as Record<string, unknown>[]).map(toTemplateRow);
   }
 
   async insertIssued(rows: readonly IssuedRow[]): Promise<number> {
@@ -181,7 +181,7 @@ export class MysqlStore implements CouponStore {
         `SELECT coupon_id, template_id, user_id, seq, issued_at FROM ${ISSUED_TABLE} WHERE template_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
         [templateId, after, batchSize],
       );
-      const batch = (rows as Record<string, unknown>[]).map(toIssued);
+      const batch = (rows as Record<string, unknown>[]).map(toIssuedRow);
       if (batch.length === 0) return;
       after = batch[batch.length - 1]!.seq;
       yield batch;
@@ -200,18 +200,3 @@ export class MysqlStore implements CouponStore {
     await p?.end().catch(() => undefined);
   }
 }
-
-const toTemplate = (r: Record<string, unknown>): TemplateRow => ({
-  templateId: Number(r.template_id),
-  name: String(r.name),
-  stock: Number(r.stock),
-  createdAt: Number(r.created_at),
-});
-
-const toIssued = (r: Record<string, unknown>): IssuedRow => ({
-  couponId: String(r.coupon_id),
-  templateId: Number(r.template_id),
-  userId: Number(r.user_id),
-  seq: Number(r.seq),
-  issuedAt: Number(r.issued_at),
-});

@@ -8,7 +8,7 @@ import { PERSISTER_GROUP, deadLetterKey, templateKeys, templatesIndexKey } from 
 import { openStore } from './open-store.js';
 import { emptyPersisterStats, type PersisterOptions, type PersisterStats } from './persister-options.js';
 import type { CouponStore, IssuedRow } from './store.js';
-import { StreamReader, type ReadEntry, type ReadStream } from './stream-reader.js';
+import { StreamReader, posIntAt, type ReadEntry, type ReadStream } from './stream-reader.js';
 import { describeDbError, isDataError } from './store-errors.js';
 
 /** Defaults of the tunables (see PersisterOptions). */
@@ -94,16 +94,7 @@ export function parseOutboxEntry(templateId: number, id: string, fields: readonl
 
 /** Same rule as posInt (1..16 decimal digits, safe, > 0) read straight from the reply bytes; -1 if not. */
 function posIntBuf(b: Buffer | undefined): number {
-  if (b === undefined) return -1;
-  const len = b.length;
-  if (len === 0 || len > 16) return -1;
-  let n = 0;
-  for (let i = 0; i < len; i++) {
-    const c = b[i]! - 48;
-    if (c < 0 || c > 9) return -1;
-    n = n * 10 + c;
-  }
-  return Number.isSafeInteger(n) && n > 0 ? n : -1;
+  return b === undefined ? -1 : posIntAt(b, 0, b.length);
 }
 
 /**
@@ -529,7 +520,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
           await ackChain;
           for (const t of templates.values()) await trim(t);
           // Failed entries left pending are retried once per rescan, not in a hot loop.
-          for (const t of templates.values()) if (attempts.size > 0) t.pendingFrom ??= '0';
+          if (attempts.size > 0) for (const t of templates.values()) t.pendingFrom ??= '0';
           nextRescanAt = Date.now() + rescanMs;
           if (!readyFired) {
             readyFired = true;

@@ -5,7 +5,6 @@ import { CouponBenchError } from '../errors.js';
 import { runPersisterLoop } from './persister-loop.js';
 import { emptyPersisterStats, type PersisterHandle, type PersisterOptions, type PersisterStats } from './persister-options.js';
 
-
 /**
  * Path of the built worker entry. From dist/ it sits next to this file; from the TypeScript sources
  * (vitest) a Worker cannot load .ts, so we use the built copy in dist/ (run `npm run build` first).
@@ -75,6 +74,7 @@ async function startInProcess(opts: PersisterOptions): Promise<PersisterHandle> 
   const abort = new AbortController();
   let ready!: () => void;
   const readyP = new Promise<void>((r) => (ready = r));
+  let started = false;
   const done = runPersisterLoop(opts, {
     signal: abort.signal,
     onReady: ready,
@@ -89,7 +89,6 @@ async function startInProcess(opts: PersisterOptions): Promise<PersisterHandle> 
       last = { ...last, lastError: err instanceof Error ? err.message : String(err) };
     },
   );
-  let started = false;
   await Promise.race([readyP, done]);
   started = true;
   return {

@@ -1,13 +1,10 @@
 import pg from 'pg';
 import { UsageError } from '../errors.js';
 import { redactUrl } from './open-store.js';
-import { ISSUED_TABLE, TEMPLATE_TABLE } from './schema.js';
+import { ISSUED_TABLE, TEMPLATE_TABLE, toIssuedRow, toTemplateRow } from './schema.js';
 import { assertSameRow, type StoredIssued } from './same-row.js';
 import type { CouponStore, IssuedRow, TemplateRow } from './store.js';
 import { StoreConnectError, describeDbError } from './store-errors.js';
-
-// BIGINT (int8) columns come back as strings by default; every value we store is a safe integer.
-const toNum = (v: unknown): number => Number(v);
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const DEFAULT_POOL = 4;
@@ -122,12 +119,12 @@ export class PostgresStore implements CouponStore {
   async getTemplate(templateId: number): Promise<TemplateRow | undefined> {
     const r = await this.pool.query(`SELECT * FROM ${this.template} WHERE template_id = $1`, [templateId]);
     const row = r.rows[0] as Record<string, unknown> | undefined;
-    return row && toTemplate(row);
+    return row && toTemplateRow(row);
   }
 
   async listTemplates(): Promise<TemplateRow[]> {
     const r = await this.pool.query(`SELECT * FROM ${this.template} ORDER BY template_id`);
-    return (r.rows as Record<string, unknown>[]).map(toTemplate);
+    return (r.rows as Record<string, unknown>[]).map(toTemplateRow);
   }
 
   async insertIssued(rows: readonly IssuedRow[]): Promise<number> {
@@ -154,7 +151,8 @@ export class PostgresStore implements CouponStore {
 
   async countIssued(templateId: number): Promise<number> {
     const r = await this.pool.query(`SELECT COUNT(*) AS n FROM ${this.issued} WHERE template_id = $1`, [templateId]);
-    return toNum((r.rows[0] as { n: string }).n);
+    // BIGINT (int8) values come back as strings; every count fits a safe integer.
+    return Number((r.rows[0] as { n: string }).n);
   }
 
   async *scanIssued(templateId: number, batchSize = 10_000): AsyncIterable<IssuedRow[]> {
@@ -164,7 +162,7 @@ export class PostgresStore implements CouponStore {
         `SELECT coupon_id, template_id, user_id, seq, issued_at FROM ${this.issued} WHERE template_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
         [templateId, after, batchSize],
       );
-      const batch = (r.rows as Record<string, unknown>[]).map(toIssued);
+      const batch = (r.rows as Record<string, unknown>[]).map(toIssuedRow);
       if (batch.length === 0) return;
       after = batch[batch.length - 1]!.seq;
       yield batch;
@@ -180,18 +178,3 @@ export class PostgresStore implements CouponStore {
     await this.pool.end().catch(() => undefined);
   }
 }
-
-const toTemplate = (r: Record<string, unknown>): TemplateRow => ({
-  templateId: toNum(r.template_id),
-  name: String(r.name),
-  stock: toNum(r.stock),
-  createdAt: toNum(r.created_at),
-});
-
-const toIssued = (r: Record<string, unknown>): IssuedRow => ({
-  couponId: String(r.coupon_id),
-  templateId: toNum(r.template_id),
-  userId: toNum(r.user_id),
-  seq: toNum(r.seq),
-  issuedAt: toNum(r.issued_at),
-});

@@ -123,9 +123,9 @@ export class SqliteStore implements CouponStore {
     const stmt = this.db.prepare(
       `SELECT * FROM ${ISSUED_TABLE} WHERE template_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
     );
-    let after = -Infinity;
+    let after = Number.MIN_SAFE_INTEGER;
     for (;;) {
-      const batch = stmt.all(templateId, after === -Infinity ? -9007199254740991 : after, batchSize) as IssuedDbRow[];
+      const batch = stmt.all(templateId, after, batchSize) as IssuedDbRow[];
       if (batch.length === 0) return;
       after = batch[batch.length - 1]!.seq;
       yield batch.map((r) => ({

@@ -17,6 +17,7 @@ export interface IssuedRow {
   readonly issuedAt: number;
 }
 
+/** Database engines with an adapter. */
 export type StoreEngine = 'sqlite' | 'postgres' | 'mysql';
 
 /**

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { couponIdOf } from '../model/coupon-id.js';
+import { encodeCommand, rawRedisTarget } from '../redis/resp.js';
 import type { IssuedRow } from './store.js';
 
 /** One outbox entry as read: `row` when the fields are the issue script's u, s, t, tpl (valid). */
@@ -20,6 +21,22 @@ export interface ReadStream {
 
 const INCOMPLETE = Symbol('incomplete');
 type Incomplete = typeof INCOMPLETE;
+
+/**
+ * The outbox's number rule read straight from reply bytes: 1..16 decimal digits in [start, end),
+ * a safe integer > 0; -1 otherwise.
+ */
+export function posIntAt(buf: Buffer, start: number, end: number): number {
+  const len = end - start;
+  if (len <= 0 || len > 16) return -1;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = buf[i]! - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return Number.isSafeInteger(n) && n > 0 ? n : -1;
+}
 
 class RespError extends Error {
   override name = 'ReplyError';
@@ -111,15 +128,7 @@ class Decoder {
 
   /** Positive safe integer of 1..16 digits in [start, end), or -1. */
   private posInt(start: number, end: number): number {
-    const len = end - start;
-    if (len <= 0 || len > 16) return -1;
-    let n = 0;
-    for (let i = start; i < end; i++) {
-      const c = this.buf[i]! - 48;
-      if (c < 0 || c > 9) return -1;
-      n = n * 10 + c;
-    }
-    return Number.isSafeInteger(n) && n > 0 ? n : -1;
+    return posIntAt(this.buf, start, end);
   }
 
   /** `field` equals the one-byte or three-byte name at [start, end). */
@@ -181,16 +190,6 @@ class Decoder {
   }
 }
 
-/** `*n\r\n$len\r\narg\r\n…` for ASCII/UTF-8 string arguments. */
-function encode(args: readonly (string | number)[]): string {
-  let s = `*${args.length}\r\n`;
-  for (const a of args) {
-    const v = String(a);
-    s += `$${Buffer.byteLength(v)}\r\n${v}\r\n`;
-  }
-  return s;
-}
-
 /**
  * A minimal Redis connection for the persister's hot read (XREADGROUP): it decodes the reply bytes
  * straight into rows, where ioredis builds a Buffer per field and nested arrays (most of the
@@ -203,7 +202,7 @@ export class StreamReader {
   private readonly decoder = new Decoder();
   private readonly host: string;
   private readonly port: number;
-  private readonly handshake: (string | number)[][] = [];
+  private readonly handshake: readonly string[][];
   private closed = false;
 
   /** Whether the URL can be served by this reader (plain TCP). */
@@ -216,15 +215,10 @@ export class StreamReader {
   }
 
   constructor(url: string, name = 'coupon-bench-persister-reader') {
-    const u = new URL(url);
-    this.host = u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
-    this.port = u.port === '' ? 6379 : Number(u.port);
-    const password = decodeURIComponent(u.password);
-    const user = decodeURIComponent(u.username);
-    if (password) this.handshake.push(user ? ['AUTH', user, password] : ['AUTH', password]);
-    const db = Number(u.pathname.replace(/^\//, '') || '0');
-    if (Number.isInteger(db) && db > 0) this.handshake.push(['SELECT', db]);
-    this.handshake.push(['CLIENT', 'SETNAME', name]);
+    const target = rawRedisTarget(url, name);
+    this.host = target.host;
+    this.port = target.port;
+    this.handshake = target.handshake;
   }
 
   /** XREADGROUP GROUP g c COUNT n [BLOCK ms] STREAMS keys… ids…, decoded; rejects on errors. */
@@ -254,7 +248,7 @@ export class StreamReader {
           reject(e);
         },
       });
-      sock.write(encode(args));
+      sock.write(encodeCommand(args));
     });
   }
 
@@ -281,7 +275,7 @@ export class StreamReader {
         resolve: () => undefined,
         reject: (e) => this.fail(e),
       });
-      sock.write(encode(cmd));
+      sock.write(encodeCommand(cmd));
     }
     return sock;
   }

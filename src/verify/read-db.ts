@@ -7,6 +7,11 @@ import { bindTemplateQuery } from './db-query.js';
 import { DbSnapshotBuilder } from './db-snapshot-builder.js';
 import type { DbSnapshot } from './snapshot.js';
 
+/** The file path of a `sqlite:` URL (`sqlite:./x.sqlite`, `sqlite:///abs/x.sqlite`), or undefined for other engines. */
+export function sqlitePathOf(dbUrl: string): string | undefined {
+  return dbUrl.startsWith('sqlite:') ? dbUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : undefined;
+}
+
 /**
  * SQLite fast path: a read-only connection iterating raw [user_id, seq] arrays, about three times
  * faster than row objects for a million rows (the store's scan builds two objects per row).
@@ -56,12 +61,12 @@ function addQueryRow(b: DbSnapshotBuilder, row: QueryRow): void {
  */
 export async function readQueryTemplate(dbUrl: string, sql: string, templateId: number): Promise<DbSnapshot> {
   const engine = dbEngineOf(dbUrl);
+  const sqlitePath = sqlitePathOf(dbUrl);
   const b = new DbSnapshotBuilder('query');
   try {
-    if (engine === 'sqlite') {
+    if (sqlitePath !== undefined) {
       const { default: Database } = await import('better-sqlite3');
-      const path = dbUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-      const db = new Database(path, { readonly: true, fileMustExist: true });
+      const db = new Database(sqlitePath, { readonly: true, fileMustExist: true });
       try {
         const q = bindTemplateQuery(sql, templateId, 'question');
         // iterate() streams rows from the cursor instead of materialising them all.

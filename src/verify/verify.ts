@@ -8,7 +8,7 @@ import type { CouponStore } from '../store/store.js';
 import { formatHeadline, headlineTotals } from './headline.js';
 import { INVARIANT_CHECKS } from './invariants/index.js';
 import { mergeResults } from './merge-results.js';
-import { readQueryTemplate, readStoreTemplate } from './read-db.js';
+import { readQueryTemplate, readStoreTemplate, sqlitePathOf } from './read-db.js';
 import { emptyLedgerSnapshot, readLedger, type LedgerFold } from './read-ledger.js';
 import { readBundledTemplate, readStockKey, waitForDrain } from './read-redis.js';
 import { resolveInput, type ResolvedInput } from './resolve-input.js';
@@ -75,7 +75,7 @@ async function openSources(r: ResolvedInput): Promise<{ redis?: Redis; redisMiss
     }
   } else out.redisMissing = 'no --redis';
   if (r.dbUrl && !r.dbQuery) {
-    const sqlitePath = r.dbUrl.startsWith('sqlite:') ? r.dbUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : undefined;
+    const sqlitePath = sqlitePathOf(r.dbUrl);
     if (sqlitePath !== undefined && !existsSync(sqlitePath)) {
       // openStore would create an empty database; an audit must never invent the thing it judges.
       const why = `database file ${sqlitePath} does not exist`;

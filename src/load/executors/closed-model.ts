@@ -4,6 +4,7 @@ import type { ExecContext, ExecResult } from './types.js';
 /** VUs sent per macrotask when many wake at once (I/O is read between batches). */
 const SEND_BATCH = 8;
 
+/** Parameters of {@link runClosedModel}. */
 export interface ClosedModelOptions {
   /** VU slots (the most that can be active at once) */
   vusMax: number;

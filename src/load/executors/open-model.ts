@@ -2,6 +2,7 @@ import { IterationSource } from '../iteration-source.js';
 import type { ArrivalSchedule } from './arrival-schedule.js';
 import type { ExecContext, ExecResult } from './types.js';
 
+/** Parameters of {@link runOpenModel}. */
 export interface OpenModelOptions {
   schedule: ArrivalSchedule;
   preAllocatedVUs: number;
@@ -47,15 +48,19 @@ export async function runOpenModel(ctx: ExecContext, o: OpenModelOptions): Promi
     const release = (slot: number): void => {
       free.push(slot);
       busy--;
-      if (scheduling && performance.now() >= nextDue) pump();
-      else finishIfIdle();
+      if (!scheduling) {
+        finishIfIdle();
+        return;
+      }
+      const now = performance.now();
+      if (now >= nextDue) pump(now);
     };
     const onTimer = (): void => {
       armed = false;
       pump();
     };
-    const pump = (): void => {
-      const now = performance.now();
+    /** Send every iteration due by `now` (a fresh clock read unless the caller just took one). */
+    const pump = (now = performance.now()): void => {
       while (k < schedule.total && !stop.requested) {
         const intended = t0 + schedule.timeOf(k);
         if (intended > now) break;

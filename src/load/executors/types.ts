@@ -14,6 +14,7 @@ export interface ExecContext {
   stop: { requested: boolean };
 }
 
+/** What an executor returns when its last request is answered. */
 export interface ExecResult {
   /** performance.now() ms */
   startedAt: number;

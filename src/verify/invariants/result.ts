@@ -21,10 +21,12 @@ export class Offences {
   }
 }
 
+/** An invariant that could not be checked (never reported as passed). */
 export function skip(name: InvariantName, detail: string, counts: Record<string, number> = {}): InvariantResult {
   return { name, status: 'SKIP', counts, examples: [], detail };
 }
 
+/** PASS when there are no offences, else FAIL with the offences' examples. */
 export function judge(
   name: InvariantName,
   offences: Offences,
