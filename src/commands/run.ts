@@ -1,13 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
+import type { ScenarioOverrides } from '../load/scenario.js';
 import { withExitCode } from './action.js';
 
-interface RunFlags {
-  target?: string;
-  vus?: number;
-  duration?: string;
-  rate?: number;
-  stock?: number;
-  seed?: number;
+/** Parsed flags: the scenario overrides plus the run's own options. */
+interface RunFlags extends ScenarioOverrides {
   out?: string;
   reportsDir?: string;
   json?: boolean;

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { basename } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { UsageError } from '../errors.js';
@@ -142,7 +143,9 @@ export function loadScenario(path: string): Scenario {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read scenario ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 'E_SCENARIO_READ');
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    const hint = code === 'ENOENT' ? ` (bundled scenarios: ${bundledScenarioNames().join(', ')}; or give a path to a .json file)` : '';
+    throw new UsageError(`cannot read scenario ${path}: ${code}${hint}`, 'E_SCENARIO_READ');
   }
   let data: unknown;
   try {
@@ -154,9 +157,19 @@ export function loadScenario(path: string): Scenario {
 }
 
 /** Bundled scenario names map to scenarios/<name>.json inside the package. */
+/** Names of the scenarios bundled in scenarios/. */
+export function bundledScenarioNames(): string[] {
+  const dir = fileURLToPath(new URL('../../scenarios/', import.meta.url));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
+}
+
+/** A bare name (`seed-k6`) is a bundled scenario; anything else is a file path. */
 export function resolveScenarioPath(path: string): string {
   if (/^[a-z0-9-]+$/i.test(path)) {
-    return new URL(`../../scenarios/${path}.json`, import.meta.url).pathname;
+    return fileURLToPath(new URL(`../../scenarios/${path}.json`, import.meta.url));
   }
   return path;
 }

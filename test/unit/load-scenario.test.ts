@@ -52,6 +52,8 @@ describe('scenarios', () => {
     writeFileSync(p, '{ nope');
     expect(() => loadScenario(p)).toThrow(/broken.json: not valid JSON/);
     expect(() => loadScenario(join(dir, 'missing.json'))).toThrow(/cannot read scenario/);
+    // an unknown bare name lists the bundled scenarios
+    expect(() => loadScenario('no-such-scenario')).toThrow(/bundled scenarios: .*flash-crowd.*seed-k6/);
   });
 
   it('flags override the file', () => {
