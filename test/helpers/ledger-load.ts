@@ -2,6 +2,7 @@ import { Pool } from 'undici';
 import { LedgerWriter } from '../../src/load/ledger-writer.js';
 import type { LedgerRecord } from '../../src/model/ledger-record.js';
 import { classifyResponse, type Outcome } from '../../src/model/outcome.js';
+import { Prng } from '../../src/load/prng.js';
 
 /** A bounded concurrent load for verify's tests: N requests, C at a time, random users 1..U. */
 export interface LedgerLoadOptions {
@@ -17,24 +18,13 @@ export interface LedgerLoadOptions {
   seed?: number;
 }
 
-/** mulberry32: small seeded PRNG so a failing load can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Fire the load, write a full ledger (every answer) in LedgerRecord format, return counts per outcome. */
 export async function driveLedgerLoad(o: LedgerLoadOptions): Promise<Record<Outcome, number>> {
   const pool = new Pool(o.url, { connections: o.concurrency, headersTimeout: 3000, bodyTimeout: 3000 });
   const ledger = new LedgerWriter(o.ledgerPath);
   const counts: Record<Outcome, number> = { issued: 0, sold_out: 0, duplicate: 0, not_found: 0, rejected: 0, unknown: 0 };
-  const rand = prng(o.seed ?? 42);
+  const gen = new Prng(o.seed ?? 42);
+  const rand = (): number => gen.next();
   const deadline = Date.now() + (o.deadlineMs ?? 20_000);
   let next = 0;
   const one = async (): Promise<void> => {

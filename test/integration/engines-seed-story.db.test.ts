@@ -9,6 +9,7 @@ import type { StoreEngine } from '../../src/store/store.js';
 import { verify } from '../../src/verify/verify.js';
 import { REDIS_URL } from '../helpers/env.js';
 import { ENGINES, startEngineHarness, type EngineHarness } from './engines-harness.js';
+import { expectSeedHeadline } from '../helpers/seed-headline.js';
 
 describe.each<StoreEngine>(ENGINES)('seed story on %s: seed-k6 against serve, then verify', (engine) => {
   let h: EngineHarness;
@@ -44,12 +45,7 @@ describe.each<StoreEngine>(ENGINES)('seed story on %s: seed-k6 against serve, th
     expect(v.exitCode).toBe(0);
     expect(v.sources?.db).toContain(engine === 'mysql' ? 'mysql://' : engine === 'postgres' ? 'postgres://' : 'sqlite:');
 
-    const m = /^exactly 10 issued to 10 distinct users; ([\d,]+) refused: ([\d,]+) sold out, ([\d,]+) duplicate; 0 unknown$/.exec(v.headline);
-    expect(m, v.headline).not.toBeNull();
-    const n = (s: string) => Number(s.replace(/,/g, ''));
-    expect(n(m![2]!)).toBe(o.sold_out);
-    expect(n(m![3]!)).toBe(o.duplicate);
-    expect(n(m![1]!)).toBe(o.sold_out + o.duplicate);
+    expectSeedHeadline(v.headline, o);
 
     expect(row('no-over-issue').counts).toMatchObject({ stock: 10, redisIssued: 10, dbRows: 10, ledgerIssued: 10 });
     expect(row('no-duplicate-user').counts).toMatchObject({ dbDuplicateRows: 0, ledgerExtra200: 0, redisOverwritten: 0 });

@@ -3,18 +3,7 @@ import { OUTCOMES, type Outcome } from '../../src/model/outcome.js';
 import type { RunReport, TimelinePoint } from '../../src/model/report.js';
 import type { InvariantResult, VerdictJson } from '../../src/model/verdict.js';
 import { INVARIANTS } from '../../src/model/verdict.js';
-
-/** Deterministic PRNG (mulberry32) so fixtures are identical run to run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { Prng } from '../../src/load/prng.js';
 
 export interface FixtureOptions {
   /** multiply every latency by this (1.2 = a 20% regression) */
@@ -31,7 +20,8 @@ export interface FixtureOptions {
 export function makeReport(opts: FixtureOptions = {}): RunReport {
   const factor = opts.latencyFactor ?? 1;
   const seconds = opts.seconds ?? 10;
-  const rand = rng(opts.seed ?? 42);
+  const gen = new Prng(opts.seed ?? 42);
+  const rand = (): number => gen.next();
   const corrected = build({ numberOfSignificantValueDigits: 3 });
   const uncorrected = build({ numberOfSignificantValueDigits: 3 });
   const byOutcomeH = new Map<Outcome, ReturnType<typeof build>>();
