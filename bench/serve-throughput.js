@@ -1,13 +1,15 @@
 // Throughput and latency of `serve`'s issue endpoint against a bare node:http baseline.
 //
 //   npm run build && node bench/serve-throughput.js [--duration 5] [--connections 100] [--rate 5000]
-//        [--fixed-seconds 5] [--no-persister] [--skip-fixed] [--issue-client pipeline|ioredis]
+//        [--fixed-seconds 5] [--rounds 3] [--no-persister] [--skip-fixed] [--issue-client pipeline|ioredis]
 //
 // Both servers run as child processes under the same load (wrk, one thread, a Lua script that gives
 // every request a new userId). The baseline parses the same JSON and answers a fixed body; `serve`
 // runs the whole path (validate -> Redis Lua issue -> outbox; persister in its worker thread) on a
 // private redis-server with a stock that never runs out; a second `serve` without the persister
-// shows the HTTP + Redis path alone (--no-persister runs only that one). CPU per request of each
+// shows the HTTP + Redis path alone (--no-persister runs only that one), and a third answers every
+// request through node:http (`--http-front node`), which shows what the fast front buys. Each round
+// runs every target once, in rotating order; the medians over the rounds are compared. CPU per request of each
 // process comes from /proc, which is steadier than rates on a shared machine. Then a paced client sends a fixed 5,000
 // req/s to each and reports p50/p99 measured from each request's intended send time (so a stall
 // is not hidden by the client slowing down).
@@ -31,12 +33,14 @@ const { values: args } = parseArgs({
     'no-persister': { type: 'boolean', default: false },
     'skip-fixed': { type: 'boolean', default: false },
     'issue-client': { type: 'string', default: 'pipeline' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const DURATION = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
 const RATE = Number(args.rate);
 const FIXED_SECONDS = Number(args['fixed-seconds']);
+const ROUNDS = Number(args.rounds);
 const BIN = fileURLToPath(new URL('../bin/coupon-bench.js', import.meta.url));
 
 if (spawnSync('wrk', ['--version']).error) {
@@ -131,11 +135,11 @@ async function wrkWithCpu(url, pids) {
 }
 
 let wrkRuns = 0;
-function wrk(url) {
+function wrk(url, seconds = DURATION) {
   // each run its own userId range, so every request is a first attempt by a new user
   const base = String(++wrkRuns * 1_000_000_000);
   return new Promise((resolve, reject) => {
-    const p = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}s`, '-s', LUA, `${url}/api/coupons/issue`, '--', base]);
+    const p = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-s', LUA, `${url}/api/coupons/issue`, '--', base]);
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
@@ -204,10 +208,10 @@ const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, 
 
 const redis = await startManagedRedis({ appendOnly: false });
 const children = [];
-async function startServe(persister, prefix) {
+async function startServe(persister, prefix, front) {
   const argv = [BIN, 'serve', '--port', '0', '--redis', redis.url, '--db', `sqlite:${join(dir, `${prefix}.sqlite`)}`, '--prefix', prefix];
   if (!persister) argv.push('--no-persister');
-  argv.push('--issue-client', args['issue-client']);
+  argv.push('--issue-client', args['issue-client'], '--http-front', front);
   const s = await startChild(argv);
   children.push(s.child);
   await createTemplate(s.url, 1, 1_000_000_000);
@@ -216,29 +220,52 @@ async function startServe(persister, prefix) {
 try {
   const bare = await startChild(['--input-type=module', '-e', BARE]);
   children.push(bare.child);
-  // `serve` as deployed (persister in its worker thread) and, to separate the two costs, without it.
+  // `serve` as deployed (fast front, persister in its worker thread); without the persister, to
+  // separate the two costs; and with node:http answering every request (--http-front node).
   const variants = [];
-  if (!args['no-persister']) variants.push(['serve /issue', await startServe(true, 'bench')]);
-  variants.push(['serve, no persister', await startServe(false, 'benchnp')]);
+  if (!args['no-persister']) variants.push(['serve /issue', await startServe(true, 'bench', 'fast')]);
+  variants.push(['serve, no persister', await startServe(false, 'benchnp', 'fast')]);
+  if (!args['no-persister']) variants.push(['serve, node:http front', await startServe(true, 'benchnode', 'node')]);
 
-  console.log(`wrk: 1 thread, ${CONNECTIONS} connections, ${DURATION}s each, unique userIds; issue client ${args['issue-client']}`);
-  await wrk(bare.url).catch(() => undefined); // warm-up (JIT, connections)
-  const b = await wrkWithCpu(bare.url, [bare.child.pid]);
-  const us = (x) => (x === undefined ? '?' : fmt(x, 1));
-  console.log(`  ${'bare node:http'.padEnd(20)} ${fmt(b.rps).padStart(7)} req/s   node CPU ${us(b.cpuUsPerReq[0])} µs/req   (non-2xx ${b.non2xx}, socket errors ${b.errors})`);
-  for (const [label, srv] of variants) {
-    await wrk(srv.url).catch(() => undefined);
-    const r = await wrkWithCpu(srv.url, [srv.child.pid, redis.pid]);
-    console.log(
-      `  ${label.padEnd(20)} ${fmt(r.rps).padStart(7)} req/s   node CPU ${us(r.cpuUsPerReq[0])} µs/req (incl. persister thread), ` +
-        `redis-server ${us(r.cpuUsPerReq[1])} µs/req   (non-2xx ${r.non2xx}, socket errors ${r.errors})`,
-    );
-    console.log(`  ${''.padEnd(20)} ratio to bare ${fmt(r.rps / b.rps, 2)} (goal >= 0.80)`);
+  console.log(
+    `wrk: 1 thread, ${CONNECTIONS} connections, ${DURATION}s each, unique userIds; issue client ${args['issue-client']}; ` +
+      `${ROUNDS} rounds, targets in rotating order, medians`,
+  );
+  const targets = [['bare node:http', bare], ...variants];
+  for (const [, srv] of targets) await wrk(srv.url, 2).catch(() => undefined); // warm-up (JIT, connections)
+  const runs = targets.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < targets.length; k++) {
+      const i = (k + round) % targets.length;
+      const srv = targets[i][1];
+      runs[i].push(await wrkWithCpu(srv.url, i === 0 ? [srv.child.pid] : [srv.child.pid, redis.pid]));
+    }
+    const line = targets.map(([label], i) => `${label} ${fmt(runs[i][round].rps)}`).join(', ');
+    console.log(`  round ${round + 1}: ${line} req/s; serve/bare ${fmt(runs[1][round].rps / runs[0][round].rps, 2)}`);
   }
+  const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const us = (x) => (x === undefined ? '?' : fmt(x, 1));
+  const summary = runs.map((rs) => ({
+    rps: med(rs.map((r) => r.rps)),
+    node: med(rs.map((r) => r.cpuUsPerReq[0] ?? NaN)),
+    redis: med(rs.map((r) => r.cpuUsPerReq[1] ?? NaN)),
+    non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
+    errors: [...new Set(rs.map((r) => r.errors))].join('; '),
+  }));
+  const b = summary[0];
+  console.log('medians:');
+  console.log(`  ${'bare node:http'.padEnd(24)} ${fmt(b.rps).padStart(7)} req/s   node CPU ${us(b.node)} µs/req   (non-2xx ${b.non2xx}, socket errors ${b.errors})`);
+  variants.forEach(([label], j) => {
+    const r = summary[j + 1];
+    console.log(
+      `  ${label.padEnd(24)} ${fmt(r.rps).padStart(7)} req/s   node CPU ${us(r.node)} µs/req (incl. persister thread), ` +
+        `redis-server ${us(r.redis)} µs/req   (non-2xx ${r.non2xx}, socket errors ${r.errors})`,
+    );
+    console.log(`  ${''.padEnd(24)} ratio to bare ${fmt(r.rps / b.rps, 2)}${j === 0 ? ' (goal >= 0.80)' : ''}`);
+  });
 
   if (!args['skip-fixed']) {
     console.log(`fixed rate: ${fmt(RATE)} req/s for ${FIXED_SECONDS}s, latency from intended send time`);
-    const targets = [['bare node:http', bare], ...variants];
     let base = 5_000_000_000;
     for (const [label, srv] of targets) {
       const f = await fixedRate(srv.url, RATE, FIXED_SECONDS, (base += 100_000_000));

@@ -11,6 +11,7 @@ interface ServeFlags {
   adminToken?: string;
   persister: boolean;
   issueClient: string;
+  httpFront: string;
 }
 
 /** `coupon-bench serve`: the issuance server. */
@@ -25,11 +26,15 @@ export function serveCommand(): Command {
     .option('--admin-token <token>', 'token required on admin routes (required when not bound to loopback)')
     .option('--no-persister', 'do not run the outbox persister in this process')
     .option('--issue-client <kind>', 'Redis client of the issue hot path: pipeline | ioredis', 'pipeline')
+    .option('--http-front <kind>', 'HTTP front of the issue route: fast | node (node:http for every request)', 'fast')
     .action(
       withExitCode(async (flags: ServeFlags) => {
         const port = Number(flags.port);
         if (flags.issueClient !== 'pipeline' && flags.issueClient !== 'ioredis') {
           throw new UsageError(`--issue-client: "${flags.issueClient}" must be pipeline or ioredis`, 'E_USAGE');
+        }
+        if (flags.httpFront !== 'fast' && flags.httpFront !== 'node') {
+          throw new UsageError(`--http-front: "${flags.httpFront}" must be fast or node`, 'E_USAGE');
         }
         if (!/^\d+$/.test(flags.port) || port > 65535) throw new UsageError(`--port: "${flags.port}" is not a port number`, 'E_BAD_PORT');
         const [{ startServer }, { DEFAULT_DB_URL, redactUrl }] = await Promise.all([
@@ -46,6 +51,7 @@ export function serveCommand(): Command {
           adminToken: flags.adminToken ?? process.env.COUPON_BENCH_ADMIN_TOKEN,
           persister: flags.persister,
           issueClient: flags.issueClient,
+          httpFront: flags.httpFront,
         });
         const out = process.stdout;
         out.write(`coupon-bench serve listening on ${server.url}\n`);

@@ -8,17 +8,29 @@ import { IssueCode } from '../redis/issue-result.js';
 import { PERSISTER_GROUP, templateKeys, templatesIndexKey, type TemplateKeys } from '../redis/keys.js';
 import type { CouponStore } from '../store/store.js';
 import { Route, type RouteIndex, type ServerMetrics } from './metrics.js';
-import { ErrorCode, RETRY_AFTER_SECONDS, rawErrorResponse, sendError, sendJson } from './responses.js';
-import type { IssuePipeline } from './issue-pipeline.js';
+import { ErrorCode, RETRY_AFTER_SECONDS, errorBody, rawErrorResponse, sendError, sendJson, sendJsonWith } from './responses.js';
+import type { IssueContext, IssuePipeline } from './issue-pipeline.js';
 import { parseIdSegment, parseIssueBody } from './validate-issue.js';
+import { isJson } from './content-type.js';
 
 /** Path of the issue route (the hot path). */
 export const ISSUE_PATH = '/api/coupons/issue';
 const ADMIN_TEMPLATES = '/api/admin/templates/';
 const TEMPLATES = '/api/templates/';
 
+/**
+ * One issue request in flight, whichever front received it: node:http ({@link AppRequest}) or the
+ * fast front (one per connection, reused). The issue path only needs these fields and `respond`.
+ */
+export interface IssueExchange extends IssueContext {
+  startedAt: number;
+  app: HttpApp | undefined;
+  /** Send a JSON answer; false (nothing sent) when already answered or the client is gone. */
+  respond(status: number, body: string, headers: readonly string[] | undefined): boolean;
+}
+
 /** Request message with the fields the issue path needs, so body listeners are shared functions. */
-export class AppRequest extends IncomingMessage {
+export class AppRequest extends IncomingMessage implements IssueExchange {
   startedAt = 0;
   body = '';
   bodyBytes = 0;
@@ -28,13 +40,20 @@ export class AppRequest extends IncomingMessage {
   userId = 0;
   templateId = 0;
   issueKeys: TemplateKeys | undefined = undefined;
+
+  respond(status: number, body: string, headers: readonly string[] | undefined): boolean {
+    const res = this.res!;
+    if (res.writableEnded || res.destroyed) return false;
+    sendJsonWith(res, status, body, headers);
+    return true;
+  }
 }
 
 /** What an {@link HttpApp} needs: Redis clients, store, metrics and limits. */
 export interface HttpAppDeps {
   readonly redis: Redis;
   /** dedicated pipelined connection for the issue script (hot path); ioredis when absent */
-  readonly pipeline?: IssuePipeline<AppRequest>;
+  readonly pipeline?: IssuePipeline<IssueExchange>;
   readonly prefix: string;
   readonly store: CouponStore;
   readonly metrics: ServerMetrics;
@@ -134,67 +153,78 @@ export class HttpApp {
     req.on('end', onIssueEnd);
   }
 
-  /** Body complete: validate and run the script. */
+  /** Body complete (node:http front): validate and run the script. */
   issueBody(req: AppRequest): void {
-    const res = req.res!;
-    const parsed = parseIssueBody(req.body);
-    if (typeof parsed === 'string') return this.fail(req, res, 400, ErrorCode.InvalidRequest, parsed);
+    this.issueText(req, req.body);
+  }
+
+  /** An issue request's body, from either front: validate and run the script. */
+  issueText(x: IssueExchange, body: string): void {
+    const parsed = parseIssueBody(body);
+    if (typeof parsed === 'string') return this.reject(x, 400, ErrorCode.InvalidRequest, parsed);
     const client = this.deps.pipeline ?? this.deps.redis;
     if (client.status !== 'ready') {
-      return this.fail(req, res, 503, ErrorCode.ServiceUnavailable, `Redis is not available (${client.status})`, RETRY_HEADERS);
+      return this.reject(x, 503, ErrorCode.ServiceUnavailable, `Redis is not available (${client.status})`, RETRY_HEADERS);
     }
     if (this.inFlight >= this.deps.maxInFlight) {
-      return this.fail(req, res, 503, ErrorCode.ServiceUnavailable, 'server overloaded', RETRY_HEADERS);
+      return this.reject(x, 503, ErrorCode.ServiceUnavailable, 'server overloaded', RETRY_HEADERS);
     }
-    req.userId = parsed.userId;
-    req.templateId = parsed.templateId;
-    const k = (req.issueKeys = this.keysOf(parsed.templateId));
+    x.userId = parsed.userId;
+    x.templateId = parsed.templateId;
+    const k = (x.issueKeys = this.keysOf(parsed.templateId));
     this.inFlight++;
     if (this.deps.pipeline) {
-      this.deps.pipeline.issue(req);
+      this.deps.pipeline.issue(x);
     } else {
-      this.deps.redis.issue(k.stock, k.seq, k.users, k.outbox, req.userId, req.templateId).then(
-        (reply) => this.issueReply(req, reply[0], reply[1], reply[2]),
-        (err: unknown) => this.issueError(req, err),
+      this.deps.redis.issue(k.stock, k.seq, k.users, k.outbox, x.userId, x.templateId).then(
+        (reply) => this.issueReply(x, reply[0], reply[1], reply[2]),
+        (err: unknown) => this.issueError(x, err),
       );
     }
   }
 
   /** The issue script answered. */
-  issueReply(req: AppRequest, code: number, seq: number, issuedAtMs: number): void {
+  issueReply(x: IssueExchange, code: number, seq: number, issuedAtMs: number): void {
     this.inFlight--;
-    const res = req.res!;
-    const templateId = req.templateId;
+    const templateId = x.templateId;
     if (code === IssueCode.Issued) {
       const body =
-        `{"couponId":"${couponIdOf(templateId, seq)}","userId":${req.userId},"templateId":${templateId},"seq":${seq},` +
+        `{"couponId":"${couponIdOf(templateId, seq)}","userId":${x.userId},"templateId":${templateId},"seq":${seq},` +
         `"issuedAt":"${this.isoOf(issuedAtMs)}"}`;
-      this.ok(req, res, 200, body, this.o.issued!);
+      if (x.respond(200, body, undefined)) this.recordIssue(x, this.o.issued!);
     } else if (code === IssueCode.AlreadyIssued) {
-      this.fail(req, res, 400, ErrorCode.AlreadyIssued, 'this user already holds a coupon of this template', undefined, {
+      this.reject(x, 400, ErrorCode.AlreadyIssued, 'this user already holds a coupon of this template', undefined, {
         couponId: couponIdOf(templateId, seq),
       });
     } else if (code === IssueCode.OutOfStock) {
-      this.fail(req, res, 400, ErrorCode.OutOfStock, 'the template is sold out');
+      this.reject(x, 400, ErrorCode.OutOfStock, 'the template is sold out');
     } else if (code === IssueCode.TemplateNotFound) {
-      this.fail(req, res, 404, ErrorCode.TemplateNotFound, `template ${templateId} does not exist`);
+      this.reject(x, 404, ErrorCode.TemplateNotFound, `template ${templateId} does not exist`);
     } else {
-      this.fail(req, res, 500, ErrorCode.Internal, `issue script returned unknown code ${String(code)}`);
+      this.reject(x, 500, ErrorCode.Internal, `issue script returned unknown code ${String(code)}`);
     }
   }
 
   /** Redis failed or timed out: the client cannot know whether the coupon was issued. */
-  issueError(req: AppRequest, err: unknown): void {
+  issueError(x: IssueExchange, err: unknown): void {
     this.inFlight--;
-    const res = req.res!;
     const msg = err instanceof Error ? err.message : String(err);
     // A ReplyError that is not transient is a bug (wrong key type, script error): 500. Anything
     // else (timeout, connection lost, not writable) means Redis is unavailable: 503. Either way the
     // client cannot know whether the coupon was issued.
     if (err instanceof Error && err.name === 'ReplyError' && !TRANSIENT_REPLY.test(msg)) {
-      return this.fail(req, res, 500, ErrorCode.Internal, `Redis error: ${msg}`);
+      return this.reject(x, 500, ErrorCode.Internal, `Redis error: ${msg}`);
     }
-    this.fail(req, res, 503, ErrorCode.ServiceUnavailable, `Redis is not available (${msg})`, RETRY_HEADERS);
+    this.reject(x, 503, ErrorCode.ServiceUnavailable, `Redis is not available (${msg})`, RETRY_HEADERS);
+  }
+
+  /** Answer an issue request with a contract error (unless it was answered or its client left). */
+  reject(x: IssueExchange, status: number, code: string, message: string, headers?: readonly string[], extra?: Record<string, unknown>): void {
+    if (x.respond(status, errorBody(status, code, message, extra), headers)) this.recordIssue(x, this.o[code] ?? this.o[ErrorCode.Internal]!);
+  }
+
+  private recordIssue(x: IssueExchange, outcome: number): void {
+    this.deps.metrics.record(Route.Issue, outcome, (performance.now() - x.startedAt) / 1000);
   }
 
   /** Body over the limit: answer 413 and drop the connection. */
@@ -422,23 +452,13 @@ function onIssueData(this: AppRequest, chunk: Buffer): void {
   }
   this.body += chunk.toString('utf8');
 }
-/** Reply handler of the issue pipeline (one shared function; the request is the context). */
-export function onPipelineReply(req: AppRequest, err: Error | null, code: number, seq: number, issuedAtMs: number): void {
-  if (err) req.app!.issueError(req, err);
-  else req.app!.issueReply(req, code, seq, issuedAtMs);
+/** Reply handler of the issue pipeline (one shared function; the exchange is the context). */
+export function onPipelineReply(x: IssueExchange, err: Error | null, code: number, seq: number, issuedAtMs: number): void {
+  if (err) x.app!.issueError(x, err);
+  else x.app!.issueReply(x, code, seq, issuedAtMs);
 }
 function onIssueEnd(this: AppRequest): void {
   this.app!.issueBody(this);
-}
-
-/** application/json, any case, optionally followed by parameters (charset=utf-8). */
-export function isJson(ct: string | undefined): boolean {
-  if (ct === undefined || ct.length < 16) return false;
-  if (ct.length === 16 || ct.charCodeAt(16) === 59 /* ; */ || ct.charCodeAt(16) === 32) {
-    const t = ct.slice(0, 16);
-    return t === 'application/json' || t.toLowerCase() === 'application/json';
-  }
-  return false;
 }
 
 /** Admin body: {"stock": <int >= 0>, "name"?: <string>}. */

@@ -18,6 +18,13 @@ export function sendJson(res: ServerResponse, status: number, body: string): voi
   res.end(body);
 }
 
+/** Send a JSON body with extra headers (flat name/value pairs: Allow, Retry-After, Connection). */
+export function sendJsonWith(res: ServerResponse, status: number, body: string, headers: readonly string[] | undefined): void {
+  if (headers === undefined) return sendJson(res, status, body);
+  res.writeHead(status, ['Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(body)), ...headers]);
+  res.end(body);
+}
+
 /** Send a contract error, optionally with extra headers (Allow, Retry-After, Connection). */
 export function sendError(
   res: ServerResponse,
@@ -27,11 +34,7 @@ export function sendError(
   headers?: readonly string[],
   extra?: Record<string, unknown>,
 ): void {
-  const body = errorBody(status, code, message, extra);
-  const h = ['Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(body))];
-  if (headers) h.push(...headers);
-  res.writeHead(status, h);
-  res.end(body);
+  sendJsonWith(res, status, errorBody(status, code, message, extra), headers);
 }
 
 /** A raw HTTP/1.1 error response for a socket the HTTP parser gave up on; the connection closes after it. */

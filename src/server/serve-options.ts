@@ -23,6 +23,11 @@ export interface ServeOptions {
    * redis:// only) or `ioredis` (the defineCommand'ed script; also used for rediss://)
    */
   issueClient?: 'pipeline' | 'ioredis';
+  /**
+   * HTTP front of the issue route: `fast` (default; complete plain issue requests are answered
+   * without node:http, everything else is handed to it) or `node` (node:http for every request)
+   */
+  httpFront?: 'fast' | 'node';
   /** Redis timeout in ms (default 100 on the issue pipeline, 250 on ioredis): no answer for this long is answered 503 */
   redisTimeoutMs?: number;
   /** issue requests waiting on Redis beyond which new ones get 503 (default 10000) */

@@ -8,7 +8,8 @@ import { startManagedRedis, type ManagedRedis } from '../redis/managed-redis.js'
 import { dbEngineOf, openStore, redactUrl } from '../store/open-store.js';
 import type { PersisterHandle } from '../store/persister-options.js';
 import { startPersister } from '../store/persister.js';
-import { AppRequest, HttpApp, onPipelineReply } from './http-app.js';
+import { FastFront } from './fast-front.js';
+import { AppRequest, HttpApp, onPipelineReply, type IssueExchange } from './http-app.js';
 import { IssuePipeline } from './issue-pipeline.js';
 import { ServerMetrics } from './metrics.js';
 import type { RunningServer, ServeOptions } from './serve-options.js';
@@ -60,7 +61,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     // The hot path gets its own pipelined connection (see issue-pipeline.ts); TLS stays on ioredis.
     const pipeline =
       opts.issueClient !== 'ioredis' && redisUrl.startsWith('redis://')
-        ? new IssuePipeline<AppRequest>({ url: redisUrl, timeoutMs: opts.redisTimeoutMs ?? 100, onReply: onPipelineReply })
+        ? new IssuePipeline<IssueExchange>({ url: redisUrl, timeoutMs: opts.redisTimeoutMs ?? 100, onReply: onPipelineReply })
         : undefined;
     if (pipeline) {
       cleanups.push(async () => pipeline.close());
@@ -110,6 +111,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     server.maxHeadersCount = 64;
     server.on('request', theApp.handle);
     server.on('clientError', theApp.clientError);
+    const fast = opts.httpFront === 'node' ? undefined : FastFront.install(theApp, server, opts.keepAliveTimeoutMs ?? 5000);
     await listen(server, opts.port, opts.host);
     const port = (server.address() as AddressInfo).port;
     const urlHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
@@ -119,20 +121,25 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       (stopping ??= (async () => {
         theApp.draining = true;
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
+        const closeIdle = (): void => {
+          server.closeIdleConnections();
+          fast?.closeIdle();
+        };
+        closeIdle();
         const deadline = Date.now() + (opts.drainTimeoutMs ?? 10_000);
         // In-flight requests finish and are answered; new ones on kept-alive connections get 503.
         while ((theApp.inFlight > 0 || theApp.slowPending > 0) && Date.now() < deadline) {
           await sleep(10);
-          server.closeIdleConnections();
+          closeIdle();
         }
         // A short grace for requests whose body was still arriving, then close what is left.
         const grace = Math.min(deadline, Date.now() + 200);
         while ((await connectionCount(server)) > 0 && Date.now() < grace) {
           await sleep(10);
-          server.closeIdleConnections();
+          closeIdle();
         }
         server.closeAllConnections();
+        fast?.closeAll();
         await closed;
         await cleanup();
       })());

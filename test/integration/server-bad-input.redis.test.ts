@@ -1,35 +1,6 @@
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTemplate } from '../../src/server/admin-client.js';
-import { call, dbSnapshot, issue, redisSnapshot, startHarness, waitDrained, type Harness } from './server-harness.js';
-
-interface Raw {
-  text: string;
-  closed: boolean;
-}
-
-/** Send raw bytes, collect everything until the server closes the connection (bounded). */
-function rawExchange(port: number, chunks: (string | Buffer)[], timeoutMs = 5000): Promise<Raw> {
-  return new Promise((resolve) => {
-    const sock = connect(port, '127.0.0.1');
-    let text = '';
-    let done = false;
-    const finish = (closed: boolean): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      sock.destroy();
-      resolve({ text, closed });
-    };
-    const timer = setTimeout(() => finish(false), timeoutMs);
-    sock.on('data', (d) => (text += d.toString('latin1')));
-    sock.on('close', () => finish(true));
-    sock.on('error', () => finish(true));
-    sock.on('connect', () => {
-      for (const c of chunks) if (!sock.destroyed) sock.write(c, () => undefined);
-    });
-  });
-}
+import { call, dbSnapshot, issue, rawExchange, redisSnapshot, startHarness, waitDrained, type Harness } from './server-harness.js';
 
 const ISSUE = '/api/coupons/issue';
 
@@ -67,13 +38,13 @@ const BAD_BODIES: [name: string, body: string][] = [
   ['two objects', '{"userId":1,"templateId":1}{"userId":1,"templateId":1}'],
 ];
 
-describe('serve: hostile and malformed input', () => {
+describe.each([['fast'], ['node']] as const)('serve (%s HTTP front): hostile and malformed input', (httpFront) => {
   let h: Harness;
   let before: [unknown, unknown];
   const port = (): number => h.server.port;
 
   beforeAll(async () => {
-    h = await startHarness({ headersTimeoutMs: 800, requestTimeoutMs: 2000 }, 'bad');
+    h = await startHarness({ headersTimeoutMs: 800, requestTimeoutMs: 2000, httpFront }, 'bad');
     await createTemplate(h.server.url, 1, 10);
     expect((await issue(h.pool, 7, 1)).status).toBe(200);
     await waitDrained(h, 1, 1);

@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Pool } from 'undici';
@@ -130,4 +131,33 @@ export async function waitDrained(h: Harness, templateId: number, expected: numb
   } finally {
     await store.close();
   }
+}
+
+/** What a raw TCP exchange received, and whether the server closed the connection. */
+export interface Raw {
+  text: string;
+  closed: boolean;
+}
+
+/** Send raw bytes, collect everything until the server closes the connection (bounded). */
+export function rawExchange(port: number, chunks: (string | Buffer)[], timeoutMs = 5000): Promise<Raw> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    let text = '';
+    let done = false;
+    const finish = (closed: boolean): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ text, closed });
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    sock.on('data', (d) => (text += d.toString('latin1')));
+    sock.on('close', () => finish(true));
+    sock.on('error', () => finish(true));
+    sock.on('connect', () => {
+      for (const c of chunks) if (!sock.destroyed) sock.write(c, () => undefined);
+    });
+  });
 }

@@ -4,10 +4,14 @@ import { createTemplate } from '../../src/server/admin-client.js';
 import { openStore } from '../../src/store/open-store.js';
 import { call, issue, putTemplate, startHarness, waitDrained, type Harness } from './server-harness.js';
 
-describe.each([['pipeline'], ['ioredis']] as const)('serve (%s issue client): issuing against real Redis and SQLite', (issueClient) => {
+describe.each([
+  ['pipeline', 'fast'],
+  ['ioredis', 'fast'],
+  ['pipeline', 'node'],
+] as const)('serve (%s issue client, %s HTTP front): issuing against real Redis and SQLite', (issueClient, httpFront) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ issueClient }, 'issue');
+    h = await startHarness({ issueClient, httpFront }, 'issue');
   });
   afterAll(async () => {
     await h?.close();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isJson, parseTemplateBody } from '../../src/server/http-app.js';
+import { isJson } from '../../src/server/content-type.js';
+import { parseTemplateBody } from '../../src/server/http-app.js';
 import { parseIdSegment, parseIssueBody } from '../../src/server/validate-issue.js';
 
 describe('parseIssueBody', () => {

@@ -1,0 +1,142 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTemplate } from '../../src/server/admin-client.js';
+import { call, rawExchange, startHarness, type Harness } from './server-harness.js';
+
+const ISSUE = '/api/coupons/issue';
+const post = (body: string, extra = ''): string =>
+  `POST ${ISSUE} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
+const issueBody = (userId: number, templateId = 1): string => JSON.stringify({ userId, templateId });
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Split a stream of HTTP/1.1 answers (each with Content-Length) into parts. */
+function answers(text: string): Answer[] {
+  const out: Answer[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const he = text.indexOf('\r\n\r\n', i);
+    if (he < 0) throw new Error(`incomplete answer head at ${i}: ${JSON.stringify(text.slice(i, i + 80))}`);
+    const [statusLine, ...lines] = text.slice(i, he).split('\r\n');
+    const headers: Record<string, string> = {};
+    for (const l of lines) {
+      const c = l.indexOf(':');
+      headers[l.slice(0, c).toLowerCase()] = l.slice(c + 1).trim();
+    }
+    const len = Number(headers['content-length']);
+    out.push({ status: Number(statusLine!.split(' ')[1]), headers, body: text.slice(he + 4, he + 4 + len) });
+    i = he + 4 + len;
+  }
+  return out;
+}
+
+/** Connect, run `steps` (write or wait), then collect until the server closes or `ms` pass. */
+function scripted(port: number, steps: (string | number | 'end')[], ms = 3000): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    let text = '';
+    let done = false;
+    const finish = (closed: boolean): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ text, closed });
+    };
+    const timer = setTimeout(() => finish(false), ms);
+    sock.on('data', (d) => (text += d.toString('latin1')));
+    sock.on('close', () => finish(true));
+    sock.on('error', () => finish(true));
+    sock.on('connect', async () => {
+      for (const s of steps) {
+        if (typeof s === 'number') await new Promise((r) => setTimeout(r, s));
+        else if (s === 'end') sock.end();
+        else sock.write(s);
+      }
+    });
+  });
+}
+
+describe('serve: the fast HTTP front of the issue route', () => {
+  let h: Harness;
+  let user = 1000;
+  const port = (): number => h.server.port;
+
+  beforeAll(async () => {
+    h = await startHarness({ keepAliveTimeoutMs: 400 }, 'fast');
+    await createTemplate(h.server.url, 1, 1_000_000);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('answers pipelined requests in order, also when one of them is handed to node:http', async () => {
+    const u = ++user;
+    const r = await rawExchange(port(), [
+      post(issueBody(u)) + post('{"userId":') + post(issueBody(u)) + 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    ]);
+    const a = answers(r.text);
+    expect(a.map((x) => x.status)).toEqual([200, 400, 400, 200]);
+    const coupon = JSON.parse(a[0]!.body) as { couponId: string; userId: number };
+    expect(coupon.userId).toBe(u);
+    expect(JSON.parse(a[1]!.body)).toMatchObject({ code: 'INVALID_REQUEST' });
+    expect(JSON.parse(a[2]!.body)).toMatchObject({ code: 'COUPON_ALREADY_ISSUED', couponId: coupon.couponId });
+    expect(JSON.parse(a[3]!.body)).toMatchObject({ status: 'ok' });
+    expect(r.closed).toBe(true);
+  });
+
+  it('sends complete, well-formed answers: status line, JSON type, exact length, Date, keep-alive', async () => {
+    const r = await scripted(port(), [post(issueBody(++user))], 1500);
+    const [a] = answers(r.text);
+    expect(r.text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(a!.headers['content-type']).toBe('application/json');
+    expect(Number(a!.headers['content-length'])).toBe(Buffer.byteLength(a!.body));
+    expect(Date.parse(a!.headers.date!)).toBeGreaterThan(Date.now() - 60_000);
+    expect(a!.headers.connection).toBe('keep-alive');
+    expect(a!.headers['keep-alive']).toBe('timeout=1');
+    // idle past the keep-alive timeout: the server closes the connection
+    expect(r.closed).toBe(true);
+  });
+
+  it('a request whose body arrives later still gets its answer (node:http finishes it)', async () => {
+    const body = issueBody(++user);
+    const whole = post(body);
+    const cut = whole.length - body.length;
+    const r = await scripted(port(), [whole.slice(0, cut), 150, whole.slice(cut), 100, post(issueBody(++user), 'Connection: close\r\n')]);
+    const a = answers(r.text);
+    expect(a.map((x) => x.status)).toEqual([200, 200]);
+    expect(JSON.parse(a[0]!.body)).toMatchObject({ userId: user - 1 });
+    expect(r.closed).toBe(true);
+  });
+
+  it('Connection: close is answered, then the connection closes', async () => {
+    const r = await rawExchange(port(), [post(issueBody(++user), 'Connection: close\r\n')]);
+    const [a] = answers(r.text);
+    expect(a!.status).toBe(200);
+    expect(a!.headers.connection).toBe('close');
+    expect(r.closed).toBe(true);
+  });
+
+  it('a client that half-closes after its request still gets the answer', async () => {
+    const r = await scripted(port(), [post(issueBody(++user)), 'end']);
+    const a = answers(r.text);
+    expect(a.map((x) => x.status)).toEqual([200]);
+    expect(r.closed).toBe(true);
+  });
+
+  it('requests answered by the fast front are counted in /metrics like any other', async () => {
+    const count = async (): Promise<number> => {
+      const m = await call(h.pool, 'GET', '/metrics');
+      const line = /coupon_bench_http_requests_total\{route="issue",outcome="issued"\} (\d+)/.exec(m.text);
+      return Number(line?.[1] ?? 0);
+    };
+    const before = await count();
+    const r = await rawExchange(port(), [post(issueBody(++user)) + post(issueBody(++user)) + post(issueBody(++user), 'Connection: close\r\n')]);
+    expect(answers(r.text).map((x) => x.status)).toEqual([200, 200, 200]);
+    expect(await count()).toBe(before + 3);
+  });
+});
