@@ -14,6 +14,12 @@ export interface EngineOptions {
   recorder: Recorder;
   /** how many pre-built bodies to keep; 0 when ids never repeat (default 100,000) */
   bodyCacheMax?: number;
+  /**
+   * Closed model (VUs): a request's latency starts when it goes out on a connected socket, as k6's
+   * http_req_duration does; a VU's connection set-up is counted as http_req_connecting instead.
+   * Open models measure from the intended send time, so the set-up stays in the corrected latency.
+   */
+  closedModel?: boolean;
 }
 
 const HEADERS = ['content-type', 'application/json'];
@@ -100,7 +106,7 @@ export class Engine {
     this.sweeper ??= setInterval(() => this.sweep(), Math.max(10, Math.min(250, this.opts.timeoutMs / 4)));
     const req = this.req;
     req.body = this.body(templateId, userId);
-    h.sent = now ?? performance.now();
+    h.sent = h.dispatched = now ?? performance.now();
     this.client(slot).dispatch(req, h);
   }
 
@@ -124,7 +130,7 @@ export class Engine {
   /** Abort requests older than the timeout: they become `unknown` (REQUEST_TIMEOUT). */
   private sweep(): void {
     const limit = performance.now() - this.opts.timeoutMs;
-    for (const h of this.active) if (h !== undefined && h.sent < limit) h.timeout();
+    for (const h of this.active) if (h !== undefined && h.dispatched < limit) h.timeout();
   }
 
   /** @internal called by handlers */
@@ -144,7 +150,9 @@ export class Engine {
       seq = bufferNumberField(body, 'seq');
     }
     if (outcome === 'unknown' && err === undefined) err = status >= 500 ? `HTTP_${status}` : status === 0 ? 'NO_ANSWER' : `HTTP_${status}`;
-    this.opts.recorder.record(outcome, status, h.templateId, h.userId, h.intended, h.sent, end, couponId, seq, err);
+    const recorder = this.opts.recorder;
+    recorder.connecting(h.sent - h.dispatched);
+    recorder.record(outcome, status, h.templateId, h.userId, this.opts.closedModel === true ? h.sent : h.intended, h.sent, end, couponId, seq, err);
     // An error can be raised synchronously inside dispatch(); defer so VU loops never recurse.
     if (status === 0) setImmediate(h.done, h.slot);
     else h.done(h.slot);
@@ -170,6 +178,9 @@ export class Engine {
 
 /** Legacy undici handler shape: undici passes it through without wrapping (cheapest path). */
 class IssueHandler implements Dispatcher.DispatchHandler {
+  /** when fire() handed the request to undici */
+  dispatched = 0;
+  /** when undici started writing it on a connected socket (= dispatched if it never got that far) */
   sent = 0;
   private status = 0;
   private chunk: Buffer | undefined;
@@ -189,6 +200,9 @@ class IssueHandler implements Dispatcher.DispatchHandler {
 
   onConnect(abort: (err?: Error) => void): void {
     this.abort = abort;
+    // Called just before the request is written: at once on a kept-alive connection, after the
+    // handshake on a new one.
+    this.sent = performance.now();
   }
 
   /** The request outlived the run's timeout: give up on it (the server may still act on it). */

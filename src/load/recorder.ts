@@ -64,6 +64,7 @@ export class Recorder {
   /** closed seconds, folded in by closeSecond() */
   private readonly runByOutcome: LatencyCounts[] = OUTCOMES.map(() => new LatencyCounts());
   private readonly runUncorrected = new LatencyCounts();
+  private readonly runConnecting = new LatencyCounts();
   /** the materialized histograms, valid while `total` (bumped on every record) has not moved */
   private cache: { total: number; corrected: Histogram; uncorrected: Histogram; byOutcome: Histogram[] } | undefined;
 
@@ -147,6 +148,16 @@ export class Recorder {
     });
     this.cache = { total: this.total, corrected, uncorrected: this.runUncorrected.toHistogram(), byOutcome };
     return this.cache;
+  }
+
+  /** Time a request waited for its connection to be set up (ms; about 0 on a kept-alive one). */
+  connecting(ms: number): void {
+    this.runConnecting.recordMs(ms);
+  }
+
+  /** Connection set-up time of every request so far (k6's http_req_connecting), µs. */
+  get connectingHistogram(): Histogram {
+    return this.runConnecting.toHistogram();
   }
 
   /** Record one response (times are performance.now() ms). */

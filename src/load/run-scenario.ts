@@ -14,7 +14,7 @@ import { aggregateRun, environmentFingerprint, writeRunReport } from '../report/
 import { evaluateThresholds, parseThresholdFlag, parseThresholdMap, type Threshold } from '../report/thresholds.js';
 import { parseDuration } from './duration.js';
 import { Engine } from './engine.js';
-import { runExecutor } from './executors/run-executor.js';
+import { CLOSED_EXECUTORS, runExecutor } from './executors/run-executor.js';
 import type { ExecResult } from './executors/types.js';
 import { LedgerWriter } from './ledger-writer.js';
 import { PersistPoller, type PersistStatus } from './persist-poller.js';
@@ -199,7 +199,14 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     if (input.responseEvents) recorder.onResponse = (sample) => emit({ type: 'response', sample });
     // Sequential ids never repeat, so caching their bodies would only grow memory (bursts pre-build anyway).
     const bodyCacheMax = scenario.users.type === 'sequential' && scenario.executor !== 'burst' ? 0 : undefined;
-    const engine = new Engine({ origin: url.origin, path: scenario.path ?? '/api/coupons/issue', timeoutMs, recorder, ...(bodyCacheMax === 0 ? { bodyCacheMax } : {}) });
+    const engine = new Engine({
+      origin: url.origin,
+      path: scenario.path ?? '/api/coupons/issue',
+      timeoutMs,
+      recorder,
+      closedModel: CLOSED_EXECUTORS.has(scenario.executor),
+      ...(bodyCacheMax === 0 ? { bodyCacheMax } : {}),
+    });
     const stop = { requested: false };
     const onAbort = (): void => {
       stop.requested = true;

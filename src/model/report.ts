@@ -69,8 +69,10 @@ export interface RunReport {
     http_reqs: { count: number; rate: number };
     /** corrected for coordinated omission (measured from intended send time) */
     http_req_duration: DurationSummary;
-    /** measured from the actual send */
+    /** measured from the actual send (the request written on a connected socket) */
     http_req_duration_uncorrected: DurationSummary;
+    /** time each request waited for its connection's set-up (k6's http_req_connecting; ~0 when kept alive) */
+    http_req_connecting?: DurationSummary;
     iterations: { count: number; rate: number };
     vus: { min: number; max: number };
     checks: { passes: number; fails: number; rate: number };

@@ -11,6 +11,8 @@ export interface MeasuredRun {
   counts: number[];
   corrected: Histogram;
   uncorrected: Histogram;
+  /** connection set-up per request */
+  connectingHistogram?: Histogram;
   byOutcome: Histogram[];
   checks: Array<{ name: string; passes: number; fails: number }>;
   timeline: TimelinePoint[];
@@ -75,6 +77,7 @@ export function aggregateRun(input: AggregateInput): RunReport {
       http_reqs: { count: m.total, rate: rate(m.total, ms) },
       http_req_duration: durationSummary(m.corrected),
       http_req_duration_uncorrected: durationSummary(m.uncorrected),
+      ...(m.connectingHistogram && m.connectingHistogram.totalCount > 0 ? { http_req_connecting: durationSummary(m.connectingHistogram) } : {}),
       iterations: { count: m.total, rate: rate(m.total, ms) },
       vus: { min: Number.isFinite(m.vusMin) ? m.vusMin : 0, max: m.vusMax },
       checks: { passes, fails, rate: passes + fails > 0 ? Math.round((passes / (passes + fails)) * 1e6) / 1e6 : 0 },

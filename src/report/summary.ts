@@ -50,6 +50,7 @@ export function formatRunSummary(report: RunReport, opts: { color: boolean }): s
   metric('dropped_iterations', `${m.dropped_iterations.count} ${fmtNum(m.dropped_iterations.rate)}/s`);
   metric('http_req_duration', durLine(m.http_req_duration));
   metric('http_req_duration (uncorrected)', durLine(m.http_req_duration_uncorrected));
+  if (m.http_req_connecting) metric('http_req_connecting', durLine(m.http_req_connecting));
   const failed = report.outcomes.unknown + report.outcomes.rejected;
   const total = m.http_reqs.count;
   metric('http_req_failed', `${total > 0 ? ((failed / total) * 100).toFixed(2) : '0.00'}% ${c.green('✓')} ${failed} ${c.red('✗')} ${total - failed}`);

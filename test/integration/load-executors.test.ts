@@ -67,6 +67,28 @@ describe('executors send what they promise', () => {
     expect(r.report.harness.thinkActualMs).toBeGreaterThanOrEqual(99);
   });
 
+  it('closed model: latency starts at the send on a connected socket; connection set-up is http_req_connecting', async () => {
+    srv = await startStandIn({ 1: 1000 });
+    const r = await run(scenario({ executor: 'constant-vus', vus: 4, duration: '600ms', thinkTime: '20ms' }));
+    const m = r.report.metrics;
+    // a VU has no intended schedule: corrected and uncorrected are the same measurement
+    expect(r.report.histograms.corrected).toBe(r.report.histograms.uncorrected);
+    expect(m.http_req_connecting).toBeDefined();
+    // four new connections, then kept alive: the median request waited for no connection
+    expect(m.http_req_connecting!.med).toBeLessThan(0.5);
+    expect(m.http_req_connecting!.max).toBeGreaterThan(m.http_req_connecting!.med);
+  });
+
+  it('open model: corrected latency runs from the intended time, uncorrected from the send', async () => {
+    srv = await startStandIn({ 1: 1000 });
+    const r = await run(scenario({ executor: 'constant-arrival-rate', rate: 200, duration: '500ms', preAllocatedVUs: 4, maxVUs: 4 }));
+    const m = r.report.metrics;
+    expect(m.http_req_connecting).toBeDefined();
+    // the first sends of each slot waited for a connection: only the corrected latency carries it
+    expect(m.http_req_duration.max).toBeGreaterThanOrEqual(m.http_req_duration_uncorrected.max);
+    expect(m.http_req_duration.avg).toBeGreaterThanOrEqual(m.http_req_duration_uncorrected.avg);
+  });
+
   it('constant-arrival-rate sends exactly rate x duration, evenly spread', async () => {
     srv = await startStandIn({ 1: 100 });
     const r = await run(scenario({ executor: 'constant-arrival-rate', rate: 200, timeUnit: '1s', duration: '2s', preAllocatedVUs: 20, maxVUs: 50, lateTolerance: '2s' }));

@@ -8,6 +8,9 @@ import type { ExecContext, ExecResult } from './types.js';
 const DEFAULT_MAX_DURATION_MS = 10 * 60_000;
 const DEFAULT_LATE_TOLERANCE_MS = 50;
 
+/** Executors of the closed model: VUs that send, wait for the answer, think, and send again. */
+export const CLOSED_EXECUTORS: ReadonlySet<string> = new Set(['constant-vus', 'ramping-vus', 'shared-iterations']);
+
 /** Run the scenario's executor (k6 names and semantics). */
 export function runExecutor(ctx: ExecContext): Promise<ExecResult> {
   const s = ctx.scenario;
