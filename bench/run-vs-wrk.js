@@ -9,10 +9,11 @@
 // wrk process, read as the reaped children's cutime+cstime of a wrapper shell: no time(1) rounding).
 // The target answers every POST with 400 COUPON_OUT_OF_STOCK (the common answer in a flash sale).
 // --floors adds reference loops measured the same way in the same rounds: a bare undici dispatch()
-// loop (what any undici engine costs) and a bare node:net loop writing one pre-built request (what
-// Node itself costs). They show the floor an undici-based engine cannot go below.
+// loop (what any undici engine costs), a bare node:net loop writing one pre-built request (what
+// Node itself costs) and the same with `onread` (a static read buffer: the leanest Node client). They show the floor an undici-based engine cannot go below.
 // --baseline-dist DIR adds another build of coupon-bench (e.g. an older commit compiled to DIR/dist's
 // layout) to the same rounds, so before/after figures come from the same conditions.
+// `ours-undici` is the same engine with `--http-client undici` (undici dispatch() instead of the lean client).
 // Usage: npm run build && node bench/run-vs-wrk.js [--connections 50] [--duration 3] [--rounds 3]
 //        [--floors] [--baseline-dist /tmp/old/dist] [--gen-core 0] [--target-core 1]
 import { spawn, spawnSync } from 'node:child_process';
@@ -45,7 +46,7 @@ const WARMUP_S = 1;
 
 // ---------------------------------------------------------------- generator processes (--child)
 
-async function childOurs(url, dir, seconds = D) {
+async function childOurs(url, dir, seconds = D, httpClient = undefined) {
   const dist = values.dist ? pathToFileURL(join(values.dist, 'load/run-scenario.js')).href : '../dist/load/run-scenario.js';
   const { runScenario } = await import(dist);
   const scenario = {
@@ -59,7 +60,7 @@ async function childOurs(url, dir, seconds = D) {
     seed: 1,
   };
   const cpu0 = process.cpuUsage();
-  const r = await runScenario({ scenario, outDir: join(dir, `ours-${process.pid}-${seconds}`) });
+  const r = await runScenario({ scenario, outDir: join(dir, `ours-${process.pid}-${seconds}`), ...(httpClient ? { httpClient } : {}) });
   const cpu = process.cpuUsage(cpu0);
   const reqs = r.report.metrics.http_reqs.count;
   return {
@@ -128,8 +129,59 @@ async function childNet(url, _dir, seconds = D) {
   return { reqs: n, seconds: elapsed, cpuUs: cpu.user + cpu.system };
 }
 
+/**
+ * Reference: the leanest Node client there is: node:net with `onread` (one static read buffer, no
+ * stream 'data' path, no allocation per read), a pre-built request, the response length scanned in
+ * place. Nothing a real engine could undercut in Node.
+ */
+async function childNetOnread(url, _dir, seconds = D) {
+  const { connect } = await import('node:net');
+  const { hostname, port } = new URL(url);
+  const req = Buffer.concat([Buffer.from(`POST ${PATH} HTTP/1.1\r\nhost: ${hostname}:${port}\r\ncontent-type: application/json\r\ncontent-length: ${BODY.length}\r\n\r\n`), BODY]);
+  let n = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: C }, () => new Promise((resolve) => {
+      // Responses of this target are small and come whole: count one per read that ends a body.
+      let s;
+      s = connect({
+        port: Number(port),
+        host: hostname,
+        onread: {
+          buffer: Buffer.alloc(16 * 1024),
+          callback: (nread, buf) => {
+            if (buf[nread - 1] !== 125 /* } */) return true;
+            n++;
+            if (performance.now() > end) {
+              s.end();
+              resolve();
+              return false;
+            }
+            s.write(req);
+            return true;
+          },
+        },
+      });
+      s.on('connect', () => s.write(req));
+      s.on('error', resolve);
+    })),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { reqs: n, seconds: elapsed, cpuUs: cpu.user + cpu.system };
+}
+
 if (values.child) {
-  const fn = { ours: childOurs, baseline: childOurs, undici: childUndici, net: childNet }[values.child];
+  const fn = {
+    ours: childOurs,
+    'ours-undici': (url, dir, seconds) => childOurs(url, dir, seconds, 'undici'),
+    baseline: childOurs,
+    undici: childUndici,
+    net: childNet,
+    'net-onread': childNetOnread,
+  }[values.child];
   // In-process warm-up: V8 optimizes the hot path in background threads that share the pinned core;
   // a measured run straight after start-up would time the interpreter, not the steady state.
   await fn(values.url, values.out, WARMUP_S);
@@ -240,14 +292,14 @@ const fmt = (name, r) =>
   `  ${name.padEnd(14)}${r.rate.toFixed(0).padStart(8)} req/s  cpu ${r.cpuPerReqUs.toFixed(2).padStart(6)} µs/req  target busy ${(r.targetBusy * 100).toFixed(0)}%` +
   (r.engineCpuPerReqUs !== undefined ? `  (executor only ${r.engineCpuPerReqUs} µs/req, p99 ${r.p99} ms)` : '');
 
-const NAMES = { ours: 'coupon-bench', baseline: 'baseline build', undici: 'bare dispatch', net: 'bare node:net' };
+const NAMES = { ours: 'coupon-bench', 'ours-undici': 'cb --http-client undici', baseline: 'baseline build', undici: 'bare dispatch', net: 'bare node:net', 'net-onread': 'net + onread' };
 const dir = mkdtempSync(join(tmpdir(), 'cb-bench-wrk-'));
 const { child: targetProc, url } = await startTarget();
 const target = { pid: targetProc.pid };
 // taskset execs node in place, so the pid is node's.
 console.log(`target ${url} pinned to core ${TGT}; generators pinned to core ${GEN}; ${C} connections, ${D}s per run, ${ROUNDS} rounds`);
 console.log(`load average at start: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
-const kinds = ['wrk', 'ours', ...(values['baseline-dist'] ? ['baseline'] : []), ...(values.floors ? ['undici', 'net'] : [])];
+const kinds = ['wrk', 'ours', 'ours-undici', ...(values['baseline-dist'] ? ['baseline'] : []), ...(values.floors ? ['undici', 'net', 'net-onread'] : [])];
 const rows = [];
 try {
   // Warm-up: JIT of the target and page cache; not counted.
@@ -269,6 +321,7 @@ try {
   console.log(`  coupon-bench   ${median(rows.map((r) => r.ours.rate)).toFixed(0)} req/s, ${median(rows.map((r) => r.ours.cpuPerReqUs)).toFixed(2)} µs/req`);
   console.log(`  rate ratio    (goal >= 0.95): ${ratio('ours', 'rate').toFixed(3)}`);
   console.log(`  cpu/req ratio (goal <= 1.5):  ${ratio('ours', 'cpuPerReqUs').toFixed(3)}`);
+  console.log(`  with --http-client undici: rate x${ratio('ours-undici', 'rate').toFixed(3)}, cpu/req x${ratio('ours-undici', 'cpuPerReqUs').toFixed(3)} of wrk`);
   if (values['baseline-dist']) {
     console.log(`  baseline build (${values['baseline-dist']}): rate x${ratio('baseline', 'rate').toFixed(3)}, cpu/req x${ratio('baseline', 'cpuPerReqUs').toFixed(3)} of wrk`);
     console.log(`  coupon-bench over baseline build: rate x${median(rows.map((r) => r.ours.rate / r.baseline.rate)).toFixed(3)}, cpu/req x${median(rows.map((r) => r.ours.cpuPerReqUs / r.baseline.cpuPerReqUs)).toFixed(3)}`);
@@ -276,6 +329,7 @@ try {
   if (values.floors) {
     console.log(`  floor, bare undici dispatch(): rate x${ratio('undici', 'rate').toFixed(3)}, cpu/req x${ratio('undici', 'cpuPerReqUs').toFixed(3)} of wrk`);
     console.log(`  floor, bare node:net loop:     rate x${ratio('net', 'rate').toFixed(3)}, cpu/req x${ratio('net', 'cpuPerReqUs').toFixed(3)} of wrk`);
+    console.log(`  floor, node:net with onread:   rate x${ratio('net-onread', 'rate').toFixed(3)}, cpu/req x${ratio('net-onread', 'cpuPerReqUs').toFixed(3)} of wrk`);
     console.log(`  coupon-bench over bare dispatch(): cpu/req x${median(rows.map((r) => r.ours.cpuPerReqUs / r.undici.cpuPerReqUs)).toFixed(3)}`);
   }
 } finally {

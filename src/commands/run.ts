@@ -18,6 +18,7 @@ interface RunFlags extends ScenarioOverrides {
   redis?: string;
   db?: string;
   prefix?: string;
+  httpClient?: 'lean' | 'undici';
 }
 
 function positiveInt(name: string): (v: string) => number {
@@ -36,6 +37,11 @@ function positiveNumber(v: string): number {
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
+}
+
+function httpClient(v: string): 'lean' | 'undici' {
+  if (v !== 'lean' && v !== 'undici') throw new InvalidArgumentError('expected lean or undici');
+  return v;
 }
 
 function ledgerMode(v: string): 'acked' | 'full' {
@@ -68,6 +74,7 @@ export function runCommand(): Command {
     .option('--junit <file>', 'write harness, thresholds and invariants as JUnit XML')
     .option('--json', 'print the report JSON to stdout instead of the summary')
     .option('--quiet', 'no progress and no summary (exit code and files only)')
+    .option('--http-client <kind>', 'lean (default; one write per request, answers framed in place) or undici (dispatch(); always for https)', httpClient)
     .action(
       withExitCode(async (scenarioArg: string, flags: RunFlags) => {
         const [{ runScenario }, { createProgressPrinter }, { formatRunSummary }] = await Promise.all([
@@ -91,6 +98,7 @@ export function runCommand(): Command {
               signal: abort.signal,
               ...(flags.out !== undefined ? { outDir: flags.out } : {}),
               ...(flags.ledger !== undefined ? { ledgerMode: flags.ledger } : {}),
+              ...(flags.httpClient !== undefined ? { httpClient: flags.httpClient } : {}),
               ...(flags.serve ? { serve: true } : {}),
               ...(flags.setup ? { setup: true } : {}),
               ...(flags.verify ? { verify: true } : {}),

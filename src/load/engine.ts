@@ -1,4 +1,5 @@
 import { Client, type Dispatcher } from 'undici';
+import { LeanConnection } from './lean-connection.js';
 import { OUTCOME_INDEX, classifyResponse } from '../model/outcome.js';
 import type { Recorder } from './recorder.js';
 import { bufferNumberField, bufferStringField } from './body-extract.js';
@@ -20,6 +21,12 @@ export interface EngineOptions {
    * Open models measure from the intended send time, so the set-up stays in the corrected latency.
    */
   closedModel?: boolean;
+  /**
+   * HTTP client: `lean` (default for http://; {@link LeanConnection}, one write per request and
+   * the answer framed in place) or `undici` (a keep-alive undici Client per slot through
+   * dispatch(); always used for https://)
+   */
+  client?: 'lean' | 'undici';
 }
 
 const HEADERS = ['content-type', 'application/json'];
@@ -30,12 +37,20 @@ const BODY_CACHE_MAX = 100_000;
 const bodyText = (templateId: number, userId: number): string => `{"userId":${userId},"templateId":${templateId}}`;
 
 /**
- * The HTTP engine: one keep-alive undici Client per VU slot (pipelining 1, like a k6 VU), driven
- * through `dispatch()` with a plain handler object, the lowest-overhead API undici has. It never
- * prints; every answer goes to the Recorder.
+ * The HTTP engine: one keep-alive connection per VU slot (one request at a time, like a k6 VU):
+ * a {@link LeanConnection} by default, or an undici Client driven through `dispatch()` with a
+ * plain handler object (the lowest-overhead API undici has; used for https:// and on request).
+ * It never prints; every answer goes to the Recorder.
  */
 export class Engine {
   private readonly clients: Client[] = [];
+  private readonly lean: LeanConnection[] = [];
+  private readonly handlers: IssueHandler[] = [];
+  private readonly useLean: boolean;
+  private readonly host: string;
+  private readonly port: number;
+  /** request head up to the Content-Length value (lean client) */
+  private readonly head: string;
   private readonly bodies = new Map<number, Map<number, Buffer>>();
   private cached = 0;
   private readonly cacheMax: number;
@@ -50,6 +65,26 @@ export class Engine {
   constructor(private readonly opts: EngineOptions) {
     this.cacheMax = opts.bodyCacheMax ?? BODY_CACHE_MAX;
     this.req = { origin: opts.origin, method: 'POST', path: opts.path, headers: HEADERS, body: '' };
+    const url = new URL(opts.origin);
+    this.useLean = url.protocol === 'http:' && opts.client !== 'undici';
+    this.host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    this.port = Number(url.port || 80);
+    this.head = `POST ${opts.path} HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/json\r\ncontent-length: `;
+  }
+
+  /** Which HTTP client sends the requests. */
+  get clientKind(): 'lean' | 'undici' {
+    return this.useLean ? 'lean' : 'undici';
+  }
+
+  /** The lean connection of slot `i`, created (not yet connected) on first use. */
+  private conn(i: number): LeanConnection {
+    let c = this.lean[i];
+    if (!c) {
+      c = new LeanConnection(this.host, this.port, Math.min(this.opts.timeoutMs, 10_000));
+      this.lean[i] = c;
+    }
+    return c;
   }
 
   /** The Client for slot `i`, created (not yet connected) on first use. */
@@ -72,13 +107,22 @@ export class Engine {
   }
 
   get slots(): number {
-    return this.clients.length;
+    return this.useLean ? this.lean.length : this.clients.length;
   }
 
-  /** The request body for (template, user), pre-built and cached while the cache has room. */
-  body(templateId: number, userId: number): Buffer | string {
+  /** What is sent for (template, user): the body (undici) or the whole request (lean client). */
+  private build(templateId: number, userId: number): string {
+    const body = bodyText(templateId, userId);
+    return this.useLean ? `${this.head}${body.length}\r\n\r\n${body}` : body;
+  }
+
+  /**
+   * The request payload for (template, user), pre-built and cached while the cache has room: the
+   * JSON body for undici, the whole request (head and body) for the lean client.
+   */
+  payload(templateId: number, userId: number): Buffer | string {
     // No cache (ids never repeat): skip the two map lookups per request.
-    if (this.cacheMax === 0) return bodyText(templateId, userId);
+    if (this.cacheMax === 0) return this.build(templateId, userId);
     let perTpl = this.bodies.get(templateId);
     if (!perTpl) {
       perTpl = new Map();
@@ -86,9 +130,9 @@ export class Engine {
     }
     const hit = perTpl.get(userId);
     if (hit) return hit;
-    const text = bodyText(templateId, userId);
+    const text = this.build(templateId, userId);
     if (this.cached >= this.cacheMax) return text;
-    const buf = Buffer.from(text);
+    const buf = Buffer.from(text, 'latin1');
     perTpl.set(userId, buf);
     this.cached++;
     return buf;
@@ -100,13 +144,23 @@ export class Engine {
    * `now`, when the caller just read the clock, saves reading it again.
    */
   fire(slot: number, templateId: number, userId: number, intended: number, done: (slot: number) => void, now?: number): void {
-    const h = new IssueHandler(this, slot, templateId, userId, intended, done);
+    // The lean client keeps no reference to an answered handler, so each slot reuses one.
+    let h = this.useLean ? this.handlers[slot] : undefined;
+    if (h !== undefined && h.idle) h.reset(templateId, userId, intended, done);
+    else {
+      h = new IssueHandler(this, slot, templateId, userId, intended, done);
+      if (this.useLean) this.handlers[slot] = h;
+    }
     this.inFlight++;
     this.active[slot] = h;
     this.sweeper ??= setInterval(() => this.sweep(), Math.max(10, Math.min(250, this.opts.timeoutMs / 4)));
+    const t = (h.sent = h.dispatched = now ?? performance.now());
+    if (this.useLean) {
+      this.conn(slot).dispatch(this.payload(templateId, userId), h, t);
+      return;
+    }
     const req = this.req;
-    req.body = this.body(templateId, userId);
-    h.sent = h.dispatched = now ?? performance.now();
+    req.body = this.payload(templateId, userId);
     this.client(slot).dispatch(req, h);
   }
 
@@ -114,23 +168,50 @@ export class Engine {
   async warmup(n: number, path: string): Promise<{ ok: number; errors: string[] }> {
     const results = await Promise.all(
       Array.from({ length: n }, (_, i) =>
-        this.client(i)
-          .request({ method: 'GET', path, headersTimeout: this.opts.timeoutMs, bodyTimeout: this.opts.timeoutMs })
-          .then(async (r) => {
-            await r.body.dump();
-            return undefined;
-          })
-          .catch((err: Error & { code?: string }) => err.code ?? err.message),
+        this.useLean
+          ? this.leanGet(i, path)
+          : this.client(i)
+              .request({ method: 'GET', path, headersTimeout: this.opts.timeoutMs, bodyTimeout: this.opts.timeoutMs })
+              .then(async (r) => {
+                await r.body.dump();
+                return undefined;
+              })
+              .catch((err: Error & { code?: string }) => err.code ?? err.message),
       ),
     );
     const errors = results.filter((r): r is string => r !== undefined);
     return { ok: n - errors.length, errors };
   }
 
+  /** A GET on lean slot `i` (warm-up); resolves with an error code, or undefined when answered. */
+  private leanGet(i: number, path: string): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.lean[i]?.destroy(), this.opts.timeoutMs);
+      const settle = (v: string | undefined): void => {
+        clearTimeout(timer);
+        resolve(v);
+      };
+      const url = new URL(this.opts.origin);
+      this.conn(i).dispatch(`GET ${path} HTTP/1.1\r\nhost: ${url.host}\r\n\r\n`, {
+        onConnect: () => undefined,
+        onHeaders: () => true,
+        onData: () => true,
+        onComplete: () => settle(undefined),
+        onError: (err: Error & { code?: string }) => settle(err.code ?? err.message),
+      }, performance.now());
+    });
+  }
+
   /** Abort requests older than the timeout: they become `unknown` (REQUEST_TIMEOUT). */
   private sweep(): void {
     const limit = performance.now() - this.opts.timeoutMs;
-    for (const h of this.active) if (h !== undefined && h.dispatched < limit) h.timeout();
+    for (const h of this.active) {
+      if (h === undefined || h.dispatched >= limit) continue;
+      const c = this.useLean ? this.lean[h.slot] : undefined;
+      // A lean connection drops the request (and its socket) itself, also before it was sent.
+      if (c) h.timeout((err) => c.cancel(err));
+      else h.timeout();
+    }
   }
 
   /** @internal called by handlers */
@@ -166,12 +247,13 @@ export class Engine {
   /** Close every connection (waits for in-flight requests). */
   async close(): Promise<void> {
     this.stopSweeper();
-    await Promise.all(this.clients.map((c) => c.close().catch(() => c.destroy())));
+    await Promise.all([...this.clients.map((c) => c.close().catch(() => c.destroy())), ...this.lean.map((c) => c.close())]);
   }
 
   /** Drop every connection now. */
   async destroy(): Promise<void> {
     this.stopSweeper();
+    for (const c of this.lean) c.destroy();
     await Promise.all(this.clients.map((c) => c.destroy().catch(() => undefined)));
   }
 }
@@ -190,26 +272,45 @@ class IssueHandler implements Dispatcher.DispatchHandler {
   constructor(
     private readonly engine: Engine,
     readonly slot: number,
-    readonly templateId: number,
-    readonly userId: number,
-    readonly intended: number,
-    readonly done: (slot: number) => void,
+    public templateId: number,
+    public userId: number,
+    public intended: number,
+    public done: (slot: number) => void,
   ) {}
+
+  /** Answered (or failed): the object can carry the slot's next request. */
+  get idle(): boolean {
+    return this.finished;
+  }
+
+  /** Reuse for the slot's next request (lean client: nothing refers to an answered handler). */
+  reset(templateId: number, userId: number, intended: number, done: (slot: number) => void): void {
+    this.templateId = templateId;
+    this.userId = userId;
+    this.intended = intended;
+    this.done = done;
+    this.status = 0;
+    this.chunk = undefined;
+    this.chunks = undefined;
+    this.finished = false;
+    this.abort = undefined;
+  }
 
   private abort: ((err?: Error) => void) | undefined;
 
-  onConnect(abort: (err?: Error) => void): void {
+  onConnect(abort: (err?: Error) => void, immediate?: boolean): void {
     this.abort = abort;
-    // Called just before the request is written: at once on a kept-alive connection, after the
-    // handshake on a new one.
-    this.sent = performance.now();
+    // Called just before the request is written: at once on a kept-alive connection (the lean
+    // client says so, and the dispatch time stands), after the handshake on a new one.
+    if (immediate !== true) this.sent = performance.now();
   }
 
   /** The request outlived the run's timeout: give up on it (the server may still act on it). */
-  timeout(): void {
+  timeout(cancel?: (err: Error) => void): void {
     if (this.finished) return;
     const err = Object.assign(new Error('request timed out'), { code: 'REQUEST_TIMEOUT' });
-    if (this.abort) this.abort(err);
+    if (cancel) cancel(err);
+    else if (this.abort) this.abort(err);
     else this.onError(err);
   }
 

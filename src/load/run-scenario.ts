@@ -52,6 +52,8 @@ export interface RunInput {
    * the progress (default: on with `serve` or `setup`, where the target is known to be ours).
    */
   persistProgress?: boolean;
+  /** HTTP client of the engine: lean (default for http://) or undici (always for https://) */
+  httpClient?: 'lean' | 'undici';
   /** emit one `response` event per request (costly; off by default) */
   responseEvents?: boolean;
   /** this generator's share of a multi-machine run */
@@ -205,6 +207,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       timeoutMs,
       recorder,
       closedModel: CLOSED_EXECUTORS.has(scenario.executor),
+      ...(input.httpClient !== undefined ? { client: input.httpClient } : {}),
       ...(bodyCacheMax === 0 ? { bodyCacheMax } : {}),
     });
     const stop = { requested: false };
@@ -242,7 +245,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
         startedAt,
         templates: [],
         ledger: { file: LEDGER_FILE, records: 0, mode: ledgerMode },
-        environment: environmentFingerprint(),
+        environment: { ...environmentFingerprint(), httpClient: engine.clientKind },
       };
       const ticker = setInterval(() => {
         const now = performance.now();
@@ -300,7 +303,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       measured: recorder,
       templates: scenario.templates.map((t) => ({ templateId: t.id, stock: t.stock })),
       ledger: { file: LEDGER_FILE, records: ledger.records, mode: ledgerMode },
-      environment: environmentFingerprint(),
+      environment: { ...environmentFingerprint(), httpClient: engine.clientKind },
       ...(exec?.burst ? { burst: exec.burst } : {}),
       ...(stores ? { stores } : {}),
     });

@@ -61,6 +61,8 @@ export interface RunReport {
     totalMemMb: number;
     hostname: string;
     loadavg: number[];
+    /** the engine's HTTP client (lean or undici) */
+    httpClient?: string;
   };
   /** the stores the target used, when known (bundled server), so `verify` can find them */
   stores?: { redis?: string; db?: string; prefix?: string };

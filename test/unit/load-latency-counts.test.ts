@@ -90,6 +90,15 @@ describe('byte-level body fields', () => {
     expect(bufferStringField(Buffer.from('{"code":"a\\"b"}'), 'code')).toBeUndefined();
     expect(bufferNumberField(Buffer.from('{"seq":"7"}'), 'seq')).toBeUndefined();
   });
+
+  it('the compact first-field shortcut agrees with the general reader', () => {
+    expect(bufferStringField(Buffer.from('{"code":"COUPON_OUT_OF_STOCK","message":"x"}'), 'code')).toBe('COUPON_OUT_OF_STOCK');
+    // an escape or a non-ASCII value falls back to the general reader (which decodes UTF-8)
+    expect(bufferStringField(Buffer.from('{"code":"a\\"b"}'), 'code')).toBeUndefined();
+    expect(bufferStringField(Buffer.from('{"code":"é_CODE"}'), 'code')).toBe('é_CODE');
+    // a key that only starts like the wanted one is not it
+    expect(bufferStringField(Buffer.from('{"codex":"A","code":"B"}'), 'code')).toBe('B');
+  });
 });
 
 describe('LatencyCounts extremes', () => {

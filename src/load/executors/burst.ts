@@ -16,7 +16,7 @@ export async function runBurst(ctx: ExecContext, requests: number, warmupPath: s
     src.next();
     tpl[i] = src.templateId;
     users[i] = src.userId;
-    engine.body(src.templateId, src.userId); // pre-build every body before the release
+    engine.payload(src.templateId, src.userId); // pre-build every request before the release
   }
   return new Promise<ExecResult>((resolve) => {
     let pending = requests;

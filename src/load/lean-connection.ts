@@ -1,0 +1,215 @@
+import { connect, type Socket } from 'node:net';
+import { INCOMPLETE, MALFORMED, parseResponse, type ParsedResponse } from './http1-response.js';
+
+/** What a request on a {@link LeanConnection} reports to (undici's legacy handler shape). */
+export interface LeanHandler {
+  /**
+   * Called just before the request is written on a connected socket; `immediate` when that is at
+   * once, inside dispatch() (a kept-alive connection), so the caller's own send time still holds.
+   */
+  onConnect(abort: (err?: Error) => void, immediate?: boolean): void;
+  onHeaders(statusCode: number): boolean;
+  /** `chunk` is only valid during the call (it may view a shared read buffer) */
+  onData(chunk: Buffer): boolean;
+  onComplete(): void;
+  onError(err: Error): void;
+}
+
+/**
+ * One read buffer for every connection: a read callback runs to completion before the next read,
+ * and whatever a response leaves unfinished is copied out, so connections can share it.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+/** Reconnect before sending when the server's keep-alive timeout is this close (as undici does). */
+const KEEP_ALIVE_MARGIN_MS = 1000;
+
+function socketError(code: string, message: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code });
+}
+
+/**
+ * A keep-alive HTTP/1.1 connection for the load engine: one request at a time (like a k6 VU),
+ * the request written with one write, the answer read through `onread` into a shared buffer and
+ * framed by {@link parseResponse}. It does one job, so it costs about what Node's socket layer
+ * costs (bench/run-vs-wrk.js: a third of undici's CPU per request). Reconnects on the next request
+ * after the server closed, and before the server's announced keep-alive timeout runs out.
+ */
+export class LeanConnection {
+  private socket: Socket | undefined;
+  private connected = false;
+  private handler: LeanHandler | undefined;
+  private request: string | Buffer | undefined;
+  /** bytes of an answer that did not arrive in one read */
+  private partial: Buffer | undefined;
+  /** when the previous request was sent (the caller's clock): an upper bound of the idle time */
+  private lastSendAt = 0;
+  private serverKeepAliveMs = 0;
+  private headRequest = false;
+  private readonly res: ParsedResponse = { status: 0, body: undefined, keepAlive: true, keepAliveMs: 0, untilClose: false };
+  private readonly abort = (err?: Error): void => this.fail(err ?? socketError('REQUEST_ABORTED', 'request aborted'));
+
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    private readonly connectTimeoutMs: number,
+  ) {}
+
+  /**
+   * Send one request (`payload` is the whole request: head and body); `now` is the caller's
+   * performance.now(), so this path reads no clock itself.
+   */
+  dispatch(payload: string | Buffer, h: LeanHandler, now: number, headRequest = false): void {
+    if (this.handler !== undefined) {
+      h.onError(socketError('CONNECTION_BUSY', 'a request is already in flight on this connection'));
+      return;
+    }
+    this.handler = h;
+    this.headRequest = headRequest;
+    // Time since the last send is at least the idle time: reconnecting a little early is harmless.
+    if (this.connected && this.serverKeepAliveMs > 0 && now - this.lastSendAt > this.serverKeepAliveMs - KEEP_ALIVE_MARGIN_MS) {
+      this.drop();
+    }
+    this.lastSendAt = now;
+    if (this.connected) {
+      h.onConnect(this.abort, true);
+      (this.socket as Socket).write(payload as string, 'latin1');
+    } else {
+      this.request = payload;
+      if (this.socket === undefined) this.open();
+    }
+  }
+
+  /** Close after the request in flight (if any). */
+  close(): Promise<void> {
+    const s = this.socket;
+    if (s === undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      s.once('close', () => resolve());
+      if (this.handler === undefined) s.end();
+      else this.closeAfter = true;
+    });
+  }
+
+  private closeAfter = false;
+
+  /** Give up on the request in flight (its handler gets `err`) and drop the socket. */
+  cancel(err: Error): void {
+    this.fail(err);
+  }
+
+  destroy(): void {
+    const h = this.handler;
+    this.handler = undefined;
+    this.drop();
+    h?.onError(socketError('CONNECTION_DESTROYED', 'connection destroyed'));
+  }
+
+  private open(): void {
+    const s = connect({
+      host: this.host,
+      port: this.port,
+      noDelay: true,
+      onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.onRead(n, buf as Buffer) },
+    });
+    this.socket = s;
+    s.setTimeout(this.connectTimeoutMs, () => {
+      if (!this.connected) s.destroy(socketError('CONNECT_TIMEOUT', `connect timed out after ${this.connectTimeoutMs} ms`));
+    });
+    s.on('connect', () => {
+      if (this.socket !== s) return;
+      s.setTimeout(0);
+      this.connected = true;
+      const req = this.request;
+      this.request = undefined;
+      if (req !== undefined && this.handler !== undefined) {
+        this.handler.onConnect(this.abort);
+        s.write(req as string, 'latin1');
+      }
+    });
+    let error: Error | undefined;
+    s.on('error', (err) => (error = err));
+    s.on('close', () => {
+      if (this.socket !== s) return;
+      this.socket = undefined;
+      this.connected = false;
+      this.partial = undefined;
+      if (this.handler === undefined) return;
+      if (this.res.untilClose) {
+        this.deliver();
+        return;
+      }
+      const code = (error as (Error & { code?: string }) | undefined)?.code ?? 'SOCKET_CLOSED';
+      this.fail(socketError(code, error?.message ?? 'the server closed the connection before answering'));
+    });
+  }
+
+  private onRead(n: number, chunk: Buffer): boolean {
+    if (this.handler === undefined) {
+      // Bytes nobody asked for: the stream is out of step.
+      this.drop();
+      return false;
+    }
+    let buf = chunk;
+    let end = n;
+    if (this.partial !== undefined) {
+      buf = Buffer.concat([this.partial, chunk.subarray(0, n)]);
+      end = buf.length;
+    }
+    if (this.res.untilClose) {
+      // An unframed body: keep everything until the server closes.
+      this.partial = Buffer.from(buf.subarray(0, end));
+      this.res.body = this.partial;
+      return true;
+    }
+    const next = parseResponse(buf, 0, end, this.res, this.headRequest);
+    if (next === INCOMPLETE) {
+      this.partial = Buffer.from(buf.subarray(0, end));
+      return true;
+    }
+    this.partial = undefined;
+    if (next === MALFORMED || next < end) {
+      // Not HTTP, or more bytes than one answer (the server answered something not asked).
+      this.fail(socketError('MALFORMED_RESPONSE', 'the server sent bytes that are not one HTTP/1.1 response'));
+      return false;
+    }
+    if (this.res.untilClose) {
+      if (this.res.body !== undefined) this.res.body = this.partial = Buffer.from(this.res.body);
+      return true;
+    }
+    this.deliver();
+    return true;
+  }
+
+  /** Hand the parsed answer to its handler; the connection is free again before the handler runs. */
+  private deliver(): void {
+    const h = this.handler as LeanHandler;
+    const r = this.res;
+    this.handler = undefined;
+    this.serverKeepAliveMs = r.keepAliveMs;
+    if (!r.keepAlive || this.closeAfter) this.drop();
+    r.untilClose = false;
+    const body = r.body;
+    r.body = undefined;
+    h.onHeaders(r.status);
+    if (body !== undefined) h.onData(body);
+    h.onComplete();
+  }
+
+  private fail(err: Error): void {
+    const h = this.handler;
+    this.handler = undefined;
+    this.drop();
+    h?.onError(err);
+  }
+
+  /** Forget the socket (the next request opens a new one). */
+  private drop(): void {
+    const s = this.socket;
+    this.socket = undefined;
+    this.connected = false;
+    this.partial = undefined;
+    this.request = undefined;
+    this.res.untilClose = false;
+    s?.destroy();
+  }
+}

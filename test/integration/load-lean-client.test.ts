@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runScenario } from '../../src/load/run-scenario.js';
+import type { Scenario } from '../../src/load/scenario.js';
+import { readLedger } from '../../src/load/ledger-reader.js';
+import { startStandIn } from '../helpers/load-stand-in.js';
+
+const SOLD_OUT = '{"code":"COUPON_OUT_OF_STOCK","message":"sold out","status":400}';
+
+/** A raw TCP server: `answer` gets each complete request head+body and the socket, and writes what it likes. */
+async function rawServer(answer: (socket: Socket, n: number) => void): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+  let requests = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    let buf = '';
+    socket.on('data', (d) => {
+      buf += d.toString('latin1');
+      for (;;) {
+        const he = buf.indexOf('\r\n\r\n');
+        if (he < 0) return;
+        const len = Number(/content-length: (\d+)/i.exec(buf.slice(0, he))?.[1] ?? 0);
+        if (buf.length < he + 4 + len) return;
+        buf = buf.slice(he + 4 + len);
+        answer(socket, ++requests);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests: () => requests,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+let dir: string;
+let closeServer: (() => Promise<void>) | undefined;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cb-lean-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(async () => {
+  await closeServer?.();
+  closeServer = undefined;
+});
+
+function scenario(target: string, s: Partial<Scenario> = {}): Scenario {
+  return {
+    name: 'lean',
+    target,
+    executor: 'shared-iterations',
+    vus: 4,
+    iterations: 40,
+    users: { type: 'sequential', start: 1 },
+    templates: [{ id: 1, stock: 10 }],
+    seed: 3,
+    timeout: '2s',
+    ...s,
+  } as Scenario;
+}
+const run = (s: Scenario, extra: Record<string, unknown> = {}) =>
+  runScenario({ scenario: s, outDir: join(dir, `${Date.now()}-${Math.random()}`), ledgerMode: 'full', ...extra });
+
+describe('the lean HTTP client of the load engine', () => {
+  it('is the default for http:// targets and gives the same outcomes as undici', async () => {
+    const srv = await startStandIn({ 1: 10, 2: 10 });
+    closeServer = () => srv.close();
+    const lean = await run(scenario(srv.url, { iterations: 60 }));
+    const undici = await run(scenario(srv.url, { iterations: 60, templates: [{ id: 2, stock: 10 }] }), { httpClient: 'undici' });
+    expect(lean.report.environment.httpClient).toBe('lean');
+    expect(undici.report.environment.httpClient).toBe('undici');
+    expect(lean.report.outcomes).toEqual(undici.report.outcomes);
+    expect(lean.report.outcomes).toMatchObject({ issued: 10, sold_out: 50, unknown: 0 });
+  });
+
+  it('reads chunked answers', async () => {
+    const srv = await rawServer((s) => {
+      const half = SOLD_OUT.length >> 1;
+      const chunks = [SOLD_OUT.slice(0, half), SOLD_OUT.slice(half)].map((c) => `${c.length.toString(16)}\r\n${c}\r\n`).join('');
+      s.write(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${chunks}0\r\n\r\n`);
+    });
+    closeServer = srv.close;
+    const r = await run(scenario(srv.url));
+    expect(r.report.outcomes).toMatchObject({ sold_out: 40, unknown: 0 });
+    expect(srv.requests()).toBe(40);
+  });
+
+  it('reconnects when the server closes after every answer, or while the connection is idle', async () => {
+    const closing = await rawServer((s) => s.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: ${SOLD_OUT.length}\r\n\r\n${SOLD_OUT}`));
+    closeServer = closing.close;
+    const r1 = await run(scenario(closing.url));
+    expect(r1.report.outcomes).toMatchObject({ sold_out: 40, unknown: 0 });
+    await closing.close();
+
+    const idleClose = await rawServer((s) => {
+      s.write(`HTTP/1.1 400 Bad Request\r\nContent-Length: ${SOLD_OUT.length}\r\n\r\n${SOLD_OUT}`);
+      setTimeout(() => s.end(), 30);
+    });
+    closeServer = idleClose.close;
+    const r2 = await run(scenario(idleClose.url, { executor: 'constant-vus', vus: 2, duration: '1s', thinkTime: '150ms', iterations: undefined }));
+    expect(r2.report.outcomes.unknown).toBe(0);
+    expect(r2.report.outcomes.sold_out).toBeGreaterThan(5);
+    expect(r2.report.outcomes.sold_out).toBe(idleClose.requests());
+  });
+
+  it('reads an HTTP/1.0 answer whose body ends when the server closes', async () => {
+    const srv = await rawServer((s) => s.end(`HTTP/1.0 400 Bad Request\r\nContent-Type: application/json\r\n\r\n${SOLD_OUT}`));
+    closeServer = srv.close;
+    const r = await run(scenario(srv.url));
+    expect(r.report.outcomes).toMatchObject({ sold_out: 40, unknown: 0 });
+  });
+
+  it('garbage, a cut answer and a hang are unknown with their reason; the run goes on', async () => {
+    const srv = await rawServer((s, n) => {
+      if (n === 1) s.write('SSH-2.0-OpenSSH_9.2\r\n');
+      else if (n === 2) s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 500\r\n\r\n{"code":');
+      else if (n === 3) return; // never answers: the run's timeout
+      else s.write(`HTTP/1.1 400 Bad Request\r\nContent-Length: ${SOLD_OUT.length}\r\n\r\n${SOLD_OUT}`);
+    });
+    closeServer = srv.close;
+    const r = await run(scenario(srv.url, { vus: 1, iterations: 10, timeout: '300ms' }));
+    expect(r.report.outcomes).toMatchObject({ sold_out: 7, unknown: 3 });
+    const reasons: string[] = [];
+    for await (const rec of readLedger(r.ledgerPath)) if (rec.o === 'unknown') reasons.push(rec.err ?? '');
+    expect(reasons.sort()).toEqual(['MALFORMED_RESPONSE', 'REQUEST_TIMEOUT', 'SOCKET_CLOSED']);
+  });
+
+  it('a refused connection is unknown, never a pass', async () => {
+    const srv = await rawServer(() => undefined);
+    const url = srv.url;
+    await srv.close();
+    const r = await run(scenario(url, { iterations: 4, vus: 1 }));
+    const o = r.report.outcomes;
+    expect(o.issued + o.sold_out + o.duplicate).toBe(0);
+    expect(r.exitCode).toBe(97);
+  });
+});
