@@ -15,6 +15,7 @@ import { evaluateThresholds, parseThresholdFlag, parseThresholdMap, type Thresho
 import { parseDuration } from './duration.js';
 import { Engine } from './engine.js';
 import { CLOSED_EXECUTORS, runExecutor } from './executors/run-executor.js';
+import type { ServeOptions } from '../server/serve-options.js';
 import type { ExecResult } from './executors/types.js';
 import { LedgerWriter } from './ledger-writer.js';
 import { PersistPoller, type PersistStatus } from './persist-poller.js';
@@ -39,6 +40,8 @@ export interface RunInput {
   ledgerMode?: 'acked' | 'full';
   /** start the bundled server for the run, in a worker thread (managed Redis, SQLite in the run folder) */
   serve?: boolean;
+  /** settings of the bundled server beyond its managed defaults (e.g. a Redis timeout) */
+  serveOptions?: Partial<Pick<ServeOptions, 'redisTimeoutMs' | 'httpFront' | 'issueClient'>>;
   /** create the scenario's templates through the target's admin API first */
   setup?: boolean;
   /** admin token for --setup against a non-loopback server */
@@ -165,7 +168,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     let stores: RunReport['stores'] | undefined = input.stores;
     if (input.serve) {
       const { startServedTarget } = await import('./served-target.js');
-      server = await startServedTarget({ host: '127.0.0.1', port: 0, dbUrl: `sqlite:${join(runDir, 'coupons.sqlite')}`, prefix: 'cb' });
+      server = await startServedTarget({ host: '127.0.0.1', port: 0, dbUrl: `sqlite:${join(runDir, 'coupons.sqlite')}`, prefix: 'cb', ...input.serveOptions });
       target = server.url;
       stores = { redis: server.redisUrl, db: server.dbUrl, prefix: server.prefix };
       emit({ type: 'server', url: server.url });

@@ -88,6 +88,7 @@ export class FastFront {
     socket.removeAllListeners('timeout');
     socket.removeAllListeners('error');
     socket.removeAllListeners('close');
+    socket.removeAllListeners('drain');
     socket.setTimeout(0);
     if (unread !== undefined) socket.unshift(unread);
     // Keep node:http on the socket's JS stream (not its native consume() path), so the bytes
@@ -154,6 +155,12 @@ class FastConnection implements IssueExchange {
   private process(): void {
     this.processing = true;
     while (!this.busy && !this.closed && this.unread !== undefined) {
+      if (this.socket.writableNeedDrain) {
+        // The client sends faster than it reads its answers: stop reading until it catches up.
+        this.socket.pause();
+        this.socket.once('drain', this.onDrain);
+        break;
+      }
       const buf = this.unread;
       const end = parseFastRequest(buf, 0, this.app.bodyLimit, this.req);
       if (end === HANDOFF || this.app.draining) {
@@ -171,7 +178,7 @@ class FastConnection implements IssueExchange {
       this.app.issueText(this, buf.toString('utf8', this.req.bodyStart, this.req.bodyEnd));
     }
     this.processing = false;
-    if (!this.busy && !this.closed && this.socket.isPaused()) this.socket.resume();
+    if (!this.busy && !this.closed && !this.socket.writableNeedDrain && this.socket.isPaused()) this.socket.resume();
   }
 
   respond(status: number, body: string, headers: readonly string[] | undefined): boolean {
@@ -205,6 +212,10 @@ class FastConnection implements IssueExchange {
     // A peer that never reads or closes cannot keep the socket.
     setTimeout(() => this.socket.destroy(), 1000).unref();
   }
+
+  private readonly onDrain = (): void => {
+    if (!this.closed && !this.busy) this.process();
+  };
 
   private readonly onEnd = (): void => {
     // The client half-closed: answer what is in flight, then close.

@@ -114,6 +114,19 @@ describe('the lean HTTP client of the load engine', () => {
     expect(r2.report.outcomes.sold_out).toBe(idleClose.requests());
   });
 
+  it('reads an answer larger than its read buffer, arriving in pieces', async () => {
+    const big = `{"code":"COUPON_OUT_OF_STOCK","message":"${'x'.repeat(200_000)}","status":400}`;
+    const srv = await rawServer((s) => {
+      const whole = `HTTP/1.1 400 Bad Request\r\nContent-Length: ${big.length}\r\n\r\n${big}`;
+      s.write(whole.slice(0, 30));
+      setTimeout(() => s.write(whole.slice(30, 100_000)), 5);
+      setTimeout(() => s.write(whole.slice(100_000)), 10);
+    });
+    closeServer = srv.close;
+    const r = await run(scenario(srv.url, { iterations: 6, vus: 2 }));
+    expect(r.report.outcomes).toMatchObject({ sold_out: 6, unknown: 0 });
+  });
+
   it('reads an HTTP/1.0 answer whose body ends when the server closes', async () => {
     const srv = await rawServer((s) => s.end(`HTTP/1.0 400 Bad Request\r\nContent-Type: application/json\r\n\r\n${SOLD_OUT}`));
     closeServer = srv.close;

@@ -128,6 +128,36 @@ describe('serve: the fast HTTP front of the issue route', () => {
     expect(r.closed).toBe(true);
   });
 
+  it('a client that pipelines thousands of requests and reads late gets every answer, in order', async () => {
+    const u = ++user;
+    const n = 3000;
+    const text = await new Promise<string>((resolve, reject) => {
+      const sock = connect(port(), '127.0.0.1');
+      let got = '';
+      let answered = 0;
+      const timer = setTimeout(() => reject(new Error(`only ${answered} answers`)), 20_000);
+      sock.pause(); // read nothing for a while: the server must hold back, not buffer without end
+      sock.on('connect', () => {
+        sock.write(Array.from({ length: n }, () => post(issueBody(u))).join(''));
+        setTimeout(() => sock.resume(), 500);
+      });
+      sock.on('data', (d) => {
+        got += d.toString('latin1');
+        answered = got.split('HTTP/1.1 ').length - 1;
+        if (answered >= n && got.endsWith('}')) {
+          clearTimeout(timer);
+          sock.destroy();
+          resolve(got);
+        }
+      });
+      sock.on('error', reject);
+    });
+    const a = answers(text);
+    expect(a.length).toBe(n);
+    expect(a[0]!.status).toBe(200);
+    expect(a.slice(1).every((x) => x.status === 400 && x.body.includes('COUPON_ALREADY_ISSUED'))).toBe(true);
+  });
+
   it('requests answered by the fast front are counted in /metrics like any other', async () => {
     const count = async (): Promise<number> => {
       const m = await call(h.pool, 'GET', '/metrics');
