@@ -96,9 +96,12 @@ async function childUndici(url, _dir, seconds = D) {
   return { reqs: n, seconds: elapsed, cpuUs: cpu.user + cpu.system };
 }
 
-/** Reference: a bare node:net loop, one pre-built request per write, minimal response framing. */
-async function childNet(url, _dir, seconds = D) {
-  const { connect } = await import('node:net');
+/**
+ * A bare node:net loop on C connections for `seconds`: `open(host, port, req, answered)` opens one
+ * connection that writes `req` and calls `answered()` per complete answer; answered() says whether
+ * to send again. Counts answers and the process's CPU.
+ */
+async function netLoop(url, seconds, open) {
   const { hostname, port } = new URL(url);
   const req = Buffer.concat([Buffer.from(`POST ${PATH} HTTP/1.1\r\nhost: ${hostname}:${port}\r\ncontent-type: application/json\r\ncontent-length: ${BODY.length}\r\n\r\n`), BODY]);
   let n = 0;
@@ -107,26 +110,39 @@ async function childNet(url, _dir, seconds = D) {
   const end = t0 + seconds * 1000;
   await Promise.all(
     Array.from({ length: C }, () => new Promise((resolve) => {
-      const s = connect(Number(port), hostname);
-      let buf = '';
+      const s = open(hostname, Number(port), req, () => {
+        n++;
+        if (performance.now() <= end) return true;
+        s.end();
+        resolve();
+        return false;
+      });
       s.on('connect', () => s.write(req));
       s.on('error', resolve);
-      s.on('data', (d) => {
-        buf += d.toString('latin1');
-        const he = buf.indexOf('\r\n\r\n');
-        if (he < 0) return;
-        const len = Number(/content-length: (\d+)/i.exec(buf)?.[1] ?? 0);
-        if (buf.length < he + 4 + len) return;
-        buf = buf.slice(he + 4 + len);
-        n++;
-        if (performance.now() > end) return void (s.end(), resolve());
-        s.write(req);
-      });
     })),
   );
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   return { reqs: n, seconds: elapsed, cpuUs: cpu.user + cpu.system };
+}
+
+/** Reference: a bare node:net loop, one pre-built request per write, minimal response framing. */
+async function childNet(url, _dir, seconds = D) {
+  const { connect } = await import('node:net');
+  return netLoop(url, seconds, (host, port, req, answered) => {
+    const s = connect(port, host);
+    let buf = '';
+    s.on('data', (d) => {
+      buf += d.toString('latin1');
+      const he = buf.indexOf('\r\n\r\n');
+      if (he < 0) return;
+      const len = Number(/content-length: (\d+)/i.exec(buf)?.[1] ?? 0);
+      if (buf.length < he + 4 + len) return;
+      buf = buf.slice(he + 4 + len);
+      if (answered()) s.write(req);
+    });
+    return s;
+  });
 }
 
 /**
@@ -136,41 +152,23 @@ async function childNet(url, _dir, seconds = D) {
  */
 async function childNetOnread(url, _dir, seconds = D) {
   const { connect } = await import('node:net');
-  const { hostname, port } = new URL(url);
-  const req = Buffer.concat([Buffer.from(`POST ${PATH} HTTP/1.1\r\nhost: ${hostname}:${port}\r\ncontent-type: application/json\r\ncontent-length: ${BODY.length}\r\n\r\n`), BODY]);
-  let n = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const end = t0 + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: C }, () => new Promise((resolve) => {
-      // Responses of this target are small and come whole: count one per read that ends a body.
-      let s;
-      s = connect({
-        port: Number(port),
-        host: hostname,
-        onread: {
-          buffer: Buffer.alloc(16 * 1024),
-          callback: (nread, buf) => {
-            if (buf[nread - 1] !== 125 /* } */) return true;
-            n++;
-            if (performance.now() > end) {
-              s.end();
-              resolve();
-              return false;
-            }
-            s.write(req);
-            return true;
-          },
+  return netLoop(url, seconds, (host, port, req, answered) => {
+    // Responses of this target are small and come whole: count one per read that ends a body.
+    const s = connect({
+      port,
+      host,
+      onread: {
+        buffer: Buffer.alloc(16 * 1024),
+        callback: (nread, buf) => {
+          if (buf[nread - 1] !== 125 /* } */) return true;
+          if (!answered()) return false;
+          s.write(req);
+          return true;
         },
-      });
-      s.on('connect', () => s.write(req));
-      s.on('error', resolve);
-    })),
-  );
-  const elapsed = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  return { reqs: n, seconds: elapsed, cpuUs: cpu.user + cpu.system };
+      },
+    });
+    return s;
+  });
 }
 
 if (values.child) {

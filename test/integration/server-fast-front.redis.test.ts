@@ -34,33 +34,6 @@ function answers(text: string): Answer[] {
   return out;
 }
 
-/** Connect, run `steps` (write or wait), then collect until the server closes or `ms` pass. */
-function scripted(port: number, steps: (string | number | 'end')[], ms = 3000): Promise<{ text: string; closed: boolean }> {
-  return new Promise((resolve) => {
-    const sock = connect(port, '127.0.0.1');
-    let text = '';
-    let done = false;
-    const finish = (closed: boolean): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      sock.destroy();
-      resolve({ text, closed });
-    };
-    const timer = setTimeout(() => finish(false), ms);
-    sock.on('data', (d) => (text += d.toString('latin1')));
-    sock.on('close', () => finish(true));
-    sock.on('error', () => finish(true));
-    sock.on('connect', async () => {
-      for (const s of steps) {
-        if (typeof s === 'number') await new Promise((r) => setTimeout(r, s));
-        else if (s === 'end') sock.end();
-        else sock.write(s);
-      }
-    });
-  });
-}
-
 describe('serve: the fast HTTP front of the issue route', () => {
   let h: Harness;
   let user = 1000;
@@ -90,7 +63,7 @@ describe('serve: the fast HTTP front of the issue route', () => {
   });
 
   it('sends complete, well-formed answers: status line, JSON type, exact length, Date, keep-alive', async () => {
-    const r = await scripted(port(), [post(issueBody(++user))], 1500);
+    const r = await rawExchange(port(), [post(issueBody(++user))], 1500);
     const [a] = answers(r.text);
     expect(r.text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(a!.headers['content-type']).toBe('application/json');
@@ -106,7 +79,7 @@ describe('serve: the fast HTTP front of the issue route', () => {
     const body = issueBody(++user);
     const whole = post(body);
     const cut = whole.length - body.length;
-    const r = await scripted(port(), [whole.slice(0, cut), 150, whole.slice(cut), 100, post(issueBody(++user), 'Connection: close\r\n')]);
+    const r = await rawExchange(port(), [whole.slice(0, cut), 150, whole.slice(cut), 100, post(issueBody(++user), 'Connection: close\r\n')]);
     const a = answers(r.text);
     expect(a.map((x) => x.status)).toEqual([200, 200]);
     expect(JSON.parse(a[0]!.body)).toMatchObject({ userId: user - 1 });
@@ -122,7 +95,7 @@ describe('serve: the fast HTTP front of the issue route', () => {
   });
 
   it('a client that half-closes after its request still gets the answer', async () => {
-    const r = await scripted(port(), [post(issueBody(++user)), 'end']);
+    const r = await rawExchange(port(), [post(issueBody(++user)), 'end']);
     const a = answers(r.text);
     expect(a.map((x) => x.status)).toEqual([200]);
     expect(r.closed).toBe(true);

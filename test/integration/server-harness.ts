@@ -139,8 +139,11 @@ export interface Raw {
   closed: boolean;
 }
 
-/** Send raw bytes, collect everything until the server closes the connection (bounded). */
-export function rawExchange(port: number, chunks: (string | Buffer)[], timeoutMs = 5000): Promise<Raw> {
+/**
+ * Send raw bytes, collect everything until the server closes the connection (bounded). A step is
+ * bytes to write, a number of ms to wait, or 'end' to half-close.
+ */
+export function rawExchange(port: number, steps: (string | Buffer | number | 'end')[], timeoutMs = 5000): Promise<Raw> {
   return new Promise((resolve) => {
     const sock = connect(port, '127.0.0.1');
     let text = '';
@@ -156,8 +159,13 @@ export function rawExchange(port: number, chunks: (string | Buffer)[], timeoutMs
     sock.on('data', (d) => (text += d.toString('latin1')));
     sock.on('close', () => finish(true));
     sock.on('error', () => finish(true));
-    sock.on('connect', () => {
-      for (const c of chunks) if (!sock.destroyed) sock.write(c, () => undefined);
+    sock.on('connect', async () => {
+      for (const c of steps) {
+        if (sock.destroyed) break;
+        if (typeof c === 'number') await new Promise((r) => setTimeout(r, c));
+        else if (c === 'end') sock.end();
+        else sock.write(c, () => undefined);
+      }
     });
   });
 }
