@@ -3,38 +3,43 @@
  * cheap on the hot path, and independent streams per worker via {@link deriveSeed}.
  */
 export class Prng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  /**
+   * State words a, b, c, d. Kept in an Int32Array: as object fields, 32-bit values outside the small
+   * integer range would be boxed on every step.
+   */
+  private readonly s = new Int32Array(4);
 
   constructor(seed: number) {
-    let s = seed >>> 0;
+    let x = seed >>> 0;
     const next = (): number => {
       // splitmix32: spreads one 32-bit seed over the four state words
-      s = (s + 0x9e3779b9) >>> 0;
-      let z = s;
+      x = (x + 0x9e3779b9) >>> 0;
+      let z = x;
       z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
-    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+    const s = this.s;
+    s[0] = next();
+    s[1] = next();
+    s[2] = next();
+    s[3] = next();
+    if ((s[0]! | s[1]! | s[2]! | s[3]!) === 0) s[0] = 1;
   }
 
   /** Next unsigned 32-bit integer. */
   nextU32(): number {
-    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
-    const t = this.b << 9;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
+    const s = this.s;
+    const a = s[0]!;
+    const b = s[1]!;
+    const result = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
+    const t = b << 9;
+    const c = s[2]! ^ a;
+    const d = s[3]! ^ b;
+    s[1] = b ^ c;
+    s[0] = a ^ d;
+    s[2] = c ^ t;
+    s[3] = rotl(d, 11);
     return result;
   }
 
