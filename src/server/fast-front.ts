@@ -35,7 +35,8 @@ function statusLine(status: number): string {
 
 /**
  * The issue route's fast front. It takes the HTTP server's connections first and answers complete,
- * plainly formed `POST /api/coupons/issue` requests itself: one small parser
+ * plainly formed `POST /api/coupons/issue` requests (and `GET /healthz`, which load generators use
+ * to open their connections) itself: one small parser
  * ({@link parseFastRequest}), one write per answer, no IncomingMessage/ServerResponse, streams or
  * per-request objects (the connection is the exchange). The first request it does not recognise
  * (another route, a malformed or partial request, chunked bodies, HTTP/1.0, ...) hands the whole
@@ -127,7 +128,7 @@ class FastConnection implements IssueExchange {
   private closed = false;
   private processing = false;
   private unread: Buffer | undefined = undefined;
-  private readonly req: FastRequest = { bodyStart: 0, bodyEnd: 0, close: false };
+  private readonly req: FastRequest = { kind: 'issue', bodyStart: 0, bodyEnd: 0, close: false };
 
   constructor(
     private readonly front: FastFront,
@@ -175,7 +176,8 @@ class FastConnection implements IssueExchange {
       this.closeAfter = this.req.close;
       this.busy = true;
       this.startedAt = performance.now();
-      this.app.issueText(this, buf.toString('utf8', this.req.bodyStart, this.req.bodyEnd));
+      if (this.req.kind === 'healthz') this.app.healthzTo(this);
+      else this.app.issueText(this, buf.toString('utf8', this.req.bodyStart, this.req.bodyEnd));
     }
     this.processing = false;
     if (!this.busy && !this.closed && !this.socket.writableNeedDrain && this.socket.isPaused()) this.socket.resume();

@@ -1,18 +1,21 @@
 import { isJson } from './content-type.js';
 
 /**
- * Recognises the one request shape the fast front answers itself: a complete
+ * Recognises the request shapes the fast front answers itself: a complete
  * `POST /api/coupons/issue HTTP/1.1` with a Host, a JSON content type, a Content-Length within the
- * body limit and the whole body already received. Anything else (another route or method, HTTP/1.0,
+ * body limit and the whole body already received; and `GET /healthz HTTP/1.1` with a Host and no
+ * body (load generators open their connections with it). Anything else (another route or method, HTTP/1.0,
  * chunked bodies, Expect, odd Connection values, a header Node's parser would reject, a request
  * not yet complete) is {@link HANDOFF}: the connection goes to node:http, whose hardened parser,
  * timeouts and error answers then handle it. So this parser only ever has to say "yes, certainly
  * well-formed" or "not mine"; it never produces an error answer of its own.
  */
 
-/** The request line the fast front serves. */
+/** The request lines the fast front serves. */
 export const FAST_REQUEST_LINE = 'POST /api/coupons/issue HTTP/1.1\r\n';
+export const FAST_HEALTHZ_LINE = 'GET /healthz HTTP/1.1\r\n';
 const LINE_BYTES = Buffer.from(FAST_REQUEST_LINE, 'latin1');
+const HEALTHZ_BYTES = Buffer.from(FAST_HEALTHZ_LINE, 'latin1');
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 /** Header blocks longer than this go to node:http (its limit is 16 KiB; real clients send < 1 KiB). */
 export const MAX_FAST_HEAD_BYTES = 8192;
@@ -21,8 +24,9 @@ const MAX_FAST_HEADERS = 64;
 /** Not a request the fast front answers: hand the connection to node:http. */
 export const HANDOFF = -1;
 
-/** A recognised request: where its body is and whether the client asked to close after it. */
+/** A recognised request: which one, where its body is and whether the client asked to close after it. */
 export interface FastRequest {
+  kind: 'issue' | 'healthz';
   bodyStart: number;
   bodyEnd: number;
   close: boolean;
@@ -37,10 +41,12 @@ for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkl
  * {@link HANDOFF}. Pure and allocation-light: the header block is read as one latin1 string.
  */
 export function parseFastRequest(buf: Buffer, start: number, bodyLimit: number, out: FastRequest): number {
-  if (buf.length - start < LINE_BYTES.length || buf.compare(LINE_BYTES, 0, LINE_BYTES.length, start, start + LINE_BYTES.length) !== 0) {
-    return HANDOFF;
-  }
-  const headStart = start + LINE_BYTES.length;
+  let line: Buffer;
+  if (startsWith(buf, start, LINE_BYTES)) line = LINE_BYTES;
+  else if (startsWith(buf, start, HEALTHZ_BYTES)) line = HEALTHZ_BYTES;
+  else return HANDOFF;
+  const issue = line === LINE_BYTES;
+  const headStart = start + line.length;
   const headEnd = buf.indexOf(HEAD_END, headStart - 2);
   if (headEnd < 0 || headEnd - start > MAX_FAST_HEAD_BYTES) return HANDOFF;
   // headEnd can be headStart - 2 only for a request with no headers at all (then there is no Host).
@@ -81,7 +87,7 @@ export function parseFastRequest(buf: Buffer, start: number, bodyLimit: number, 
       } else if (name === 'content-type') {
         if (json) return HANDOFF;
         json = isJson(head.slice(vs, ve));
-        if (!json) return HANDOFF;
+        if (!json && issue) return HANDOFF;
       } else if (name === 'host') {
         if (host) return HANDOFF;
         host = true;
@@ -95,14 +101,27 @@ export function parseFastRequest(buf: Buffer, start: number, bodyLimit: number, 
     }
     i = eol + 2;
   }
+  if (!issue) {
+    // GET /healthz: no body, whatever the content type
+    if (!host || contentLength > 0) return HANDOFF;
+    out.kind = 'healthz';
+    out.bodyStart = out.bodyEnd = headEnd + 4;
+    out.close = close;
+    return headEnd + 4;
+  }
   if (!host || !json || contentLength < 0 || contentLength > bodyLimit) return HANDOFF;
   const bodyStart = headEnd + 4;
   const bodyEnd = bodyStart + contentLength;
   if (bodyEnd > buf.length) return HANDOFF;
+  out.kind = 'issue';
   out.bodyStart = bodyStart;
   out.bodyEnd = bodyEnd;
   out.close = close;
   return bodyEnd;
+}
+
+function startsWith(buf: Buffer, start: number, line: Buffer): boolean {
+  return buf.length - start >= line.length && buf.compare(line, 0, line.length, start, start + line.length) === 0;
 }
 
 /** 1-7 decimal digits in [from, to) as a number; -1 otherwise. */

@@ -224,7 +224,11 @@ export class HttpApp {
   }
 
   private recordIssue(x: IssueExchange, outcome: number): void {
-    this.deps.metrics.record(Route.Issue, outcome, (performance.now() - x.startedAt) / 1000);
+    this.recordAt(Route.Issue, x, outcome);
+  }
+
+  private recordAt(route: RouteIndex, x: IssueExchange, outcome: number): void {
+    this.deps.metrics.record(route, outcome, (performance.now() - x.startedAt) / 1000);
   }
 
   /** Body over the limit: answer 413 and drop the connection. */
@@ -314,7 +318,7 @@ export class HttpApp {
     } else if (path === '/healthz') {
       req.route = Route.Healthz;
       if (method !== 'GET') return this.methodNotAllowed(req, res, 'GET');
-      this.healthz(req, res);
+      this.healthzTo(req);
     } else if (path === '/metrics') {
       req.route = Route.Metrics;
       if (method !== 'GET') return this.methodNotAllowed(req, res, 'GET');
@@ -419,14 +423,17 @@ export class HttpApp {
     }
   }
 
-  private healthz(req: AppRequest, res: ServerResponse): void {
+  /** GET /healthz, from either front. */
+  healthzTo(x: IssueExchange): void {
     const redis = (this.deps.pipeline ?? this.deps.redis).status;
     const healthy = redis === 'ready' && !this.draining;
     if (healthy) {
-      this.ok(req, res, 200, JSON.stringify({ status: 'ok', redis, draining: false, inFlight: this.inFlight }), this.o.ok!);
+      const body = JSON.stringify({ status: 'ok', redis, draining: false, inFlight: this.inFlight });
+      if (x.respond(200, body, undefined)) this.recordAt(Route.Healthz, x, this.o.ok!);
     } else {
       const message = this.draining ? 'server is draining' : `Redis is not available (${redis})`;
-      this.fail(req, res, 503, ErrorCode.ServiceUnavailable, message, RETRY_HEADERS, { redis, draining: this.draining });
+      const code = ErrorCode.ServiceUnavailable;
+      if (x.respond(503, errorBody(503, code, message, { redis, draining: this.draining }), RETRY_HEADERS)) this.recordAt(Route.Healthz, x, this.o[code]!);
     }
   }
 

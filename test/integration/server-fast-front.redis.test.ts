@@ -86,6 +86,19 @@ describe('serve: the fast HTTP front of the issue route', () => {
     expect(r.closed).toBe(true);
   });
 
+  it('a connection opened with GET /healthz (as load generators do) stays on the fast front', async () => {
+    const before = (await call(h.pool, 'GET', '/metrics')).text;
+    const count = (text: string): number => Number(/coupon_bench_http_requests_total\{route="healthz",outcome="ok"\} (\d+)/.exec(text)?.[1] ?? 0);
+    const r = await rawExchange(port(), ['GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n', 50, post(issueBody(++user), 'Connection: close\r\n')]);
+    const a = answers(r.text);
+    expect(a.map((x) => x.status)).toEqual([200, 200]);
+    expect(JSON.parse(a[0]!.body)).toMatchObject({ status: 'ok', redis: 'ready' });
+    // the fast front's own answer: keep-alive header written by it, not node:http's
+    expect(a[0]!.headers['keep-alive']).toBe('timeout=1');
+    const after = (await call(h.pool, 'GET', '/metrics')).text;
+    expect(count(after)).toBeGreaterThanOrEqual(count(before) + 1);
+  });
+
   it('Connection: close is answered, then the connection closes', async () => {
     const r = await rawExchange(port(), [post(issueBody(++user), 'Connection: close\r\n')]);
     const [a] = answers(r.text);

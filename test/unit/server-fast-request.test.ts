@@ -10,7 +10,7 @@ function req(headers: string[], body = BODY, line = 'POST /api/coupons/issue HTT
 const STD = ['Host: 127.0.0.1:8080', 'Content-Type: application/json', `Content-Length: ${BODY.length}`];
 
 function parse(buf: Buffer, start = 0): { end: number; out: FastRequest } {
-  const out: FastRequest = { bodyStart: 0, bodyEnd: 0, close: false };
+  const out: FastRequest = { kind: 'issue', bodyStart: 0, bodyEnd: 0, close: false };
   return { end: parseFastRequest(buf, start, LIMIT, out), out };
 }
 
@@ -19,6 +19,7 @@ describe('fast front request recogniser', () => {
     const buf = req(STD);
     const { end, out } = parse(buf);
     expect(end).toBe(buf.length);
+    expect(out.kind).toBe('issue');
     expect(buf.toString('utf8', out.bodyStart, out.bodyEnd)).toBe(BODY);
     expect(out.close).toBe(false);
   });
@@ -42,6 +43,16 @@ describe('fast front request recogniser', () => {
     const second = parse(two, first.end);
     expect(second.end).toBe(two.length);
     expect(two.toString('utf8', second.out.bodyStart, second.out.bodyEnd)).toBe(BODY);
+  });
+
+  it('takes GET /healthz with a Host and no body; hands it off with a body or without a Host', () => {
+    const hz = Buffer.from('GET /healthz HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n', 'latin1');
+    expect(parse(hz)).toMatchObject({ end: hz.length, out: { kind: 'healthz', close: false } });
+    const withBody = Buffer.from('GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab', 'latin1');
+    expect(parse(withBody).end).toBe(HANDOFF);
+    expect(parse(Buffer.from('GET /healthz HTTP/1.1\r\nAccept: */*\r\n\r\n', 'latin1')).end).toBe(HANDOFF);
+    expect(parse(Buffer.from('GET /healthz?x=1 HTTP/1.1\r\nHost: x\r\n\r\n', 'latin1')).end).toBe(HANDOFF);
+    expect(parse(Buffer.from('HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n', 'latin1')).end).toBe(HANDOFF);
   });
 
   it.each([
