@@ -59,11 +59,12 @@ export class FastFront {
 
   /**
    * Put the fast front in front of an http.Server: its own 'connection' listener is taken off and
-   * kept for hand-offs. Call before listen().
+   * kept for hand-offs. Call before listen(). Undefined (node:http stays in front of everything)
+   * when the server does not have exactly its one built-in listener.
    */
-  static install(app: HttpApp, server: Server, keepAliveMs: number): FastFront {
+  static install(app: HttpApp, server: Server, keepAliveMs: number): FastFront | undefined {
     const listeners = server.listeners('connection') as ConnectionListener[];
-    if (listeners.length !== 1) throw new Error('fast front: expected exactly one node:http connection listener');
+    if (listeners.length !== 1) return undefined;
     const nodeListener = listeners[0]!;
     server.removeListener('connection', nodeListener);
     const front = new FastFront(app, server, nodeListener, keepAliveMs);
