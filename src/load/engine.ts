@@ -1,5 +1,6 @@
 import { Client, type Dispatcher } from 'undici';
 import { LeanConnection } from './lean-connection.js';
+import { connectHost } from './url-host.js';
 import { OUTCOME_INDEX, classifyResponse } from '../model/outcome.js';
 import type { Recorder } from './recorder.js';
 import { bufferNumberField, bufferStringField } from './body-extract.js';
@@ -67,7 +68,7 @@ export class Engine {
     this.req = { origin: opts.origin, method: 'POST', path: opts.path, headers: HEADERS, body: '' };
     const url = new URL(opts.origin);
     this.useLean = url.protocol === 'http:' && opts.client !== 'undici';
-    this.host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    this.host = connectHost(url);
     this.port = Number(url.port || 80);
     this.head = `POST ${opts.path} HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/json\r\ncontent-length: `;
   }

@@ -15,6 +15,7 @@ import { evaluateThresholds, parseThresholdFlag, parseThresholdMap, type Thresho
 import { parseDuration } from './duration.js';
 import { Engine } from './engine.js';
 import { CLOSED_EXECUTORS, runExecutor } from './executors/run-executor.js';
+import { connectHost } from './url-host.js';
 import type { ServeOptions } from '../server/serve-options.js';
 import type { ExecResult } from './executors/types.js';
 import { LedgerWriter } from './ledger-writer.js';
@@ -124,7 +125,7 @@ function plannedMs(s: Scenario): number | undefined {
 function probe(url: URL, timeoutMs: number): Promise<string | undefined> {
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   return new Promise((done) => {
-    const sock = connect({ host: url.hostname, port });
+    const sock = connect({ host: connectHost(url), port });
     const timer = setTimeout(() => {
       sock.destroy();
       done('ETIMEDOUT');

@@ -11,7 +11,10 @@ import { startStandIn } from '../helpers/load-stand-in.js';
 const SOLD_OUT = '{"code":"COUPON_OUT_OF_STOCK","message":"sold out","status":400}';
 
 /** A raw TCP server: `answer` gets each complete request head+body and the socket, and writes what it likes. */
-async function rawServer(answer: (socket: Socket, n: number) => void): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+async function rawServer(
+  answer: (socket: Socket, n: number) => void,
+  host = '127.0.0.1',
+): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
   let requests = 0;
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
@@ -31,10 +34,10 @@ async function rawServer(answer: (socket: Socket, n: number) => void): Promise<{
       }
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(0, host, r));
   const port = (server.address() as { port: number }).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     requests: () => requests,
     close: () =>
       new Promise<void>((r) => {
@@ -147,6 +150,14 @@ describe('the lean HTTP client of the load engine', () => {
     const reasons: string[] = [];
     for await (const rec of readLedger(r.ledgerPath)) if (rec.o === 'unknown') reasons.push(rec.err ?? '');
     expect(reasons.sort()).toEqual(['MALFORMED_RESPONSE', 'REQUEST_TIMEOUT', 'SOCKET_CLOSED']);
+  });
+
+  it('reaches an IPv6 literal target (http://[::1]:port)', async () => {
+    const srv = await rawServer((s) => s.write(`HTTP/1.1 400 Bad Request\r\nContent-Length: ${SOLD_OUT.length}\r\n\r\n${SOLD_OUT}`), '::1');
+    closeServer = srv.close;
+    const r = await run(scenario(srv.url, { iterations: 10, vus: 2 }));
+    expect(r.report.outcomes).toMatchObject({ sold_out: 10, unknown: 0 });
+    expect(r.exitCode).toBe(0);
   });
 
   it('a refused connection is unknown, never a pass', async () => {
