@@ -72,58 +72,62 @@ async function childOurs(url, dir, seconds = D, httpClient = undefined) {
   };
 }
 
-/** Reference: a bare undici dispatch() loop, no recording at all. */
-async function childUndici(url, _dir, seconds = D) {
-  const { Client } = await import('undici');
+/**
+ * C request loops for `seconds`: `startOne(answered, done)` starts one; it calls `answered()` per
+ * complete answer (true: send again) and `done()` when it has stopped. Counts answers and CPU.
+ */
+async function timedLoop(seconds, startOne) {
   let n = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: C }, () => new Promise((resolve) => {
-      const c = new Client(url, { pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
-      const handler = { onConnect() {}, onHeaders: () => true, onData: () => true, onComplete() { n++; go(); }, onError: resolve };
-      const opts = { origin: url, method: 'POST', path: PATH, headers: ['content-type', 'application/json'], body: BODY };
-      const go = () => {
-        if (performance.now() > end) return void c.close().then(resolve);
-        c.dispatch(opts, handler);
-      };
-      go();
-    })),
-  );
+  const answered = () => {
+    n++;
+    return performance.now() <= end;
+  };
+  await Promise.all(Array.from({ length: C }, () => new Promise((done) => startOne(answered, done))));
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   return { reqs: n, seconds: elapsed, cpuUs: cpu.user + cpu.system };
 }
 
+/** Reference: a bare undici dispatch() loop, no recording at all. */
+async function childUndici(url, _dir, seconds = D) {
+  const { Client } = await import('undici');
+  const opts = { origin: url, method: 'POST', path: PATH, headers: ['content-type', 'application/json'], body: BODY };
+  return timedLoop(seconds, (answered, done) => {
+    const c = new Client(url, { pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+    const handler = {
+      onConnect() {},
+      onHeaders: () => true,
+      onData: () => true,
+      onComplete() {
+        if (answered()) c.dispatch(opts, handler);
+        else c.close().then(done);
+      },
+      onError: done,
+    };
+    c.dispatch(opts, handler);
+  });
+}
+
 /**
- * A bare node:net loop on C connections for `seconds`: `open(host, port, req, answered)` opens one
- * connection that writes `req` and calls `answered()` per complete answer; answered() says whether
- * to send again. Counts answers and the process's CPU.
+ * A bare node:net loop: `open(host, port, req, answered)` opens one connection that writes `req`
+ * and calls `answered()` per complete answer; answered() says whether to send again.
  */
 async function netLoop(url, seconds, open) {
   const { hostname, port } = new URL(url);
   const req = Buffer.concat([Buffer.from(`POST ${PATH} HTTP/1.1\r\nhost: ${hostname}:${port}\r\ncontent-type: application/json\r\ncontent-length: ${BODY.length}\r\n\r\n`), BODY]);
-  let n = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const end = t0 + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: C }, () => new Promise((resolve) => {
-      const s = open(hostname, Number(port), req, () => {
-        n++;
-        if (performance.now() <= end) return true;
-        s.end();
-        resolve();
-        return false;
-      });
-      s.on('connect', () => s.write(req));
-      s.on('error', resolve);
-    })),
-  );
-  const elapsed = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  return { reqs: n, seconds: elapsed, cpuUs: cpu.user + cpu.system };
+  return timedLoop(seconds, (answered, done) => {
+    const s = open(hostname, Number(port), req, () => {
+      if (answered()) return true;
+      s.end();
+      done();
+      return false;
+    });
+    s.on('connect', () => s.write(req));
+    s.on('error', done);
+  });
 }
 
 /** Reference: a bare node:net loop, one pre-built request per write, minimal response framing. */

@@ -1,6 +1,6 @@
 import { Client, type Dispatcher } from 'undici';
 import { LeanConnection } from './lean-connection.js';
-import { connectHost } from './url-host.js';
+import { connectHost } from '../url-host.js';
 import { OUTCOME_INDEX, classifyResponse } from '../model/outcome.js';
 import type { Recorder } from './recorder.js';
 import { bufferNumberField, bufferStringField } from './body-extract.js';
@@ -50,6 +50,8 @@ export class Engine {
   private readonly useLean: boolean;
   private readonly host: string;
   private readonly port: number;
+  /** host:port as the Host header says it */
+  private readonly hostHeader: string;
   /** request head up to the Content-Length value (lean client) */
   private readonly head: string;
   private readonly bodies = new Map<number, Map<number, Buffer>>();
@@ -70,6 +72,7 @@ export class Engine {
     this.useLean = url.protocol === 'http:' && opts.client !== 'undici';
     this.host = connectHost(url);
     this.port = Number(url.port || 80);
+    this.hostHeader = url.host;
     this.head = `POST ${opts.path} HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/json\r\ncontent-length: `;
   }
 
@@ -192,8 +195,7 @@ export class Engine {
         clearTimeout(timer);
         resolve(v);
       };
-      const url = new URL(this.opts.origin);
-      this.conn(i).dispatch(`GET ${path} HTTP/1.1\r\nhost: ${url.host}\r\n\r\n`, {
+      this.conn(i).dispatch(`GET ${path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\n\r\n`, {
         onConnect: () => undefined,
         onHeaders: () => true,
         onData: () => true,

@@ -44,7 +44,8 @@ export class LeanConnection {
   /** when the previous request was sent (the caller's clock): an upper bound of the idle time */
   private lastSendAt = 0;
   private serverKeepAliveMs = 0;
-  private headRequest = false;
+  /** close once the request in flight is answered (close() was called while busy) */
+  private closeAfter = false;
   private readonly res: ParsedResponse = { status: 0, body: undefined, keepAlive: true, keepAliveMs: 0, untilClose: false };
   private readonly abort = (err?: Error): void => this.fail(err ?? socketError('REQUEST_ABORTED', 'request aborted'));
 
@@ -58,13 +59,12 @@ export class LeanConnection {
    * Send one request (`payload` is the whole request: head and body); `now` is the caller's
    * performance.now(), so this path reads no clock itself.
    */
-  dispatch(payload: string | Buffer, h: LeanHandler, now: number, headRequest = false): void {
+  dispatch(payload: string | Buffer, h: LeanHandler, now: number): void {
     if (this.handler !== undefined) {
       h.onError(socketError('CONNECTION_BUSY', 'a request is already in flight on this connection'));
       return;
     }
     this.handler = h;
-    this.headRequest = headRequest;
     // Time since the last send is at least the idle time: reconnecting a little early is harmless.
     if (this.connected && this.serverKeepAliveMs > 0 && now - this.lastSendAt > this.serverKeepAliveMs - KEEP_ALIVE_MARGIN_MS) {
       this.drop();
@@ -89,8 +89,6 @@ export class LeanConnection {
       else this.closeAfter = true;
     });
   }
-
-  private closeAfter = false;
 
   /** Give up on the request in flight (its handler gets `err`) and drop the socket. */
   cancel(err: Error): void {
@@ -161,7 +159,7 @@ export class LeanConnection {
       this.res.body = this.partial;
       return true;
     }
-    const next = parseResponse(buf, 0, end, this.res, this.headRequest);
+    const next = parseResponse(buf, 0, end, this.res);
     if (next === INCOMPLETE) {
       this.partial = Buffer.from(buf.subarray(0, end));
       return true;

@@ -15,7 +15,7 @@ import { evaluateThresholds, parseThresholdFlag, parseThresholdMap, type Thresho
 import { parseDuration } from './duration.js';
 import { Engine } from './engine.js';
 import { CLOSED_EXECUTORS, runExecutor } from './executors/run-executor.js';
-import { connectHost } from './url-host.js';
+import { connectHost } from '../url-host.js';
 import type { ServeOptions } from '../server/serve-options.js';
 import type { ExecResult } from './executors/types.js';
 import { LedgerWriter } from './ledger-writer.js';

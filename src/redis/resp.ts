@@ -2,6 +2,7 @@
  * Shared bits of the two hand-written RESP connections (the server's issue pipeline and the
  * persister's stream reader): command encoding and the target/handshake taken from a redis:// URL.
  */
+import { connectHost } from '../url-host.js';
 
 /** One RESP bulk string: `$len\r\nvalue\r\n` (len in UTF-8 bytes). */
 export function bulk(s: string): string {
@@ -34,5 +35,5 @@ export function rawRedisTarget(url: string | URL, clientName: string): RawRedisT
   const db = u.pathname.replace(/^\//, '');
   if (db !== '' && db !== '0') handshake.push(['SELECT', db]);
   handshake.push(['CLIENT', 'SETNAME', clientName]);
-  return { host: u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(u.port || 6379), handshake };
+  return { host: connectHost(u) || '127.0.0.1', port: Number(u.port || 6379), handshake };
 }

@@ -72,11 +72,6 @@ export class FastFront {
     return front;
   }
 
-  /** Connections the fast front still holds. */
-  get size(): number {
-    return this.connections.size;
-  }
-
   readonly accept = (socket: Socket): void => {
     const c = new FastConnection(this, socket);
     this.connections.add(c);

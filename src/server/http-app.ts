@@ -8,7 +8,7 @@ import { IssueCode } from '../redis/issue-result.js';
 import { PERSISTER_GROUP, templateKeys, templatesIndexKey, type TemplateKeys } from '../redis/keys.js';
 import type { CouponStore } from '../store/store.js';
 import { Route, type RouteIndex, type ServerMetrics } from './metrics.js';
-import { ErrorCode, RETRY_AFTER_SECONDS, errorBody, rawErrorResponse, sendError, sendJson, sendJsonWith } from './responses.js';
+import { ErrorCode, RETRY_AFTER_SECONDS, errorBody, rawErrorResponse, sendJsonWith } from './responses.js';
 import type { IssueContext, IssuePipeline } from './issue-pipeline.js';
 import { parseIdSegment, parseIssueBody } from './validate-issue.js';
 import { isJson } from './content-type.js';
@@ -104,8 +104,8 @@ export class HttpApp {
     req.res = res;
     req.app = this;
     const url = req.url ?? '';
-    if (url === ISSUE_PATH) this.issueRoute(req, res);
-    else this.routeSlow(req, res, url);
+    if (url === ISSUE_PATH) this.issueRoute(req);
+    else this.routeSlow(req, url);
   };
 
   /** 'clientError' listener: malformed framing -> 400, headers never finished -> 408; then close. */
@@ -136,19 +136,19 @@ export class HttpApp {
 
   // ---- issue hot path -------------------------------------------------------------------------
 
-  private issueRoute(req: AppRequest, res: ServerResponse): void {
+  private issueRoute(req: AppRequest): void {
     req.route = Route.Issue;
-    if (req.method === 'POST') this.issueStart(req, res);
-    else this.methodNotAllowed(req, res, 'POST');
+    if (req.method === 'POST') this.issueStart(req);
+    else this.methodNotAllowed(req, 'POST');
   }
 
-  private issueStart(req: AppRequest, res: ServerResponse): void {
-    if (this.draining) return this.fail(req, res, 503, ErrorCode.ServiceUnavailable, 'server is draining', DRAIN_HEADERS);
+  private issueStart(req: AppRequest): void {
+    if (this.draining) return this.fail(req, 503, ErrorCode.ServiceUnavailable, 'server is draining', DRAIN_HEADERS);
     if (!isJson(req.headers['content-type'])) {
-      return this.fail(req, res, 415, ErrorCode.UnsupportedMediaType, 'Content-Type must be application/json');
+      return this.fail(req, 415, ErrorCode.UnsupportedMediaType, 'Content-Type must be application/json');
     }
     const cl = req.headers['content-length'];
-    if (cl !== undefined && Number(cl) > this.deps.bodyLimit) return this.tooLarge(req, res);
+    if (cl !== undefined && Number(cl) > this.deps.bodyLimit) return this.tooLarge(req);
     req.on('data', onIssueData);
     req.on('end', onIssueEnd);
   }
@@ -191,7 +191,7 @@ export class HttpApp {
       const body =
         `{"couponId":"${couponIdOf(templateId, seq)}","userId":${x.userId},"templateId":${templateId},"seq":${seq},` +
         `"issuedAt":"${this.isoOf(issuedAtMs)}"}`;
-      if (x.respond(200, body, undefined)) this.recordIssue(x, this.o.issued!);
+      if (x.respond(200, body, undefined)) this.recordAt(Route.Issue, x, this.o.issued!);
     } else if (code === IssueCode.AlreadyIssued) {
       this.reject(x, 400, ErrorCode.AlreadyIssued, 'this user already holds a coupon of this template', undefined, {
         couponId: couponIdOf(templateId, seq),
@@ -220,11 +220,20 @@ export class HttpApp {
 
   /** Answer an issue request with a contract error (unless it was answered or its client left). */
   reject(x: IssueExchange, status: number, code: string, message: string, headers?: readonly string[], extra?: Record<string, unknown>): void {
-    if (x.respond(status, errorBody(status, code, message, extra), headers)) this.recordIssue(x, this.o[code] ?? this.o[ErrorCode.Internal]!);
+    this.rejectAt(Route.Issue, x, status, code, message, headers, extra);
   }
 
-  private recordIssue(x: IssueExchange, outcome: number): void {
-    this.recordAt(Route.Issue, x, outcome);
+  /** Answer with a contract error unless already answered or the client left, and count it under `route`. */
+  private rejectAt(
+    route: RouteIndex,
+    x: IssueExchange,
+    status: number,
+    code: string,
+    message: string,
+    headers?: readonly string[],
+    extra?: Record<string, unknown>,
+  ): void {
+    if (x.respond(status, errorBody(status, code, message, extra), headers)) this.recordAt(route, x, this.o[code] ?? this.o[ErrorCode.Internal]!);
   }
 
   private recordAt(route: RouteIndex, x: IssueExchange, outcome: number): void {
@@ -232,13 +241,13 @@ export class HttpApp {
   }
 
   /** Body over the limit: answer 413 and drop the connection. */
-  tooLarge(req: AppRequest, res: ServerResponse): void {
+  tooLarge(req: AppRequest): void {
     // Stop reading the body, answer, and close the connection: its remaining bytes are not read.
     req.removeListener('data', onIssueData);
     req.removeListener('end', onIssueEnd);
     req.pause();
-    this.fail(req, res, 413, ErrorCode.PayloadTooLarge, `request body over ${this.deps.bodyLimit} bytes`, CLOSE_HEADERS);
-    res.once('finish', () => setTimeout(() => req.socket.destroy(), 200).unref());
+    this.fail(req, 413, ErrorCode.PayloadTooLarge, `request body over ${this.deps.bodyLimit} bytes`, CLOSE_HEADERS);
+    req.res!.once('finish', () => setTimeout(() => req.socket.destroy(), 200).unref());
   }
 
   /** ISO time of a Redis ms timestamp; replies in one batch share their ms, so cache the last one. */
@@ -261,70 +270,53 @@ export class HttpApp {
 
   // ---- responses ------------------------------------------------------------------------------
 
-  /** Count a finished request with its latency since it arrived. */
-  private record(req: AppRequest, outcome: number): void {
-    this.deps.metrics.record(req.route, outcome, (performance.now() - req.startedAt) / 1000);
+  private ok(req: AppRequest, status: number, body: string, outcome: number): void {
+    if (req.respond(status, body, undefined)) this.recordAt(req.route, req, outcome);
   }
 
-  private ok(req: AppRequest, res: ServerResponse, status: number, body: string, outcome: number): void {
-    if (res.writableEnded || res.destroyed) return;
-    sendJson(res, status, body);
-    this.record(req, outcome);
+  private fail(req: AppRequest, status: number, code: string, message: string, headers?: readonly string[], extra?: Record<string, unknown>): void {
+    this.rejectAt(req.route, req, status, code, message, headers, extra);
   }
 
-  private fail(
-    req: AppRequest,
-    res: ServerResponse,
-    status: number,
-    code: string,
-    message: string,
-    headers?: readonly string[],
-    extra?: Record<string, unknown>,
-  ): void {
-    if (res.writableEnded || res.destroyed) return;
-    sendError(res, status, code, message, headers, extra);
-    this.record(req, this.o[code] ?? this.o[ErrorCode.Internal]!);
-  }
-
-  private methodNotAllowed(req: AppRequest, res: ServerResponse, allow: string): void {
-    this.fail(req, res, 405, ErrorCode.MethodNotAllowed, `method ${req.method ?? ''} not allowed; use ${allow}`, ['Allow', allow]);
+  private methodNotAllowed(req: AppRequest, allow: string): void {
+    this.fail(req, 405, ErrorCode.MethodNotAllowed, `method ${req.method ?? ''} not allowed; use ${allow}`, ['Allow', allow]);
   }
 
   // ---- other routes ---------------------------------------------------------------------------
 
-  private routeSlow(req: AppRequest, res: ServerResponse, url: string): void {
+  private routeSlow(req: AppRequest, url: string): void {
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const method = req.method ?? '';
     if (path === ISSUE_PATH) {
-      this.issueRoute(req, res);
+      this.issueRoute(req);
     } else if (path.startsWith(ADMIN_TEMPLATES)) {
       req.route = Route.AdminTemplate;
-      if (method !== 'PUT') return this.methodNotAllowed(req, res, 'PUT');
+      if (method !== 'PUT') return this.methodNotAllowed(req, 'PUT');
       const id = parseIdSegment(path.slice(ADMIN_TEMPLATES.length));
-      if (id === undefined) return this.fail(req, res, 400, ErrorCode.InvalidRequest, 'template id must be a positive safe integer');
-      if (!this.authorized(req)) return this.fail(req, res, 401, ErrorCode.Unauthorized, 'admin token missing or wrong', ['WWW-Authenticate', 'Bearer']);
-      if (this.draining) return this.fail(req, res, 503, ErrorCode.ServiceUnavailable, 'server is draining', DRAIN_HEADERS);
+      if (id === undefined) return this.fail(req, 400, ErrorCode.InvalidRequest, 'template id must be a positive safe integer');
+      if (!this.authorized(req)) return this.fail(req, 401, ErrorCode.Unauthorized, 'admin token missing or wrong', ['WWW-Authenticate', 'Bearer']);
+      if (this.draining) return this.fail(req, 503, ErrorCode.ServiceUnavailable, 'server is draining', DRAIN_HEADERS);
       if (!isJson(req.headers['content-type'])) {
-        return this.fail(req, res, 415, ErrorCode.UnsupportedMediaType, 'Content-Type must be application/json');
+        return this.fail(req, 415, ErrorCode.UnsupportedMediaType, 'Content-Type must be application/json');
       }
-      this.readBody(req, res, (body) => void this.track(this.putTemplate(req, res, id, body)));
+      this.readBody(req, (body) => void this.track(this.putTemplate(req, id, body)));
     } else if (path.startsWith(TEMPLATES)) {
       req.route = Route.GetTemplate;
-      if (method !== 'GET') return this.methodNotAllowed(req, res, 'GET');
+      if (method !== 'GET') return this.methodNotAllowed(req, 'GET');
       const id = parseIdSegment(path.slice(TEMPLATES.length));
-      if (id === undefined) return this.fail(req, res, 400, ErrorCode.InvalidRequest, 'template id must be a positive safe integer');
-      void this.track(this.getTemplate(req, res, id));
+      if (id === undefined) return this.fail(req, 400, ErrorCode.InvalidRequest, 'template id must be a positive safe integer');
+      void this.track(this.getTemplate(req, id));
     } else if (path === '/healthz') {
       req.route = Route.Healthz;
-      if (method !== 'GET') return this.methodNotAllowed(req, res, 'GET');
+      if (method !== 'GET') return this.methodNotAllowed(req, 'GET');
       this.healthzTo(req);
     } else if (path === '/metrics') {
       req.route = Route.Metrics;
-      if (method !== 'GET') return this.methodNotAllowed(req, res, 'GET');
-      void this.track(this.metrics(req, res));
+      if (method !== 'GET') return this.methodNotAllowed(req, 'GET');
+      void this.track(this.metrics(req));
     } else {
-      this.fail(req, res, 404, ErrorCode.NotFound, `no route ${method} ${path.slice(0, 200)}`);
+      this.fail(req, 404, ErrorCode.NotFound, `no route ${method} ${path.slice(0, 200)}`);
     }
   }
 
@@ -349,9 +341,9 @@ export class HttpApp {
   }
 
   /** Read a small body (admin routes) with the same limit; calls back with the text. */
-  private readBody(req: AppRequest, res: ServerResponse, done: (body: string) => void): void {
+  private readBody(req: AppRequest, done: (body: string) => void): void {
     const cl = req.headers['content-length'];
-    if (cl !== undefined && Number(cl) > this.deps.bodyLimit) return this.tooLarge(req, res);
+    if (cl !== undefined && Number(cl) > this.deps.bodyLimit) return this.tooLarge(req);
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (c: Buffer): void => {
@@ -359,7 +351,7 @@ export class HttpApp {
       if (size > this.deps.bodyLimit) {
         req.removeListener('data', onData);
         req.removeListener('end', onEnd);
-        this.tooLarge(req, res);
+        this.tooLarge(req);
         return;
       }
       chunks.push(c);
@@ -369,20 +361,20 @@ export class HttpApp {
     req.on('end', onEnd);
   }
 
-  private async putTemplate(req: AppRequest, res: ServerResponse, templateId: number, text: string): Promise<void> {
+  private async putTemplate(req: AppRequest, templateId: number, text: string): Promise<void> {
     const parsed = parseTemplateBody(text);
-    if (typeof parsed === 'string') return this.fail(req, res, 400, ErrorCode.InvalidRequest, parsed);
+    if (typeof parsed === 'string') return this.fail(req, 400, ErrorCode.InvalidRequest, parsed);
     const { stock } = parsed;
     const name = parsed.name ?? `template-${templateId}`;
     const { redis, store, prefix } = this.deps;
     if (redis.status !== 'ready') {
-      return this.fail(req, res, 503, ErrorCode.ServiceUnavailable, `Redis is not available (${redis.status})`, RETRY_HEADERS);
+      return this.fail(req, 503, ErrorCode.ServiceUnavailable, `Redis is not available (${redis.status})`, RETRY_HEADERS);
     }
     try {
       const k = templateKeys(prefix, templateId);
       const [code, current, issued] = await redis.createTemplate(k.stock, k.seq, k.users, k.outbox, stock, PERSISTER_GROUP);
       if (code === 2) {
-        return this.fail(req, res, 409, ErrorCode.TemplateConflict, `template ${templateId} exists with stock ${current}`, undefined, {
+        return this.fail(req, 409, ErrorCode.TemplateConflict, `template ${templateId} exists with stock ${current}`, undefined, {
           templateId,
           stock: current,
         });
@@ -392,22 +384,22 @@ export class HttpApp {
       await store.upsertTemplate({ templateId, name, stock, createdAt: Date.now() });
       const row = await store.getTemplate(templateId);
       const body = JSON.stringify({ templateId, name: row?.name ?? name, stock, issued, created: code === 0 });
-      this.ok(req, res, code === 0 ? 201 : 200, body, this.o[code === 0 ? 'created' : 'ok']!);
+      this.ok(req, code === 0 ? 201 : 200, body, this.o[code === 0 ? 'created' : 'ok']!);
     } catch (err) {
-      this.fail(req, res, 503, ErrorCode.ServiceUnavailable, `cannot create template: ${errMessage(err)}`, RETRY_HEADERS);
+      this.fail(req, 503, ErrorCode.ServiceUnavailable, `cannot create template: ${errMessage(err)}`, RETRY_HEADERS);
     }
   }
 
-  private async getTemplate(req: AppRequest, res: ServerResponse, templateId: number): Promise<void> {
+  private async getTemplate(req: AppRequest, templateId: number): Promise<void> {
     const { redis, store, prefix } = this.deps;
     if (redis.status !== 'ready') {
-      return this.fail(req, res, 503, ErrorCode.ServiceUnavailable, `Redis is not available (${redis.status})`, RETRY_HEADERS);
+      return this.fail(req, 503, ErrorCode.ServiceUnavailable, `Redis is not available (${redis.status})`, RETRY_HEADERS);
     }
     try {
       const k = templateKeys(prefix, templateId);
       const [stockS, seqS] = await redis.mget(k.stock, k.seq);
       if (stockS === null || stockS === undefined) {
-        return this.fail(req, res, 404, ErrorCode.TemplateNotFound, `template ${templateId} does not exist`);
+        return this.fail(req, 404, ErrorCode.TemplateNotFound, `template ${templateId} does not exist`);
       }
       const [row, persisted] = await Promise.all([store.getTemplate(templateId), store.countIssued(templateId)]);
       const body = JSON.stringify({
@@ -417,9 +409,9 @@ export class HttpApp {
         issued: Number(seqS ?? 0),
         persisted,
       });
-      this.ok(req, res, 200, body, this.o.ok!);
+      this.ok(req, 200, body, this.o.ok!);
     } catch (err) {
-      this.fail(req, res, 503, ErrorCode.ServiceUnavailable, `cannot read template: ${errMessage(err)}`, RETRY_HEADERS);
+      this.fail(req, 503, ErrorCode.ServiceUnavailable, `cannot read template: ${errMessage(err)}`, RETRY_HEADERS);
     }
   }
 
@@ -432,20 +424,20 @@ export class HttpApp {
       if (x.respond(200, body, undefined)) this.recordAt(Route.Healthz, x, this.o.ok!);
     } else {
       const message = this.draining ? 'server is draining' : `Redis is not available (${redis})`;
-      const code = ErrorCode.ServiceUnavailable;
-      if (x.respond(503, errorBody(503, code, message, { redis, draining: this.draining }), RETRY_HEADERS)) this.recordAt(Route.Healthz, x, this.o[code]!);
+      this.rejectAt(Route.Healthz, x, 503, ErrorCode.ServiceUnavailable, message, RETRY_HEADERS, { redis, draining: this.draining });
     }
   }
 
-  private async metrics(req: AppRequest, res: ServerResponse): Promise<void> {
+  private async metrics(req: AppRequest): Promise<void> {
     try {
       const text = await this.deps.metrics.render();
+      const res = req.res!;
       if (res.writableEnded || res.destroyed) return;
       res.writeHead(200, ['Content-Type', this.deps.metrics.contentType, 'Content-Length', String(Buffer.byteLength(text))]);
       res.end(text);
-      this.record(req, this.o.ok!);
+      this.recordAt(req.route, req, this.o.ok!);
     } catch (err) {
-      this.fail(req, res, 500, ErrorCode.Internal, `metrics: ${errMessage(err)}`);
+      this.fail(req, 500, ErrorCode.Internal, `metrics: ${errMessage(err)}`);
     }
   }
 }
@@ -454,7 +446,7 @@ export class HttpApp {
 function onIssueData(this: AppRequest, chunk: Buffer): void {
   this.bodyBytes += chunk.length;
   if (this.bodyBytes > this.app!.bodyLimit) {
-    this.app!.tooLarge(this, this.res!);
+    this.app!.tooLarge(this);
     return;
   }
   this.body += chunk.toString('utf8');

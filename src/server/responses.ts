@@ -25,18 +25,6 @@ export function sendJsonWith(res: ServerResponse, status: number, body: string, 
   res.end(body);
 }
 
-/** Send a contract error, optionally with extra headers (Allow, Retry-After, Connection). */
-export function sendError(
-  res: ServerResponse,
-  status: number,
-  code: string,
-  message: string,
-  headers?: readonly string[],
-  extra?: Record<string, unknown>,
-): void {
-  sendJsonWith(res, status, errorBody(status, code, message, extra), headers);
-}
-
 /** A raw HTTP/1.1 error response for a socket the HTTP parser gave up on; the connection closes after it. */
 export function rawErrorResponse(status: number, reason: string, code: string, message: string): string {
   const body = errorBody(status, code, message);
