@@ -78,28 +78,6 @@ end
 `,
 );
 
-// The baseline: same parsing work (read body, JSON.parse, check two fields), fixed answer.
-const BARE = `
-import { createServer } from 'node:http';
-const body = JSON.stringify({ couponId: '1-1', userId: 1, templateId: 1, seq: 1, issuedAt: new Date(0).toISOString() });
-const server = createServer((req, res) => {
-  let data = '';
-  req.setEncoding('utf8');
-  req.on('data', (c) => (data += c));
-  req.on('end', () => {
-    let ok = false;
-    try {
-      const v = JSON.parse(data);
-      ok = Number.isSafeInteger(v.userId) && Number.isSafeInteger(v.templateId);
-    } catch {}
-    res.writeHead(ok ? 200 : 400, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-    res.end(body);
-  });
-});
-server.keepAliveTimeout = 5000;
-server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));
-`;
-
 function startChild(argv, env = {}) {
   const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
@@ -244,7 +222,7 @@ async function startServe(persister, prefix, front) {
   return { ...s, persister };
 }
 try {
-  const bare = await startChild(['--input-type=module', '-e', BARE]);
+  const bare = await startChild([fileURLToPath(new URL('./bare-target.js', import.meta.url))]);
   children.push(bare.child);
   // `serve` as deployed (fast front, persister in its worker thread); without the persister, to
   // separate the two costs; and with node:http answering every request (--http-front node).

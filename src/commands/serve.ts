@@ -12,6 +12,7 @@ interface ServeFlags {
   persister: boolean;
   issueClient: string;
   httpFront: string;
+  soldOutSnapshot: boolean;
 }
 
 /** `coupon-bench serve`: the issuance server. */
@@ -27,6 +28,7 @@ export function serveCommand(): Command {
     .option('--no-persister', 'do not run the outbox persister in this process')
     .option('--issue-client <kind>', 'Redis client of the issue hot path: pipeline | ioredis', 'pipeline')
     .option('--http-front <kind>', 'HTTP front of the issue route: fast | node (node:http for every request)', 'fast')
+    .option('--no-sold-out-snapshot', 'send every issue request to Redis, even for a sold-out template')
     .action(
       withExitCode(async (flags: ServeFlags) => {
         const port = Number(flags.port);
@@ -52,6 +54,7 @@ export function serveCommand(): Command {
           persister: flags.persister,
           issueClient: flags.issueClient,
           httpFront: flags.httpFront,
+          soldOutSnapshot: flags.soldOutSnapshot,
         });
         const out = process.stdout;
         out.write(`coupon-bench serve listening on ${server.url}\n`);

@@ -10,6 +10,7 @@ import type { CouponStore } from '../store/store.js';
 import { Route, type RouteIndex, type ServerMetrics } from './metrics.js';
 import { ErrorCode, RETRY_AFTER_SECONDS, errorBody, rawErrorResponse, sendJsonWith } from './responses.js';
 import type { IssueContext, IssuePipeline } from './issue-pipeline.js';
+import type { SoldOutSnapshots } from './sold-out-snapshot.js';
 import { parseIdSegment, parseIssueBody } from './validate-issue.js';
 import { isJson } from './content-type.js';
 
@@ -54,6 +55,8 @@ export interface HttpAppDeps {
   readonly redis: Redis;
   /** dedicated pipelined connection for the issue script (hot path); ioredis when absent */
   readonly pipeline?: IssuePipeline<IssueExchange>;
+  /** final state of sold-out templates (with the pipeline only); absent: every request asks Redis */
+  readonly soldOut?: SoldOutSnapshots | undefined;
   readonly prefix: string;
   readonly store: CouponStore;
   readonly metrics: ServerMetrics;
@@ -166,11 +169,21 @@ export class HttpApp {
     if (client.status !== 'ready') {
       return this.reject(x, 503, ErrorCode.ServiceUnavailable, `Redis is not available (${client.status})`, RETRY_HEADERS);
     }
+    x.userId = parsed.userId;
+    x.templateId = parsed.templateId;
+    const soldOut = this.deps.soldOut;
+    if (soldOut !== undefined) {
+      // A sold-out template's state is final: answer as the script would, without Redis.
+      const holders = soldOut.holders(parsed.templateId, this.deps.pipeline!.generation, x.startedAt);
+      if (holders !== undefined) {
+        soldOut.answers++;
+        const seq = holders.get(parsed.userId);
+        return this.refuse(x, seq === undefined ? IssueCode.OutOfStock : IssueCode.AlreadyIssued, seq ?? 0);
+      }
+    }
     if (this.inFlight >= this.deps.maxInFlight) {
       return this.reject(x, 503, ErrorCode.ServiceUnavailable, 'server overloaded', RETRY_HEADERS);
     }
-    x.userId = parsed.userId;
-    x.templateId = parsed.templateId;
     const k = (x.issueKeys = this.keysOf(parsed.templateId));
     this.inFlight++;
     if (this.deps.pipeline) {
@@ -187,12 +200,23 @@ export class HttpApp {
   issueReply(x: IssueExchange, code: number, seq: number, issuedAtMs: number): void {
     this.inFlight--;
     const templateId = x.templateId;
+    const soldOut = this.deps.soldOut;
+    if (soldOut !== undefined) {
+      if (code === IssueCode.OutOfStock) soldOut.soldOut(templateId, seq, this.deps.pipeline!.generation, performance.now());
+      else if (code !== IssueCode.AlreadyIssued) soldOut.drop(templateId);
+    }
     if (code === IssueCode.Issued) {
       const body =
         `{"couponId":"${couponIdOf(templateId, seq)}","userId":${x.userId},"templateId":${templateId},"seq":${seq},` +
         `"issuedAt":"${this.isoOf(issuedAtMs)}"}`;
       if (x.respond(200, body, undefined)) this.recordAt(Route.Issue, x, this.o.issued!);
-    } else if (code === IssueCode.AlreadyIssued) {
+    } else this.refuse(x, code, seq);
+  }
+
+  /** The script's (or a sold-out snapshot's) refusal, as its contract error. */
+  private refuse(x: IssueExchange, code: number, seq: number): void {
+    const templateId = x.templateId;
+    if (code === IssueCode.AlreadyIssued) {
       this.reject(x, 400, ErrorCode.AlreadyIssued, 'this user already holds a coupon of this template', undefined, {
         couponId: couponIdOf(templateId, seq),
       });
@@ -373,6 +397,8 @@ export class HttpApp {
     try {
       const k = templateKeys(prefix, templateId);
       const [code, current, issued] = await redis.createTemplate(k.stock, k.seq, k.users, k.outbox, stock, PERSISTER_GROUP);
+      // Created now: any state this server kept of an earlier template with this id is gone.
+      if (code === 0) this.deps.soldOut?.drop(templateId);
       if (code === 2) {
         return this.fail(req, 409, ErrorCode.TemplateConflict, `template ${templateId} exists with stock ${current}`, undefined, {
           templateId,

@@ -57,6 +57,8 @@ class RedisReplyError extends Error {
  */
 export class IssuePipeline<T extends IssueContext> {
   status: 'connecting' | 'ready' | 'reconnecting' | 'end' = 'connecting';
+  /** counts the connections that became ready: a reply always belongs to the current one */
+  generation = 0;
   private socket: Socket | undefined;
   private readonly host: string;
   private readonly port: number;
@@ -182,6 +184,7 @@ export class IssuePipeline<T extends IssueContext> {
             }
             if (--left === 0 && this.socket === s && this.status !== 'end') {
               this.status = 'ready';
+              this.generation++;
               this.attempts = 0;
             }
           }),

@@ -20,6 +20,8 @@ export interface ScrapeSources {
   persisterFailures?(): number | undefined;
   redisUp(): boolean;
   inFlight(): number;
+  /** issue requests answered from a sold-out snapshot; undefined when snapshots are off */
+  snapshotAnswers?: (() => number) | undefined;
 }
 
 interface MetricValue {
@@ -59,6 +61,10 @@ export class ServerMetrics {
       return n === undefined ? [] : [{ value: n }];
     });
     this.register('coupon_bench_redis_up', '1 when the Redis connection is ready', 'gauge', () => [{ value: this.sources.redisUp() ? 1 : 0 }]);
+    this.register('coupon_bench_sold_out_snapshot_answers_total', 'issue requests for sold-out templates answered without Redis', 'counter', () => {
+      const n = this.sources.snapshotAnswers?.();
+      return n === undefined ? [] : [{ value: n }];
+    });
     this.register('coupon_bench_http_in_flight', 'issue requests waiting on Redis', 'gauge', () => [{ value: this.sources.inFlight() }]);
   }
 

@@ -28,6 +28,11 @@ export interface ServeOptions {
    * without node:http, everything else is handed to it) or `node` (node:http for every request)
    */
   httpFront?: 'fast' | 'node';
+  /**
+   * answer requests for a sold-out template from a copy of its final holders instead of Redis
+   * (default true; issue pipeline only; see sold-out-snapshot.ts)
+   */
+  soldOutSnapshot?: boolean;
   /** Redis timeout in ms (default 100 on the issue pipeline, 250 on ioredis): no answer for this long is answered 503 */
   redisTimeoutMs?: number;
   /** issue requests waiting on Redis beyond which new ones get 503 (default 10000) */

@@ -11,6 +11,7 @@ import { startPersister } from '../store/persister.js';
 import { FastFront } from './fast-front.js';
 import { AppRequest, HttpApp, onPipelineReply, type IssueExchange } from './http-app.js';
 import { IssuePipeline } from './issue-pipeline.js';
+import { SoldOutSnapshots } from './sold-out-snapshot.js';
 import { ServerMetrics } from './metrics.js';
 import type { RunningServer, ServeOptions } from './serve-options.js';
 
@@ -80,16 +81,23 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
     // The metrics read the app's live figures at scrape time; the app records into the metrics.
     const live: { app?: HttpApp } = {};
+    // Final state of sold-out templates (see sold-out-snapshot.ts), with the issue pipeline only.
+    const soldOut =
+      pipeline && opts.soldOutSnapshot !== false
+        ? new SoldOutSnapshots({ load: (templateId) => redis.hgetall(templateKeys(opts.prefix, templateId).users) })
+        : undefined;
     const metrics = new ServerMetrics({
       outboxLag: () => outboxLag(redis, opts.prefix),
       persisted: () => persister?.stats().persisted,
       persisterFailures: () => persister?.stats().failures,
       redisUp: () => (pipeline ?? redis).status === 'ready',
       inFlight: () => live.app?.inFlight ?? 0,
+      snapshotAnswers: soldOut && (() => soldOut.answers),
     });
     const theApp = new HttpApp({
       redis,
       pipeline,
+      soldOut,
       prefix: opts.prefix,
       store,
       metrics,

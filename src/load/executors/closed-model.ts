@@ -3,6 +3,8 @@ import type { ExecContext, ExecResult } from './types.js';
 
 /** VUs sent per macrotask when many wake at once (I/O is read between batches). */
 const SEND_BATCH = 8;
+/** How close (ms) the next wake must be before the sleep queue polls instead of using a timer. */
+const POLL_MS = 1.5;
 
 /** Parameters of {@link runClosedModel}. */
 export interface ClosedModelOptions {
@@ -31,13 +33,11 @@ export function runClosedModel(ctx: ExecContext, o: ClosedModelOptions): Promise
     (_, i) => new IterationSource(ctx.scenario, ctx.seed, ctx.worker.index * vusMax + i, ctx.worker.count * vusMax),
   );
   const running = new Uint8Array(vusMax);
-  const sleepers = new Array<NodeJS.Timeout | undefined>(vusMax);
   let active = 0;
   let remaining = o.iterations ?? Number.POSITIVE_INFINITY;
   let ending = false;
   let thinkSum = 0;
   let thinkCount = 0;
-  let bias = 0;
   const t0 = performance.now();
   recorder.start(t0);
 
@@ -64,7 +64,6 @@ export function runClosedModel(ctx: ExecContext, o: ClosedModelOptions): Promise
     };
 
     const loop = (i: number): void => {
-      sleepers[i] = undefined;
       const now = performance.now();
       if (ending || stop.requested || remaining <= 0 || now - t0 >= durationMs || i >= o.targetAt(now - t0)) {
         if (stop.requested || now - t0 >= durationMs) ending = true;
@@ -77,51 +76,67 @@ export function runClosedModel(ctx: ExecContext, o: ClosedModelOptions): Promise
       engine.fire(i, src.templateId, src.userId, now, after, now);
     };
 
-    // VUs whose sleep ended wait here and are sent SEND_BATCH at a time, with I/O polled in
-    // between: when a whole cohort wakes in one timer tick (k6's VUs wake on many cores at once),
-    // sending all of it before reading any answer would stamp the first answers late.
+    // k6 semantics: each VU sleeps thinkMs from the moment its own answer was recorded. Node's
+    // timers tick in whole milliseconds of a cached loop clock, so one setTimeout per VU would wake
+    // every VU answered in the same loop turn together, and herds that form never split again
+    // (k6's Go timers keep each VU's own phase). So sleepers wait in one queue in wake order (the
+    // think time is constant), a timer sleeps until about a millisecond before the next wake, and
+    // the last stretch is polled with setImmediate: each VU is sent at its own time, I/O is read
+    // between sends, and the generator only polls while a wake is under a millisecond away.
+    const wakeAt = new Float64Array(vusMax);
     const sleptFrom = new Float64Array(vusMax);
-    const ready: number[] = [];
-    let readyHead = 0;
-    let draining = false;
+    const sleeping = new Uint8Array(vusMax);
+    const queue = new Int32Array(vusMax);
+    let qHead = 0;
+    let qLen = 0;
+    let timer: NodeJS.Timeout | undefined;
+    let polling = false;
 
-    const drain = (): void => {
-      const end = Math.min(ready.length, readyHead + SEND_BATCH);
-      while (readyHead < end) {
-        const i = ready[readyHead++] as number;
-        const slept = performance.now() - (sleptFrom[i] as number);
-        thinkSum += slept;
+    const pump = (): void => {
+      timer = undefined;
+      polling = false;
+      let sent = 0;
+      while (qLen > 0 && sent < SEND_BATCH) {
+        const i = queue[qHead] as number;
+        const now = performance.now();
+        if ((wakeAt[i] as number) > now) break;
+        qHead = qHead + 1 === vusMax ? 0 : qHead + 1;
+        qLen--;
+        if (sleeping[i] === 0) continue;
+        sleeping[i] = 0;
+        thinkSum += now - (sleptFrom[i] as number);
         thinkCount++;
-        // Timers fire early or late (anchored to the cached whole-ms loop clock, poll rounding) and
-        // the wait in `ready` adds to that; a small integral correction keeps the mean sleep at thinkMs.
-        bias = Math.min(thinkMs / 2, Math.max(-thinkMs / 2, bias + (0.2 / vusMax) * (slept - thinkMs)));
+        sent++;
         loop(i);
       }
-      if (readyHead < ready.length) setImmediate(drain);
+      arm();
+    };
+
+    /** Wait for the next wake: a timer while it is far, polling once it is near. */
+    const arm = (): void => {
+      if (qLen === 0 || timer !== undefined || polling) return;
+      const wait = (wakeAt[queue[qHead] as number] as number) - performance.now();
+      if (wait > POLL_MS) timer = setTimeout(pump, Math.floor(wait - POLL_MS));
       else {
-        ready.length = 0;
-        readyHead = 0;
-        draining = false;
+        polling = true;
+        setImmediate(pump);
       }
     };
 
-    const wake = (i: number): void => {
-      sleepers[i] = undefined;
-      ready.push(i);
-      if (!draining) {
-        draining = true;
-        setImmediate(drain);
-      }
-    };
-
-    // k6 semantics: the think time starts when the answer has been recorded (sleep after the request).
     const after = (i: number): void => {
       if (thinkMs <= 0 || ending) {
         loop(i);
         return;
       }
-      sleptFrom[i] = performance.now();
-      sleepers[i] = setTimeout(wake, Math.max(1, thinkMs - bias), i);
+      const now = performance.now();
+      sleptFrom[i] = now;
+      wakeAt[i] = now + thinkMs;
+      sleeping[i] = 1;
+      let tail = qHead + qLen;
+      if (tail >= vusMax) tail -= vusMax;
+      queue[tail] = i;
+      qLen++;
+      arm();
     };
 
     const startDue = (): void => {
@@ -144,11 +159,12 @@ export function runClosedModel(ctx: ExecContext, o: ClosedModelOptions): Promise
     // At the deadline, sleeping VUs are interrupted (like k6); in-flight requests are awaited.
     const endNow = (): void => {
       ending = true;
+      clearTimeout(timer);
+      timer = undefined;
+      qLen = 0;
       for (let i = 0; i < vusMax; i++) {
-        const t = sleepers[i];
-        if (t !== undefined) {
-          clearTimeout(t);
-          sleepers[i] = undefined;
+        if (sleeping[i] === 1) {
+          sleeping[i] = 0;
           retire(i);
         }
       }

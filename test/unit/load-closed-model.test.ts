@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { runClosedModel } from '../../src/load/executors/closed-model.js';
+import type { ExecContext } from '../../src/load/executors/types.js';
+import type { Scenario } from '../../src/load/scenario.js';
+
+const SCENARIO = { name: 't', target: 'http://127.0.0.1:1', users: { type: 'sequential', start: 1 }, templates: [{ id: 1, stock: 1 }] } as unknown as Scenario;
+
+/**
+ * A stand-in engine with a serial "server": it answers requests in arrival order, one every
+ * `spacingMs` at most (the way a real server drains a herd), polling with setImmediate so the
+ * event loop stays free. It records every send and answer time per VU.
+ */
+function serialEngine(spacingMs: number) {
+  const sends: Array<{ vu: number; at: number }> = [];
+  const answers: Array<{ vu: number; at: number }> = [];
+  const queue: Array<{ vu: number; done: (vu: number) => void }> = [];
+  let last = -Infinity;
+  let polling = false;
+  const serve = (): void => {
+    polling = false;
+    while (queue.length > 0) {
+      const now = performance.now();
+      if (now < last + spacingMs) break;
+      const { vu, done } = queue.shift()!;
+      last = now;
+      answers.push({ vu, at: now });
+      done(vu);
+    }
+    if (queue.length > 0 && !polling) {
+      polling = true;
+      setImmediate(serve);
+    }
+  };
+  const engine = {
+    fire(vu: number, _tpl: number, _user: number, _intended: number, done: (vu: number) => void): void {
+      sends.push({ vu, at: performance.now() });
+      queue.push({ vu, done });
+      if (!polling) {
+        polling = true;
+        setImmediate(serve);
+      }
+    },
+  };
+  return { engine, sends, answers };
+}
+
+function context(engine: unknown): ExecContext {
+  const recorder = { start: () => undefined, vus: () => undefined };
+  return { scenario: SCENARIO, engine, recorder, seed: 1, worker: { index: 0, count: 1 }, stop: { requested: false } } as unknown as ExecContext;
+}
+
+describe('closed model think time (k6 sleep after each answer)', () => {
+  it('every VU sleeps from its own answer: never early, and a herd answered one by one is not sent back as a herd', async () => {
+    const vus = 20;
+    const thinkMs = 30;
+    const { engine, sends, answers } = serialEngine(0.25);
+    const r = await runClosedModel(context(engine), { vusMax: vus, targetAt: () => vus, durationMs: 400, thinkMs });
+
+    expect(sends.length).toBeGreaterThanOrEqual(vus * 5);
+    // Never early: each VU's next send comes at least thinkMs after its previous answer.
+    const lastAnswer = new Map<number, number>();
+    const events = [...sends.map((s) => ({ ...s, kind: 'send' })), ...answers.map((a) => ({ ...a, kind: 'answer' }))].sort((a, b) => a.at - b.at);
+    let checked = 0;
+    for (const e of events) {
+      if (e.kind === 'answer') lastAnswer.set(e.vu, e.at);
+      else if (lastAnswer.has(e.vu)) {
+        expect(e.at - lastAnswer.get(e.vu)!).toBeGreaterThanOrEqual(thinkMs - 0.001);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(vus * 4);
+    expect(r.thinkActualMs).toBeGreaterThanOrEqual(thinkMs);
+
+    // The first herd (all VUs at once) is answered 0.25 ms apart; every later cycle should keep
+    // that spacing. Ms-granular timers would wake each millisecond's answers together and send
+    // them back to back (gaps of a few µs).
+    const later = sends.filter((s) => s.at - sends[0]!.at > thinkMs).map((s) => s.at);
+    const gaps = later.slice(1).map((t, i) => t - later[i]!).sort((a, b) => a - b);
+    const medianGap = gaps[gaps.length >> 1]!;
+    expect(medianGap).toBeGreaterThan(0.15);
+  });
+
+  it('without think time the next iteration goes out at once', async () => {
+    const { engine, sends } = serialEngine(0);
+    await runClosedModel(context(engine), { vusMax: 2, targetAt: () => 2, durationMs: 1_000, iterations: 50, thinkMs: 0 });
+    expect(sends.length).toBe(50);
+  });
+});
