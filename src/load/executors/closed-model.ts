@@ -80,9 +80,9 @@ export function runClosedModel(ctx: ExecContext, o: ClosedModelOptions): Promise
     // timers tick in whole milliseconds of a cached loop clock, so one setTimeout per VU would wake
     // every VU answered in the same loop turn together, and herds that form never split again
     // (k6's Go timers keep each VU's own phase). So sleepers wait in one queue in wake order (the
-    // think time is constant), a timer sleeps until about a millisecond before the next wake, and
-    // the last stretch is polled with setImmediate: each VU is sent at its own time, I/O is read
-    // between sends, and the generator only polls while a wake is under a millisecond away.
+    // think time is constant), a timer sleeps until POLL_MS before the next wake, and the last
+    // stretch is polled with setImmediate: each VU is sent at its own time (never early), I/O is
+    // read between sends, and the generator only polls while a wake is under POLL_MS away.
     const wakeAt = new Float64Array(vusMax);
     const sleptFrom = new Float64Array(vusMax);
     const sleeping = new Uint8Array(vusMax);
