@@ -84,7 +84,6 @@ export function runClosedModel(ctx: ExecContext, o: ClosedModelOptions): Promise
     // stretch is polled with setImmediate: each VU is sent at its own time (never early), I/O is
     // read between sends, and the generator only polls while a wake is under POLL_MS away.
     const wakeAt = new Float64Array(vusMax);
-    const sleptFrom = new Float64Array(vusMax);
     const sleeping = new Uint8Array(vusMax);
     const queue = new Int32Array(vusMax);
     let qHead = 0;
@@ -104,7 +103,7 @@ export function runClosedModel(ctx: ExecContext, o: ClosedModelOptions): Promise
         qLen--;
         if (sleeping[i] === 0) continue;
         sleeping[i] = 0;
-        thinkSum += now - (sleptFrom[i] as number);
+        thinkSum += now - (wakeAt[i] as number) + thinkMs;
         thinkCount++;
         sent++;
         loop(i);
@@ -128,9 +127,7 @@ export function runClosedModel(ctx: ExecContext, o: ClosedModelOptions): Promise
         loop(i);
         return;
       }
-      const now = performance.now();
-      sleptFrom[i] = now;
-      wakeAt[i] = now + thinkMs;
+      wakeAt[i] = performance.now() + thinkMs;
       sleeping[i] = 1;
       let tail = qHead + qLen;
       if (tail >= vusMax) tail -= vusMax;
