@@ -84,7 +84,6 @@ export function runClosedModel(ctx: ExecContext, o: ClosedModelOptions): Promise
     // stretch is polled with setImmediate: each VU is sent at its own time (never early), I/O is
     // read between sends, and the generator only polls while a wake is under POLL_MS away.
     const wakeAt = new Float64Array(vusMax);
-    const sleeping = new Uint8Array(vusMax);
     const queue = new Int32Array(vusMax);
     let qHead = 0;
     let qLen = 0;
@@ -101,8 +100,6 @@ export function runClosedModel(ctx: ExecContext, o: ClosedModelOptions): Promise
         if ((wakeAt[i] as number) > now) break;
         qHead = qHead + 1 === vusMax ? 0 : qHead + 1;
         qLen--;
-        if (sleeping[i] === 0) continue;
-        sleeping[i] = 0;
         thinkSum += now - (wakeAt[i] as number) + thinkMs;
         thinkCount++;
         sent++;
@@ -128,7 +125,6 @@ export function runClosedModel(ctx: ExecContext, o: ClosedModelOptions): Promise
         return;
       }
       wakeAt[i] = performance.now() + thinkMs;
-      sleeping[i] = 1;
       let tail = qHead + qLen;
       if (tail >= vusMax) tail -= vusMax;
       queue[tail] = i;
@@ -158,13 +154,10 @@ export function runClosedModel(ctx: ExecContext, o: ClosedModelOptions): Promise
       ending = true;
       clearTimeout(timer);
       timer = undefined;
+      // Every sleeping VU is in the queue, once.
+      const sleepers = qLen;
       qLen = 0;
-      for (let i = 0; i < vusMax; i++) {
-        if (sleeping[i] === 1) {
-          sleeping[i] = 0;
-          retire(i);
-        }
-      }
+      for (let k = 0; k < sleepers; k++) retire(queue[(qHead + k) % vusMax] as number);
       finishIfIdle();
     };
 
