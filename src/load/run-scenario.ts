@@ -11,6 +11,7 @@ import type { VerdictJson } from '../model/verdict.js';
 import type { RunningServer } from '../server/serve-options.js';
 import { VERSION } from '../commands/version.js';
 import { aggregateRun, environmentFingerprint, writeRunReport } from '../report/report-json.js';
+import { hostCpuBetween, sampleHostCpu, type HostCpuSample } from './host-cpu.js';
 import { evaluateThresholds, parseThresholdFlag, parseThresholdMap, type Threshold } from '../report/thresholds.js';
 import { parseDuration } from './duration.js';
 import { Engine } from './engine.js';
@@ -64,6 +65,8 @@ export interface RunInput {
   worker?: { index: number; count: number };
   /** abort the run early (SIGINT): in-flight requests finish, the report is still written */
   signal?: AbortSignal;
+  /** reads the machine's CPU time (default: /proc/stat); tests put a scripted host here */
+  sampleHost?: () => HostCpuSample | undefined;
 }
 
 /** Live figures once a second. */
@@ -226,6 +229,8 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     const startedAt = new Date();
     const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
     const cpu0 = process.cpuUsage();
+    const sampleHost = input.sampleHost ?? sampleHostCpu;
+    const host0 = sampleHost();
     let exec: ExecResult | undefined;
     const planned = plannedMs(scenario);
     const unreachable = await probe(url, 3000);
@@ -292,6 +297,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       }
     }
     const cpu = process.cpuUsage(cpu0);
+    const host = hostCpuBetween(host0, sampleHost());
     const endPerf = exec?.endedAt ?? performance.now();
     recorder.finish(endPerf);
     await ledger.close();
@@ -330,6 +336,12 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     const eldMean = eld.count > 0 ? Math.max(0, eld.mean / 1e6 - ELD_RESOLUTION_MS) : 0;
     const maxEld = scenario.harness?.maxEventLoopDelayMs ?? DEFAULT_MAX_EVENT_LOOP_DELAY_MS;
     if (eldMean > maxEld) reasons.push(`generator saturated: mean event-loop delay ${eldMean.toFixed(1)} ms > ${maxEld} ms`);
+    // A shared VM: the hypervisor ran other guests while this one wanted the CPU. Reported always;
+    // invalid only when the scenario sets a limit.
+    const maxSteal = scenario.harness?.maxStealPercent;
+    if (host && maxSteal !== undefined && host.stealPercent > maxSteal) {
+      reasons.push(`noisy host: the hypervisor took ${host.stealPercent}% of the machine's CPU time (steal) > ${maxSteal}%`);
+    }
     report.harness = {
       valid: reasons.length === 0,
       reasons,
@@ -338,6 +350,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       eventLoopDelayMeanMs: Math.round(eldMean * 1000) / 1000,
       cpuUsPerRequest: recorder.total > 0 ? Math.round(((cpu.user + cpu.system) / recorder.total) * 100) / 100 : 0,
       ...(plannedIterations !== undefined ? { planned: plannedIterations } : {}),
+      ...(host ? { host } : {}),
       ...(exec?.thinkActualMs !== undefined ? { thinkActualMs: Math.round(exec.thinkActualMs * 1000) / 1000 } : {}),
     };
     report.thresholds = evaluateThresholds(thresholds, report);

@@ -67,7 +67,7 @@ export interface Scenario {
   templates: ScenarioTemplate[];
   checks?: ScenarioCheck[];
   thresholds?: Record<string, ThresholdSpec[]>;
-  harness?: { maxDroppedRatio?: number; maxEventLoopDelayMs?: number };
+  harness?: { maxDroppedRatio?: number; maxEventLoopDelayMs?: number; maxStealPercent?: number };
   ledger?: 'acked' | 'full';
 }
 

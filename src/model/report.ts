@@ -110,6 +110,12 @@ export interface RunReport {
     cpuUsPerRequest?: number;
     /** iterations the executor planned (open model, shared-iterations, burst) */
     planned?: number;
+    /**
+     * Machine-wide CPU time during the run (Linux /proc/stat), percent: `steal` is what the
+     * hypervisor gave to other guests while this machine wanted to run; `busy` is everything that
+     * ran here. Absent where /proc/stat does not exist.
+     */
+    host?: { stealPercent: number; busyPercent: number };
     /** closed model with think time: the mean sleep actually observed, ms */
     thinkActualMs?: number;
   };

@@ -186,6 +186,8 @@ export function renderHtmlReport(report: RunReport): string {
     ['host', env.hostname],
     ['load average', env.loadavg.map((l) => l.toFixed(2)).join(' ')],
   ];
+  const host = r.harness.host;
+  if (host) envRows.push(['CPU during the run', `${host.busyPercent}% busy · ${host.stealPercent}% stolen by the hypervisor`]);
 
   return `<!doctype html>
 <html lang="en">

@@ -4,6 +4,8 @@ import { OUTCOMES } from '../model/outcome.js';
 import type { DurationSummary, RunReport } from '../model/report.js';
 
 const WIDTH = 34;
+/** Steal time (percent of the machine's CPU time) from which the summary warns that the host was noisy. */
+export const STEAL_WARN_PERCENT = 2;
 
 function fmtMs(ms: number): string {
   if (ms >= 1000) return `${(ms / 1000).toFixed(2)}s`;
@@ -100,6 +102,14 @@ export function formatRunSummary(report: RunReport, opts: { color: boolean }): s
   if (report.abortedBy) {
     out.push('');
     out.push(`  ${c.red.bold('aborted')}: ${report.abortedBy}`);
+  }
+  const host = report.harness.host;
+  if (host && host.stealPercent >= STEAL_WARN_PERCENT && report.harness.valid) {
+    out.push('');
+    out.push(
+      `  ${c.yellow.bold('noisy host')}: the hypervisor took ${host.stealPercent}% of this machine's CPU time during the run (steal); ` +
+        'latencies include those stalls',
+    );
   }
   if (!report.harness.valid) {
     out.push('');

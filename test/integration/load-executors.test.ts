@@ -174,6 +174,26 @@ describe('executors send what they promise', () => {
     expect(recs[0]).toMatchObject({ o: 'unknown', st: 0, err: 'REQUEST_TIMEOUT' });
   });
 
+  it("records the host's steal time; above the scenario's maxStealPercent the harness is invalid (97)", async () => {
+    srv = await startStandIn({ 1: 10 });
+    // A scripted host: 1,000 ticks pass during the run, 80 of them stolen by the hypervisor.
+    const host = (ticks: number, steal: number) => () => ({ total: ticks, idle: ticks / 2, steal });
+    const samples = [host(1000, 20), host(2000, 100)];
+    const sampleHost = () => samples.shift()!();
+    const s = scenario({ executor: 'shared-iterations', vus: 2, iterations: 20 });
+    const strict = await run({ ...s, harness: { maxStealPercent: 5 } }, { sampleHost });
+    expect(strict.report.harness.host).toEqual({ stealPercent: 8, busyPercent: 42 });
+    expect(strict.report.harness.valid).toBe(false);
+    expect(strict.report.harness.reasons.join()).toMatch(/noisy host: the hypervisor took 8% .* > 5%/);
+    expect(strict.exitCode).toBe(97);
+    // Without a limit the figure is only reported; the real /proc/stat gives one on Linux (for a run
+    // long enough for its clock ticks to move).
+    const plain = await run(scenario({ executor: 'constant-vus', vus: 2, duration: '300ms', thinkTime: '10ms' }));
+    expect(plain.report.harness.valid).toBe(true);
+    expect(plain.exitCode).toBe(0);
+    if (process.platform === 'linux') expect(plain.report.harness.host?.stealPercent).toBeGreaterThanOrEqual(0);
+  });
+
   it('an unreachable target is a harness failure (97), never a pass', async () => {
     srv = await startStandIn();
     const url = srv.url;

@@ -47,6 +47,9 @@ describe('renderHtmlReport', () => {
     expect(html).toContain('constant-vus');
     expect(html).toContain('fixture-host');
     expect(html).toContain('@media print');
+    expect(html).not.toContain('stolen by the hypervisor');
+    const noisy = renderHtmlReport({ ...report, harness: { ...report.harness, host: { stealPercent: 6.5, busyPercent: 71 } } });
+    expect(noisy).toContain('71% busy · 6.5% stolen by the hypervisor');
   });
 
   it('turns a failed invariant into a FAIL page with its examples', () => {

@@ -81,4 +81,11 @@ describe('summary aggregation (pure)', () => {
     expect(text).toMatch(/✗ outcomes.unknown count==0 \(actual 1\)/);
     expect(formatRunSummary(report, { color: true }).includes('\u001b[')).toBe(true);
   });
+
+  it('warns about a noisy host from 2% steal, and stays quiet below it or without the figure', () => {
+    const withSteal = (stealPercent: number) => ({ ...report, harness: { ...report.harness, host: { stealPercent, busyPercent: 50 } } });
+    expect(formatRunSummary(withSteal(3.4), { color: false })).toMatch(/noisy host: the hypervisor took 3\.4% of this machine's CPU time/);
+    expect(formatRunSummary(withSteal(1.9), { color: false })).not.toMatch(/noisy host/);
+    expect(formatRunSummary(report, { color: false })).not.toMatch(/noisy host/);
+  });
 });
