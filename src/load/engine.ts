@@ -1,4 +1,5 @@
-import { Client, type Dispatcher } from 'undici';
+import type { Socket } from 'node:net';
+import { Client, buildConnector, type Dispatcher } from 'undici';
 import { LeanConnection } from './lean-connection.js';
 import { connectHost } from '../url-host.js';
 import { OUTCOME_INDEX, classifyResponse } from '../model/outcome.js';
@@ -62,6 +63,9 @@ export class Engine {
   /** the in-flight request of each slot, for the timeout sweep */
   private readonly active: Array<IssueHandler | undefined> = [];
   private sweeper: NodeJS.Timeout | undefined;
+  /** undici's open sockets, and the bytes of the ones already closed (lean connections count their own) */
+  private readonly undiciSockets = new Set<Socket>();
+  private undiciClosed = { sent: 0, received: 0 };
   /** dispatch options, reused: undici copies what it needs when it builds its Request */
   private readonly req: Dispatcher.DispatchOptions & { body: Buffer | string };
 
@@ -95,19 +99,51 @@ export class Engine {
   client(i: number): Client {
     let c = this.clients[i];
     if (!c) {
+      const connectTimeout = Math.min(this.opts.timeoutMs, 10_000);
+      const connector = buildConnector({ timeout: connectTimeout });
       c = new Client(this.opts.origin, {
         pipelining: 1,
+        // undici's own connector, wrapped to see each socket: its byte counts are data_sent/received
+        connect: (o, cb) =>
+          connector(o, (...args) => {
+            if (args[1]) this.trackSocket(args[1]);
+            cb(...args);
+          }),
         // undici would arm and refresh a timer per request; one sweep over the slots does the same
         // job for all requests (see sweep()) at a fraction of the cost, and more precisely.
         headersTimeout: 0,
         bodyTimeout: 0,
-        connectTimeout: Math.min(this.opts.timeoutMs, 10_000),
         keepAliveTimeout: 30_000,
         keepAliveMaxTimeout: 60_000,
       });
       this.clients[i] = c;
     }
     return c;
+  }
+
+  private trackSocket(s: Socket): void {
+    this.undiciSockets.add(s);
+    s.once('close', () => {
+      this.undiciClosed.sent += s.bytesWritten;
+      this.undiciClosed.received += s.bytesRead;
+      this.undiciSockets.delete(s);
+    });
+  }
+
+  /** Bytes sent and received on every connection so far, request heads and bodies included (k6's data_sent / data_received). */
+  traffic(): { sent: number; received: number } {
+    let sent = this.undiciClosed.sent;
+    let received = this.undiciClosed.received;
+    for (const s of this.undiciSockets) {
+      sent += s.bytesWritten;
+      received += s.bytesRead;
+    }
+    for (const c of this.lean) {
+      if (c === undefined) continue;
+      sent += c.sent;
+      received += c.received;
+    }
+    return { sent, received };
   }
 
   get slots(): number {

@@ -48,6 +48,9 @@ export class LeanConnection {
   private closeAfter = false;
   private readonly res: ParsedResponse = { status: 0, body: undefined, keepAlive: true, keepAliveMs: 0, untilClose: false };
   private readonly abort = (err?: Error): void => this.fail(err ?? socketError('REQUEST_ABORTED', 'request aborted'));
+  /** bytes written and read on this connection's sockets so far (k6's data_sent / data_received) */
+  sent = 0;
+  received = 0;
 
   constructor(
     private readonly host: string,
@@ -72,6 +75,7 @@ export class LeanConnection {
     this.lastSendAt = now;
     if (this.connected) {
       h.onConnect(this.abort, true);
+      this.sent += payload.length;
       (this.socket as Socket).write(payload as string, 'latin1');
     } else {
       this.request = payload;
@@ -121,6 +125,7 @@ export class LeanConnection {
       this.request = undefined;
       if (req !== undefined && this.handler !== undefined) {
         this.handler.onConnect(this.abort);
+        this.sent += req.length;
         s.write(req as string, 'latin1');
       }
     });
@@ -142,6 +147,7 @@ export class LeanConnection {
   }
 
   private onRead(n: number, chunk: Buffer): boolean {
+    this.received += n;
     if (this.handler === undefined) {
       // Bytes nobody asked for: the stream is out of step.
       this.drop();

@@ -315,6 +315,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       ledger: { file: LEDGER_FILE, records: ledger.records, mode: ledgerMode },
       environment: { ...environmentFingerprint(), httpClient: engine.clientKind },
       ...(exec?.burst ? { burst: exec.burst } : {}),
+      ...(exec ? { traffic: engine.traffic() } : {}),
       ...(stores ? { stores } : {}),
     });
 

@@ -79,7 +79,9 @@ export interface RunReport {
     vus: { min: number; max: number };
     checks: { passes: number; fails: number; rate: number };
     dropped_iterations: { count: number; rate: number };
+    /** bytes sent on the engine's connections, request heads included (k6's data_sent) */
     data_sent?: number;
+    /** bytes received, answer heads included (k6's data_received) */
     data_received?: number;
     /** corrected latency per outcome class (ms), for the outcome table */
     http_req_duration_by_outcome?: Partial<Record<Outcome, DurationSummary>>;

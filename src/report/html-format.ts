@@ -1,4 +1,4 @@
-/** Number formatting shared by the HTML report's tables and chart axes. */
+/** Number formatting shared by the HTML report's tables and chart axes (and the terminal summary's byte counts). */
 export const fmt = {
   /** milliseconds with precision that suits the magnitude */
   ms(v: number | null | undefined): string {

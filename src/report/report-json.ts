@@ -37,6 +37,8 @@ export interface AggregateInput {
   environment: RunReport['environment'];
   burst?: RunReport['burst'];
   stores?: RunReport['stores'];
+  /** bytes the engine's connections sent and received (k6's data_sent / data_received) */
+  traffic?: { sent: number; received: number };
 }
 
 const rate = (count: number, ms: number): number => (ms > 0 ? Math.round((count / (ms / 1000)) * 1000) / 1000 : 0);
@@ -82,6 +84,7 @@ export function aggregateRun(input: AggregateInput): RunReport {
       vus: { min: Number.isFinite(m.vusMin) ? m.vusMin : 0, max: m.vusMax },
       checks: { passes, fails, rate: passes + fails > 0 ? Math.round((passes / (passes + fails)) * 1e6) / 1e6 : 0 },
       dropped_iterations: { count: m.dropped, rate: rate(m.dropped, ms) },
+      ...(input.traffic ? { data_sent: input.traffic.sent, data_received: input.traffic.received } : {}),
       http_req_duration_by_outcome: latencyByOutcome,
     },
     checks: m.checks.map((c) => ({ name: c.name, passes: c.passes, fails: c.fails })),

@@ -2,6 +2,7 @@ import { Chalk } from 'chalk';
 import Table from 'cli-table3';
 import { OUTCOMES } from '../model/outcome.js';
 import type { DurationSummary, RunReport } from '../model/report.js';
+import { fmt } from './html-format.js';
 
 const WIDTH = 34;
 /** Steal time (percent of the machine's CPU time) from which the summary warns that the host was noisy. */
@@ -49,6 +50,9 @@ export function formatRunSummary(report: RunReport, opts: { color: boolean }): s
 
   const checksTotal = m.checks.passes + m.checks.fails;
   metric('checks', `${checksTotal > 0 ? ((m.checks.passes / checksTotal) * 100).toFixed(2) : '0.00'}% ${c.green('✓')} ${m.checks.passes} ${c.red('✗')} ${m.checks.fails}`);
+  const perSecond = (n: number): string => (report.durationMs > 0 ? `${fmt.bytes(Math.round((n * 1000) / report.durationMs))}/s` : '');
+  if (m.data_received !== undefined) metric('data_received', `${fmt.bytes(m.data_received)} ${perSecond(m.data_received)}`);
+  if (m.data_sent !== undefined) metric('data_sent', `${fmt.bytes(m.data_sent)} ${perSecond(m.data_sent)}`);
   metric('dropped_iterations', `${m.dropped_iterations.count} ${fmtNum(m.dropped_iterations.rate)}/s`);
   metric('http_req_duration', durLine(m.http_req_duration));
   metric('http_req_duration (uncorrected)', durLine(m.http_req_duration_uncorrected));

@@ -7,6 +7,7 @@ import { runScenario } from '../../src/load/run-scenario.js';
 import type { Scenario } from '../../src/load/scenario.js';
 import { readLedger } from '../../src/load/ledger-reader.js';
 import { startStandIn } from '../helpers/load-stand-in.js';
+import { formatRunSummary } from '../../src/report/summary.js';
 
 const SOLD_OUT = '{"code":"COUPON_OUT_OF_STOCK","message":"sold out","status":400}';
 
@@ -14,12 +15,17 @@ const SOLD_OUT = '{"code":"COUPON_OUT_OF_STOCK","message":"sold out","status":40
 async function rawServer(
   answer: (socket: Socket, n: number) => void,
   host = '127.0.0.1',
-): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+): Promise<{ url: string; requests: () => number; traffic: () => { read: number; written: number }; close: () => Promise<void> }> {
   let requests = 0;
   const sockets = new Set<Socket>();
+  const closed = { read: 0, written: 0 };
   const server: Server = createServer((socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      closed.read += socket.bytesRead;
+      closed.written += socket.bytesWritten;
+      sockets.delete(socket);
+    });
     socket.on('error', () => undefined);
     let buf = '';
     socket.on('data', (d) => {
@@ -39,6 +45,15 @@ async function rawServer(
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     requests: () => requests,
+    /** bytes every connection so far read and wrote, server side */
+    traffic: () => {
+      const t = { ...closed };
+      for (const s of sockets) {
+        t.read += s.bytesRead;
+        t.written += s.bytesWritten;
+      }
+      return t;
+    },
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();
@@ -85,6 +100,32 @@ describe('the lean HTTP client of the load engine', () => {
     expect(undici.report.environment.httpClient).toBe('undici');
     expect(lean.report.outcomes).toEqual(undici.report.outcomes);
     expect(lean.report.outcomes).toMatchObject({ issued: 10, sold_out: 50, unknown: 0 });
+  });
+
+  it('counts data_sent and data_received byte for byte with either client, reconnects included', async () => {
+    // Every third answer closes its connection, so bytes of closed sockets must be counted too.
+    const srv = await rawServer((s, n) => {
+      const close = n % 3 === 0;
+      s.write(`HTTP/1.1 400 Bad Request\r\nContent-Length: ${SOLD_OUT.length}\r\n${close ? 'Connection: close\r\n' : ''}\r\n${SOLD_OUT}`);
+      if (close) s.end();
+    });
+    closeServer = srv.close;
+    const lean = await run(scenario(srv.url, { iterations: 30, vus: 2 }));
+    await new Promise((r) => setTimeout(r, 50)); // the server's side of the last closes
+    const afterLean = srv.traffic();
+    expect(lean.report.outcomes).toMatchObject({ sold_out: 30, unknown: 0 });
+    expect(lean.report.metrics.data_sent).toBe(afterLean.read);
+    expect(lean.report.metrics.data_received).toBe(afterLean.written);
+    // 30 requests of at least 100 bytes each; 30 answers of the head and body written above
+    expect(lean.report.metrics.data_sent).toBeGreaterThan(30 * 100);
+
+    const undici = await run(scenario(srv.url, { iterations: 30, vus: 2 }), { httpClient: 'undici' });
+    await new Promise((r) => setTimeout(r, 50));
+    const afterUndici = srv.traffic();
+    expect(undici.report.outcomes).toMatchObject({ sold_out: 30, unknown: 0 });
+    expect(undici.report.metrics.data_sent).toBe(afterUndici.read - afterLean.read);
+    expect(undici.report.metrics.data_received).toBe(afterUndici.written - afterLean.written);
+    expect(formatRunSummary(lean.report, { color: false })).toMatch(/data_received\.+: \d+(\.\d)? kB \d+(\.\d)? k?B\/s/);
   });
 
   it('reads chunked answers', async () => {
