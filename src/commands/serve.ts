@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { CouponBenchError, UsageError } from '../errors.js';
 import { withExitCode } from './action.js';
 
 interface ServeFlags {
@@ -13,6 +13,7 @@ interface ServeFlags {
   issueClient: string;
   httpFront: string;
   soldOutSnapshot: boolean;
+  waitForDb?: boolean;
 }
 
 /** `coupon-bench serve`: the issuance server. */
@@ -29,6 +30,7 @@ export function serveCommand(): Command {
     .option('--issue-client <kind>', 'Redis client of the issue hot path: pipeline | ioredis', 'pipeline')
     .option('--http-front <kind>', 'HTTP front of the issue route: fast | node (node:http for every request)', 'fast')
     .option('--no-sold-out-snapshot', 'send every issue request to Redis, even for a sold-out template')
+    .option('--wait-for-db', 'start even when the database is unreachable: issue from Redis, persist once it answers')
     .action(
       withExitCode(async (flags: ServeFlags) => {
         const port = Number(flags.port);
@@ -55,6 +57,19 @@ export function serveCommand(): Command {
           issueClient: flags.issueClient,
           httpFront: flags.httpFront,
           soldOutSnapshot: flags.soldOutSnapshot,
+          waitForDb: flags.waitForDb === true,
+          onDbState: (state, detail) =>
+            process.stdout.write(
+              state === 'waiting'
+                ? `  db unreachable (${detail}): issuing anyway; coupons wait in the outbox until it answers\n`
+                : `  db: open now (${detail}); the persister catches up\n`,
+            ),
+        }).catch((err: unknown) => {
+          // Say how to start anyway, in the one line the CLI prints.
+          if (err instanceof CouponBenchError && err.code === 'E_DB_UNREACHABLE' && flags.waitForDb !== true) {
+            throw new CouponBenchError(err.code, `${err.message} (start anyway with --wait-for-db)`, err.exitCode);
+          }
+          throw err;
         });
         const out = process.stdout;
         out.write(`coupon-bench serve listening on ${server.url}\n`);

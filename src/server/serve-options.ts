@@ -33,6 +33,14 @@ export interface ServeOptions {
    * (default true; issue pipeline only; see sold-out-snapshot.ts)
    */
   soldOutSnapshot?: boolean;
+  /**
+   * Start even when the database is unreachable (default false: fail at start). Issuance goes on
+   * (Redis is the gate, coupons wait in the outbox); the admin and template routes answer 503 and
+   * the server and its persister keep trying to open the database. Bad URLs and credentials still fail.
+   */
+  waitForDb?: boolean;
+  /** told when the database is found unreachable at start ('waiting') and when it opens later ('open') */
+  onDbState?: (state: 'waiting' | 'open', detail: string) => void;
   /** Redis timeout in ms (default 100 on the issue pipeline, 250 on ioredis): no answer for this long is answered 503 */
   redisTimeoutMs?: number;
   /** issue requests waiting on Redis beyond which new ones get 503 (default 10000) */

@@ -6,6 +6,7 @@ import { createRedis, parseRedisUrl } from '../redis/client.js';
 import { templateKeys, templatesIndexKey, isValidPrefix } from '../redis/keys.js';
 import { startManagedRedis, type ManagedRedis } from '../redis/managed-redis.js';
 import { dbEngineOf, openStore, redactUrl } from '../store/open-store.js';
+import { RetryingStore } from '../store/retrying-store.js';
 import type { PersisterHandle } from '../store/persister-options.js';
 import { startPersister } from '../store/persister.js';
 import { FastFront } from './fast-front.js';
@@ -69,12 +70,20 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       await pipeline.ready(REDIS_READY_TIMEOUT_MS);
     }
 
-    const store = await openStore(opts.dbUrl);
+    const store = opts.waitForDb
+      ? await RetryingStore.open(opts.dbUrl, opts.onDbState ? { onState: opts.onDbState } : {})
+      : await openStore(opts.dbUrl);
     cleanups.push(() => store.close());
 
     let persister: PersisterHandle | undefined;
     if (opts.persister !== false) {
-      persister = await startPersister({ ...opts.persisterOptions, redisUrl, dbUrl: opts.dbUrl, prefix: opts.prefix });
+      persister = await startPersister({
+        ...opts.persisterOptions,
+        ...(opts.waitForDb ? { waitForDb: true } : {}),
+        redisUrl,
+        dbUrl: opts.dbUrl,
+        prefix: opts.prefix,
+      });
       const p = persister;
       cleanups.push(() => p.stop());
     }

@@ -17,9 +17,9 @@ interface Exit {
 }
 
 /** Spawn `serve` (shared Redis, so no private redis-server) and wait for it to exit (bounded). */
-function serveFails(db: string, cwd: string): Promise<Exit> {
+function serveFails(db: string, cwd: string, extra: string[] = []): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--redis', REDIS_URL, '--prefix', uniquePrefix('dberr'), '--db', db], {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--redis', REDIS_URL, '--prefix', uniquePrefix('dberr'), '--db', db, ...extra], {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -101,7 +101,7 @@ describe('coupon-bench serve --db: clear errors for databases it cannot use (spa
 
   it('PostgreSQL not listening: E_DB_UNREACHABLE, exit 1', async () => {
     const r = await serveFails(withPort(PG_URL, port), cwd);
-    expectOneLineError(r, 'E_DB_UNREACHABLE', new RegExp(`cannot reach PostgreSQL at .*:${port}.*ECONNREFUSED`));
+    expectOneLineError(r, 'E_DB_UNREACHABLE', new RegExp(`cannot reach PostgreSQL at .*:${port}.*ECONNREFUSED.*\\(start anyway with --wait-for-db\\)`));
   });
 
   it('MariaDB/MySQL not listening: E_DB_UNREACHABLE, exit 1', async () => {
@@ -114,6 +114,12 @@ describe('coupon-bench serve --db: clear errors for databases it cannot use (spa
     const r = await serveFails(withAuth(PG_URL, 'cb_no_such_role', 'hunter2secret'), cwd);
     expectOneLineError(r, 'E_DB_AUTH', /PostgreSQL at postgres:\/\/cb_no_such_role:\*\*\*@.* refused the credentials/);
     expect(r.stderr).not.toContain('hunter2secret');
+  });
+
+  it('--wait-for-db waits only for a database that does not answer: refused credentials still fail at once', async () => {
+    const r = await serveFails(withAuth(PG_URL, 'cb_no_such_role', 'hunter2secret'), cwd, ['--wait-for-db']);
+    expectOneLineError(r, 'E_DB_AUTH', /refused the credentials/);
+    expect(r.stderr).not.toMatch(/--wait-for-db/);
   });
 
   it('MariaDB/MySQL refusing the credentials: E_DB_AUTH, password redacted', async () => {

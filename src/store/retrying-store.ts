@@ -1,0 +1,125 @@
+import { dbEngineOf, openStore, redactUrl, type OpenStoreOptions } from './open-store.js';
+import type { CouponStore, IssuedRow, StoreEngine, TemplateRow } from './store.js';
+import { StoreConnectError, describeDbError } from './store-errors.js';
+
+/** Settings of {@link RetryingStore.open}. */
+export interface RetryingStoreOptions extends OpenStoreOptions {
+  /** cap of the backoff between attempts, ms (default 2000) */
+  maxBackoffMs?: number;
+  /** told once when the first attempt failed, and once when the database is open */
+  onState?: (state: 'waiting' | 'open', detail: string) => void;
+}
+
+/**
+ * A store that may open after start (`serve --wait-for-db`): when the database is unreachable at
+ * start, the server still takes traffic (Redis is the gate; issued coupons wait in the outbox) and
+ * the open is retried in the background with capped backoff. Until it succeeds every call fails with
+ * E_DB_UNREACHABLE, which the admin routes answer with 503. Bad URLs, refused credentials and a
+ * missing database still fail at once: waiting cannot fix them.
+ */
+export class RetryingStore implements CouponStore {
+  readonly engine: StoreEngine;
+  private inner: CouponStore | undefined;
+  private lastError = '';
+  private closed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private attempts = 0;
+
+  private constructor(
+    private readonly url: string,
+    private readonly opts: RetryingStoreOptions,
+  ) {
+    this.engine = dbEngineOf(url);
+  }
+
+  /** Open now if the database answers; else resolve at once and keep trying (other errors reject). */
+  static async open(url: string, opts: RetryingStoreOptions = {}): Promise<RetryingStore> {
+    const s = new RetryingStore(url, opts);
+    try {
+      s.inner = await openStore(url, opts);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'E_DB_UNREACHABLE') throw err;
+      s.lastError = describeDbError(err);
+      opts.onState?.('waiting', s.lastError);
+      s.schedule();
+    }
+    return s;
+  }
+
+  /** True once the database is open. */
+  get isOpen(): boolean {
+    return this.inner !== undefined;
+  }
+
+  get location(): string {
+    return this.inner?.location ?? redactUrl(this.url);
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.attempts++;
+    const wait = Math.min(this.opts.maxBackoffMs ?? 2000, 100 * 2 ** Math.min(this.attempts, 16));
+    this.timer = setTimeout(() => void this.attempt(), wait);
+    this.timer.unref();
+  }
+
+  private async attempt(): Promise<void> {
+    try {
+      const store = await openStore(this.url, this.opts);
+      if (this.closed) {
+        await store.close();
+        return;
+      }
+      this.inner = store;
+      this.opts.onState?.('open', store.location);
+    } catch (err) {
+      this.lastError = describeDbError(err);
+      this.schedule();
+    }
+  }
+
+  private get store(): CouponStore {
+    if (this.inner === undefined) {
+      throw new StoreConnectError('E_DB_UNREACHABLE', `the database is not reachable yet (${this.lastError}); retrying`);
+    }
+    return this.inner;
+  }
+
+  async init(): Promise<void> {
+    await this.store.init();
+  }
+
+  async upsertTemplate(template: TemplateRow): Promise<void> {
+    await this.store.upsertTemplate(template);
+  }
+
+  async getTemplate(templateId: number): Promise<TemplateRow | undefined> {
+    return this.store.getTemplate(templateId);
+  }
+
+  async listTemplates(): Promise<TemplateRow[]> {
+    return this.store.listTemplates();
+  }
+
+  async insertIssued(rows: readonly IssuedRow[]): Promise<number> {
+    return this.store.insertIssued(rows);
+  }
+
+  async countIssued(templateId: number): Promise<number> {
+    return this.store.countIssued(templateId);
+  }
+
+  async *scanIssued(templateId: number, batchSize?: number): AsyncIterable<IssuedRow[]> {
+    yield* this.store.scanIssued(templateId, batchSize);
+  }
+
+  async truncate(): Promise<void> {
+    await this.store.truncate();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.inner?.close();
+  }
+}

@@ -1,0 +1,85 @@
+// `serve --wait-for-db`: a database that is down at start does not stop issuance. The server starts,
+// coupons are issued from Redis and wait in the outbox, the database routes answer 503, and once the
+// database answers the server and its persister open it and everything issued is persisted.
+import { afterAll, describe, expect, it } from 'vitest';
+import { startServer } from '../../src/server/start-server.js';
+import { openStore } from '../../src/store/open-store.js';
+import { REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/env.js';
+import { waitFor } from './persister-helpers.js';
+import { startProxy, testDb } from './store-test-db.js';
+
+const db = testDb('postgres');
+const prefix = uniquePrefix('waitdb');
+afterAll(async () => {
+  await db.drop();
+  await deletePrefix(REDIS_URL, prefix);
+});
+
+const post = (url: string, userId: number) =>
+  fetch(`${url}/api/coupons/issue`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId, templateId: 1 }) });
+const putTemplate = (url: string) =>
+  fetch(`${url}/api/admin/templates/1`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ stock: 30 }) });
+
+describe('serve with the database down at start', () => {
+  it('without --wait-for-db it refuses to start, with a clear code', async () => {
+    const proxy = await startProxy(db.host, db.port);
+    await proxy.cut();
+    try {
+      const started = startServer({ host: '127.0.0.1', port: 0, redisUrl: REDIS_URL, dbUrl: db.viaPort(proxy.port), prefix });
+      await expect(started).rejects.toMatchObject({ code: 'E_DB_UNREACHABLE' });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('with --wait-for-db it issues from Redis, answers 503 on the database routes, and persists everything once the database is back', async () => {
+    const proxy = await startProxy(db.host, db.port);
+    await proxy.cut();
+    const states: string[] = [];
+    const server = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      redisUrl: REDIS_URL,
+      dbUrl: db.viaPort(proxy.port),
+      prefix,
+      waitForDb: true,
+      onDbState: (state) => states.push(state),
+      persisterOptions: { maxBackoffMs: 200, rescanMs: 100 },
+    });
+    const check = await openStore(db.url); // direct, for the final count
+    try {
+      expect(states).toEqual(['waiting']);
+      // The template is created in Redis; its database row cannot be written yet: 503, retry later.
+      const created = await putTemplate(server.url);
+      expect(created.status).toBe(503);
+      expect(created.headers.get('retry-after')).toBeTruthy();
+      const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => post(server.url, i + 1)));
+      const codes = await Promise.all(answers.map(async (r) => (r.status === 200 ? 'issued' : ((await r.json()) as { code: string }).code)));
+      expect(codes.filter((c) => c === 'issued')).toHaveLength(30);
+      expect(codes.filter((c) => c === 'COUPON_OUT_OF_STOCK')).toHaveLength(10);
+      const read = await fetch(`${server.url}/api/templates/1`);
+      expect(read.status).toBe(503);
+      expect(((await read.json()) as { code: string }).code).toBe('SERVICE_UNAVAILABLE');
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200); // issuance is up
+
+      await proxy.restore();
+      await waitFor('the server opened the database', () => states.includes('open'), 20_000);
+      // The retried admin call writes the missing row; nothing is issued twice.
+      expect((await putTemplate(server.url)).status).toBe(200);
+      await waitFor(
+        'every issued coupon persisted',
+        async () => {
+          const r = await fetch(`${server.url}/api/templates/1`);
+          return r.status === 200 && ((await r.json()) as { persisted: number }).persisted === 30;
+        },
+        20_000,
+      );
+      expect(await check.countIssued(1)).toBe(30);
+      expect((await check.getTemplate(1))?.stock).toBe(30);
+    } finally {
+      await server.stop();
+      await check.close();
+      await proxy.close();
+    }
+  }, 60_000);
+});
