@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { templateKeys } from '../../src/redis/keys.js';
-import { IssuePipeline, type IssueContext } from '../../src/server/issue-pipeline.js';
+import { HOLD_FROM_IN_FLIGHT, IssuePipeline, type IssueContext } from '../../src/server/issue-pipeline.js';
 
 /** Parse complete RESP arrays of bulk strings (what clients send); returns commands and the rest. */
 function parseCommands(buf: string): [string[][], string] {
@@ -156,6 +156,52 @@ describe('IssuePipeline against a scripted fake Redis', () => {
     p.issue(ok);
     await settle([ok]);
     expect(ok.result).toEqual({ err: null, code: 1, seq: 1, ms: 1 });
+  });
+
+  it('writes new commands while earlier ones await a slow reply; holds them only from HOLD_FROM_IN_FLIGHT in flight', async () => {
+    // Redis answers only when the test says so: replies pile up in `held`.
+    const held: { sock: Socket; n: number }[] = [];
+    let received = 0;
+    const f = await fakeRedis((cmd, sock) => {
+      if (handshake(cmd)) return handshake(cmd);
+      held.push({ sock, n: ++received });
+      return undefined;
+    });
+    cleanup.push(f.close);
+    const p = pipeline(f.url, 5000);
+    await p.ready(3000);
+    const seenIssues = (): number => f.seen.filter((c) => c[0] === 'EVALSHA').length;
+    const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
+
+    // One command in flight and unanswered: the next, issued in a later loop turn, still goes out.
+    const first = ctx(1);
+    p.issue(first);
+    await tick();
+    const second = ctx(2);
+    p.issue(second);
+    await tick();
+    expect(seenIssues()).toBe(2);
+
+    // Up to the threshold everything is written; beyond it, commands wait for Redis's next replies.
+    const more = Array.from({ length: HOLD_FROM_IN_FLIGHT + 5 }, (_, i) => ctx(3 + i));
+    for (const c of more.slice(0, HOLD_FROM_IN_FLIGHT - 2)) p.issue(c);
+    await tick();
+    expect(seenIssues()).toBe(HOLD_FROM_IN_FLIGHT);
+    for (const c of more.slice(HOLD_FROM_IN_FLIGHT - 2)) p.issue(c);
+    await tick();
+    expect(seenIssues()).toBe(HOLD_FROM_IN_FLIGHT);
+
+    // One reply releases the held commands in one write; every command gets its own answer.
+    const answer = (): void => {
+      for (const h of held.splice(0)) h.sock.write(`*3\r\n:1\r\n:${h.n}\r\n:1\r\n`);
+    };
+    answer();
+    await tick();
+    expect(seenIssues()).toBe(HOLD_FROM_IN_FLIGHT + 7);
+    answer();
+    const all = [first, second, ...more];
+    await settle(all);
+    expect(all.map((c) => c.result?.seq)).toEqual(all.map((_, i) => i + 1));
   });
 
   it('drops the connection when the reply stream is garbled', async () => {
