@@ -65,7 +65,9 @@ export class Engine {
   private sweeper: NodeJS.Timeout | undefined;
   /** undici's open sockets, and the bytes of the ones already closed (lean connections count their own) */
   private readonly undiciSockets = new Set<Socket>();
-  private undiciClosed = { sent: 0, received: 0 };
+  private readonly undiciClosed = { sent: 0, received: 0 };
+  /** undici's own connector (one per engine), wrapped by every Client to see its sockets */
+  private connector: ReturnType<typeof buildConnector> | undefined;
   /** dispatch options, reused: undici copies what it needs when it builds its Request */
   private readonly req: Dispatcher.DispatchOptions & { body: Buffer | string };
 
@@ -99,8 +101,7 @@ export class Engine {
   client(i: number): Client {
     let c = this.clients[i];
     if (!c) {
-      const connectTimeout = Math.min(this.opts.timeoutMs, 10_000);
-      const connector = buildConnector({ timeout: connectTimeout });
+      const connector = (this.connector ??= buildConnector({ timeout: Math.min(this.opts.timeoutMs, 10_000) }));
       c = new Client(this.opts.origin, {
         pipelining: 1,
         // undici's own connector, wrapped to see each socket: its byte counts are data_sent/received
