@@ -3,6 +3,7 @@ import { withExitCode } from './action.js';
 
 interface CompareOpts {
   maxRegression: string[];
+  minLatencyDelta?: string;
   json?: boolean;
   junit?: string;
 }
@@ -20,6 +21,7 @@ export function compareCommand(): Command {
       (v: string, prev: string[]) => [...prev, v],
       [] as string[],
     )
+    .option('--min-latency-delta <ms>', 'noise floor: a latency that got worse by less than this many ms never fails the gate')
     .option('--json', 'print the comparison as JSON')
     .option('--junit <file>', 'write the gated metrics as JUnit XML test cases')
     .addHelpText(
@@ -30,9 +32,10 @@ export function compareCommand(): Command {
     .action(
       withExitCode(async (basePath: string, newPath: string, opts: CompareOpts) => {
         const { readReport } = await import('../report/compare-read-report.js');
-        const { parseMaxRegression } = await import('../report/compare-gates.js');
+        const { parseMaxRegression, parseMinLatencyDelta } = await import('../report/compare-gates.js');
         const { compareReports } = await import('../report/compare.js');
         const gates = parseMaxRegression(opts.maxRegression);
+        if (opts.minLatencyDelta !== undefined) gates.minLatencyDeltaMs = parseMinLatencyDelta(opts.minLatencyDelta);
         const [base, next] = await Promise.all([readReport(basePath), readReport(newPath)]);
         const result = compareReports(base, next, gates);
         if (opts.json) {

@@ -38,6 +38,9 @@ export interface ThresholdResult {
   actual: number | null;
 }
 
+/** Steal time (percent of the machine's CPU time during a run) from which summaries and compare call the host noisy. */
+export const STEAL_WARN_PERCENT = 2;
+
 /**
  * `reports/<run-id>/report.json`. Histograms travel encoded (HdrHistogram compressed base64,
  * values in microseconds) so reports of several machines can merge.

@@ -9,6 +9,11 @@ export interface RegressionGates {
   allDefault?: number;
   /** per-metric limits, by canonical metric name */
   perMetric: Record<string, number>;
+  /**
+   * noise floor of the latency metrics, ms: a latency that got worse by less than this never counts
+   * as a regression, whatever the percentage (0.3 ms -> 0.4 ms is +33% and still noise on loopback)
+   */
+  minLatencyDeltaMs?: number;
 }
 
 const KNOWN = new Set(COMPARE_METRICS.map((m) => m.name));
@@ -52,6 +57,13 @@ export function parseMaxRegression(values: readonly string[]): RegressionGates {
     }
   }
   return gates;
+}
+
+/** Parse `--min-latency-delta <ms>`: a non-negative number of milliseconds (a trailing `ms` is allowed). */
+export function parseMinLatencyDelta(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms)?\s*$/.exec(text);
+  if (!m?.[1]) throw new UsageError(`--min-latency-delta: "${text}" is not a number of milliseconds (e.g. 0.5 or 2ms)`);
+  return Number(m[1]);
 }
 
 /** The limit that applies to one metric, or undefined when it is not gated. */

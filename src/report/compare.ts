@@ -1,5 +1,5 @@
 import { ExitCode } from '../errors.js';
-import type { RunReport } from '../model/report.js';
+import { STEAL_WARN_PERCENT, type RunReport } from '../model/report.js';
 import { COMPARE_METRICS, type Better, type MetricDef } from './compare-metrics.js';
 import { limitFor, type RegressionGates } from './compare-gates.js';
 import { histogramStats } from './histogram-codec.js';
@@ -36,7 +36,7 @@ export interface CompareResult {
   exitCode: number;
 }
 
-function change(def: MetricDef, base: number, next: number, limit: number | undefined): MetricChange {
+function change(def: MetricDef, base: number, next: number, limit: number | undefined, minLatencyDeltaMs: number): MetricChange {
   let rel: number | null;
   if (base === next) rel = 0;
   else if (base === 0) rel = null;
@@ -45,7 +45,8 @@ function change(def: MetricDef, base: number, next: number, limit: number | unde
   const worse = sign * (next - base) > 0;
   const worsening = rel === null ? null : sign * rel;
   // From zero to anything bad is an unbounded regression; from zero to anything good is not.
-  const regressed = limit !== undefined && worse && (worsening === null || worsening > limit + 1e-12);
+  const aboveFloor = def.unit !== 'ms' || Math.abs(next - base) >= minLatencyDeltaMs;
+  const regressed = limit !== undefined && worse && aboveFloor && (worsening === null || worsening > limit + 1e-12);
   const c: MetricChange = {
     metric: def.name,
     description: def.description,
@@ -71,12 +72,19 @@ export function compareReports(base: RunReport, next: RunReport, gates: Regressi
   const bu = histogramStats(base.histograms.uncorrected, 'base uncorrected histogram');
   const nc = histogramStats(next.histograms.corrected, 'new corrected histogram');
   const nu = histogramStats(next.histograms.uncorrected, 'new uncorrected histogram');
-  const metrics = COMPARE_METRICS.map((def) => change(def, def.read(base, bc, bu), def.read(next, nc, nu), limitFor(gates, def.name, def.key)));
+  const floor = gates.minLatencyDeltaMs ?? 0;
+  const metrics = COMPARE_METRICS.map((def) => change(def, def.read(base, bc, bu), def.read(next, nc, nu), limitFor(gates, def.name, def.key), floor));
   const regressions = metrics.filter((m) => m.regressed).map((m) => m.metric);
   const warnings: string[] = [];
   if (base.scenario.name !== next.scenario.name) warnings.push(`different scenarios: "${base.scenario.name}" vs "${next.scenario.name}"`);
   if (bc.count === 0 || nc.count === 0) warnings.push('a run recorded no latencies; latency comparisons are meaningless');
   if (!base.harness.valid || !next.harness.valid) warnings.push('a run had an invalid harness; its figures cannot be trusted');
+  for (const [which, r] of [['base', base], ['new', next]] as const) {
+    const steal = r.harness.host?.stealPercent;
+    if (steal !== undefined && steal >= STEAL_WARN_PERCENT) {
+      warnings.push(`noisy host during the ${which} run: the hypervisor took ${steal}% of its CPU time (steal); its latencies include those stalls`);
+    }
+  }
   const ok = regressions.length === 0;
   return {
     base: { runId: base.runId, scenario: base.scenario.name, requests: base.metrics.http_reqs.count },

@@ -1,12 +1,10 @@
 import { Chalk } from 'chalk';
 import Table from 'cli-table3';
 import { OUTCOMES } from '../model/outcome.js';
-import type { DurationSummary, RunReport } from '../model/report.js';
+import { STEAL_WARN_PERCENT, type DurationSummary, type RunReport } from '../model/report.js';
 import { fmt } from './html-format.js';
 
 const WIDTH = 34;
-/** Steal time (percent of the machine's CPU time) from which the summary warns that the host was noisy. */
-export const STEAL_WARN_PERCENT = 2;
 
 function fmtMs(ms: number): string {
   if (ms >= 1000) return `${(ms / 1000).toFixed(2)}s`;

@@ -49,6 +49,17 @@ describe('coupon-bench compare (spawned CLI)', () => {
     expect(xml).toContain('<failure message="p95 regressed');
   });
 
+  it('--min-latency-delta lifts the noise floor: the same regression passes when it is below it', () => {
+    const json = JSON.parse(cli(['compare', base, slower, '--json']).stdout) as { metrics: Array<{ metric: string; base: number; next: number }> };
+    const worst = Math.max(...json.metrics.filter((m) => /^p\d/.test(m.metric)).map((m) => m.next - m.base));
+    const r = cli(['compare', base, slower, '--max-regression', '10%', '--min-latency-delta', `${(worst * 1.01).toFixed(6)}ms`]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('no gated metric regressed');
+    const bad = cli(['compare', base, slower, '--min-latency-delta', 'soon']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--min-latency-delta: "soon" is not a number of milliseconds');
+  });
+
   it('prints JSON with --json', () => {
     const r = cli(['compare', base, slower, '--max-regression', '10%', '--json']);
     expect(r.code).toBe(99);

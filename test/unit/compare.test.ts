@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareReports } from '../../src/report/compare.js';
-import { parseMaxRegression } from '../../src/report/compare-gates.js';
+import { parseMaxRegression, parseMinLatencyDelta } from '../../src/report/compare-gates.js';
 import { formatCompareTable } from '../../src/report/compare-table.js';
 import { histogramStats } from '../../src/report/histogram-codec.js';
 import { makeReport } from './report-fixture.js';
@@ -66,6 +66,36 @@ describe('compareReports', () => {
     const r = compareReports(a, b, parseMaxRegression(['p95=10%']));
     expect(r.metrics.find((m) => m.metric === 'p95')!.next).toBeCloseTo(histogramStats(b.histograms.corrected).p95, 9);
     expect(r.exitCode).toBe(99);
+  });
+
+  it('a latency noise floor: a regression smaller than --min-latency-delta in ms never fails, a larger one still does', () => {
+    const slower = makeReport({ latencyFactor: 1.2 });
+    const plain = compareReports(base, slower, parseMaxRegression(['10%']));
+    const p95 = plain.metrics.find((m) => m.metric === 'p95')!;
+    const delta = p95.next - p95.base;
+    expect(plain.regressions).toContain('p95');
+    // A floor just above the p95 change lets p95 pass; one just below keeps it failing.
+    const above = compareReports(base, slower, { ...parseMaxRegression(['10%']), minLatencyDeltaMs: delta * 1.01 });
+    expect(above.metrics.find((m) => m.metric === 'p95')!.regressed).toBe(false);
+    const below = compareReports(base, slower, { ...parseMaxRegression(['10%']), minLatencyDeltaMs: delta * 0.99 });
+    expect(below.regressions).toContain('p95');
+    // The floor is for latencies only: a throughput drop still fails under any floor.
+    const fewer = compareReports(base, makeReport({ rateFactor: 0.8 }), { ...parseMaxRegression(['rate=10%']), minLatencyDeltaMs: 1e9 });
+    expect(fewer.regressions).toEqual(['rate']);
+    expect(parseMinLatencyDelta('0.5')).toBe(0.5);
+    expect(parseMinLatencyDelta('2ms')).toBe(2);
+    expect(() => parseMinLatencyDelta('-1')).toThrow(/not a number of milliseconds/);
+    expect(() => parseMinLatencyDelta('fast')).toThrow(/not a number of milliseconds/);
+  });
+
+  it('warns when a run was measured on a noisy host (steal from 2%)', () => {
+    const noisy = makeReport();
+    noisy.harness.host = { stealPercent: 4.2, busyPercent: 80 };
+    const calm = makeReport();
+    calm.harness.host = { stealPercent: 0.3, busyPercent: 60 };
+    expect(compareReports(calm, noisy).warnings.join()).toMatch(/noisy host during the new run: the hypervisor took 4\.2%/);
+    expect(compareReports(noisy, calm).warnings.join()).toMatch(/noisy host during the base run/);
+    expect(compareReports(calm, calm).warnings.join()).not.toMatch(/noisy host/);
   });
 
   it('treats a count that grew from zero as an unbounded regression when gated', () => {
