@@ -42,6 +42,9 @@ export async function readStoreTemplate(store: CouponStore, templateId: number):
   return b.build(t?.stock);
 }
 
+/** Rows fetched per round trip from a PostgreSQL cursor. */
+const QUERY_BATCH = 10_000;
+
 /** A row of `--db-query`: user id, coupon id, and optionally seq. */
 type QueryRow = unknown[];
 
@@ -80,20 +83,35 @@ export async function readQueryTemplate(dbUrl: string, sql: string, templateId: 
       await client.connect();
       try {
         const q = bindTemplateQuery(sql, templateId, 'dollar');
-        const res = await client.query({ text: q.sql, values: q.params, rowMode: 'array' });
-        for (const row of res.rows as QueryRow[]) addQueryRow(b, row);
+        // A server-side cursor: rows arrive QUERY_BATCH at a time, so memory stays flat at any size.
+        const { default: Cursor } = await import('pg-cursor');
+        const cursor = client.query(new Cursor<QueryRow>(q.sql, q.params, { rowMode: 'array' }));
+        try {
+          for (let rows = await cursor.read(QUERY_BATCH); rows.length > 0; rows = await cursor.read(QUERY_BATCH)) {
+            for (const row of rows) addQueryRow(b, row);
+          }
+        } finally {
+          await cursor.close();
+        }
       } finally {
         await client.end();
       }
     } else {
       const mysql = await import('mysql2/promise');
+      // The promise API connects (and reports a refused connection); its core connection streams.
       const conn = await mysql.createConnection(dbUrl.replace(/^mariadb:/, 'mysql:'));
+      const core = (conn as unknown as { connection: import('mysql2').Connection }).connection;
+      let done = false;
       try {
         const q = bindTemplateQuery(sql, templateId, 'question');
-        const [rows] = await conn.query({ sql: q.sql, rowsAsArray: true }, q.params);
-        for (const row of rows as QueryRow[]) addQueryRow(b, row);
+        // Streamed row by row (with backpressure) rather than buffered whole.
+        const rows = core.query({ sql: q.sql, rowsAsArray: true }, q.params).stream();
+        for await (const row of rows) addQueryRow(b, row as QueryRow);
+        done = true;
       } finally {
-        await conn.end();
+        // A query left half-read (a bad row) would keep the connection busy: drop it instead.
+        if (done) await conn.end().catch(() => conn.destroy());
+        else conn.destroy();
       }
     }
   } catch (err) {

@@ -19,6 +19,29 @@ afterAll(async () => {
 });
 
 describe('--db-query on MySQL/MariaDB', () => {
+  it('streams a large result completely; a bad row fails with E_DB_QUERY; an unreachable server too', async () => {
+    const values = Array.from({ length: 20_000 }, (_, i) => `(${i + 1}, '9-${i + 1}', 9)`).join(',');
+    await conn.query(`INSERT INTO ${table} VALUES ${values}`);
+    const snap = await readQueryTemplate(MYSQL_URL, `SELECT member, code FROM ${table} WHERE event = ?`, 9);
+    expect(snap.rows).toBe(20_000);
+    expect(snap.users.get(20_000)).toBe(20_000);
+    expect(snap.duplicateRows).toBe(0);
+
+    // user 15,000 comes back as text that is no user id, in the middle of the stream
+    const bad = `SELECT CASE WHEN member = 15000 THEN 'someone' ELSE member END, code FROM ${table} WHERE event = ? ORDER BY member`;
+    await expect(readQueryTemplate(MYSQL_URL, bad, 9)).rejects.toMatchObject({ code: 'E_DB_QUERY' });
+    // The half-read query's connection is dropped, not left running (the server may take a moment to see it).
+    const running = async (): Promise<number> => {
+      const [rows] = await conn.query(`SELECT COUNT(*) AS n FROM information_schema.processlist WHERE info LIKE ?`, [`%THEN 'someone' ELSE member%`]);
+      return Number((rows as Array<{ n: number }>)[0]!.n);
+    };
+    for (let i = 0; i < 40 && (await running()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await running()).toBe(0);
+    const closed = new URL(MYSQL_URL);
+    closed.port = '1';
+    await expect(readQueryTemplate(closed.toString(), `SELECT member, code FROM ${table} WHERE event = ?`, 9)).rejects.toMatchObject({ code: 'E_DB_QUERY' });
+  });
+
   it('binds :template and reads user and coupon ids (seq parsed from <template>-<seq>)', async () => {
     const snap = await readQueryTemplate(MYSQL_URL, `SELECT member, code FROM ${table} WHERE event = :template ORDER BY member`, 7);
     expect([...snap.users]).toEqual([

@@ -31,6 +31,28 @@ describe('--db-query on PostgreSQL', () => {
     expect([...withSeq.users]).toEqual([[3, 1]]);
   });
 
+  it('reads a result larger than one cursor batch completely, through several fetches', async () => {
+    // 25,000 rows of template 9: users 1..25000 holding seqs 1..25000 (the cursor reads 10,000 at a time)
+    await client.query(`INSERT INTO ${table} SELECT g, '9-' || g, 9, g FROM generate_series(1, 25000) g`);
+    const snap = await readQueryTemplate(PG_URL, `SELECT member, code, n FROM ${table} WHERE event = $1`, 9);
+    expect(snap.rows).toBe(25_000);
+    expect(snap.users.size).toBe(25_000);
+    expect(snap.duplicateRows).toBe(0);
+    expect(snap.users.get(25_000)).toBe(25_000);
+  });
+
+  it('a bad row in the middle fails with E_DB_QUERY and leaves no session behind', async () => {
+    await client.query(`INSERT INTO ${table} SELECT g, '10-' || g, 10, g FROM generate_series(1, 15000) g`);
+    // user 12,000 comes back as text that is no user id: after the first cursor batch was read
+    const sql = `SELECT CASE WHEN member = 12000 THEN 'someone' ELSE member::text END, code FROM ${table} WHERE event = $1 ORDER BY member`;
+    await expect(readQueryTemplate(PG_URL, sql, 10)).rejects.toMatchObject({ code: 'E_DB_QUERY' });
+    // The cursor and its session are closed (the server may take a moment to drop the backend).
+    const open = async (): Promise<number> =>
+      (await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid()`, [`%THEN 'someone'%`])).rows[0].n as number;
+    for (let i = 0; i < 40 && (await open()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await open()).toBe(0);
+  });
+
   it('reports a broken query as a usage error naming the database', async () => {
     await expect(readQueryTemplate(PG_URL, `SELECT nope FROM ${table} WHERE event = $1`, 7)).rejects.toMatchObject({ code: 'E_DB_QUERY' });
   });
