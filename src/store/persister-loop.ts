@@ -10,6 +10,7 @@ import { emptyPersisterStats, type PersisterOptions, type PersisterStats } from 
 import type { CouponStore, IssuedRow } from './store.js';
 import { StreamReader, posIntAt, type ReadEntry, type ReadStream } from './stream-reader.js';
 import { describeDbError, isDataError } from './store-errors.js';
+import { backoffMs } from './backoff.js';
 
 /** Defaults of the tunables (see PersisterOptions). */
 export const PERSISTER_DEFAULTS = {
@@ -216,7 +217,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
   const attempts = new Map<string, number>();
 
   const backoff = async (): Promise<void> => {
-    await sleep(Math.min(maxBackoffMs, 50 * 2 ** Math.min(stats.failures, 16)), signal);
+    await sleep(backoffMs(stats.failures, 50, maxBackoffMs), signal);
   };
   const sumLag = (): void => {
     let lag = 0;
@@ -614,7 +615,7 @@ async function openStoreWithRetry(
         // onReady is idempotent for both hosts (the promise resolves once).
         control.onReady?.();
       }
-      await sleep(Math.min(maxBackoffMs, 100 * 2 ** Math.min(stats.failures, 16)), signal);
+      await sleep(backoffMs(stats.failures, 100, maxBackoffMs), signal);
     }
   }
 }

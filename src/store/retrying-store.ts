@@ -1,6 +1,7 @@
 import { dbEngineOf, openStore, redactUrl, type OpenStoreOptions } from './open-store.js';
 import type { CouponStore, IssuedRow, StoreEngine, TemplateRow } from './store.js';
 import { StoreConnectError, describeDbError } from './store-errors.js';
+import { backoffMs } from './backoff.js';
 
 /** Settings of {@link RetryingStore.open}. */
 export interface RetryingStoreOptions extends OpenStoreOptions {
@@ -46,11 +47,6 @@ export class RetryingStore implements CouponStore {
     return s;
   }
 
-  /** True once the database is open. */
-  get isOpen(): boolean {
-    return this.inner !== undefined;
-  }
-
   get location(): string {
     return this.inner?.location ?? redactUrl(this.url);
   }
@@ -58,8 +54,7 @@ export class RetryingStore implements CouponStore {
   private schedule(): void {
     if (this.closed) return;
     this.attempts++;
-    const wait = Math.min(this.opts.maxBackoffMs ?? 2000, 100 * 2 ** Math.min(this.attempts, 16));
-    this.timer = setTimeout(() => void this.attempt(), wait);
+    this.timer = setTimeout(() => void this.attempt(), backoffMs(this.attempts, 100, this.opts.maxBackoffMs ?? 2000));
     this.timer.unref();
   }
 
