@@ -470,7 +470,8 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
       return n;
     };
 
-    type ReadResult = { res: ReadStream[] | null } | { err: unknown };
+    /** Entries read, and whether a stream had more than was read (the outbox is busy). */
+    type ReadResult = { res: ReadStream[] | null; busy: boolean } | { err: unknown };
     /** One XREADGROUP `>` over every outbox, at most `count` entries a stream. */
     const readOnce = (list: readonly TemplateState[], block: boolean, count: number): Promise<ReadStream[] | null> => {
       const args = [
@@ -495,43 +496,35 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
           );
     };
     /**
-     * New entries over every outbox, up to batchSize a stream, read REDIS_CHUNK at a time (see there)
-     * while a chunk comes back full; never rejects (a prefetch may sit unobserved for a while).
+     * New entries over every outbox, up to batchSize a stream, read at most REDIS_CHUNK a command (see
+     * there) while a stream fills its count; never rejects (a prefetch may sit unobserved for a while).
      */
     const readNew = async (list: readonly TemplateState[], block: boolean): Promise<ReadResult> => {
-      const chunk = Math.min(batchSize, REDIS_CHUNK);
       try {
-        const first = await readOnce(list, block, chunk);
-        if (first === null) return { res: null };
+        let count = Math.min(batchSize, REDIS_CHUNK);
+        const first = await readOnce(list, block, count);
+        if (first === null) return { res: null, busy: false };
         const byKey = new Map(first.map((s) => [s.key, s.entries]));
-        let full = first.filter((s) => s.entries.length >= chunk);
-        while (full.length > 0 && !signal.aborted) {
-          // Streams whose last chunk was full and whose batch has room for another.
-          const more: TemplateState[] = [];
-          for (const s of full) {
-            const t = byOutboxKey.get(s.key);
-            if (t && (byKey.get(s.key)?.length ?? batchSize) + chunk <= batchSize) more.push(t);
-          }
-          if (more.length === 0) break;
-          const next = (await readOnce(more, false, chunk)) ?? [];
-          for (const s of next) byKey.get(s.key)?.push(...s.entries);
-          full = next.filter((s) => s.entries.length >= chunk);
+        let filled = first.filter((s) => s.entries.length >= count).map((s) => s.key);
+        for (;;) {
+          // Streams that filled their last count and whose batch has room left.
+          const room = filled.filter((key) => byKey.get(key)!.length < batchSize);
+          if (room.length === 0 || signal.aborted) break;
+          count = Math.min(REDIS_CHUNK, ...room.map((key) => batchSize - byKey.get(key)!.length));
+          const next = (await readOnce(room.map((key) => byOutboxKey.get(key)!), false, count)) ?? [];
+          for (const s of next) byKey.get(s.key)!.push(...s.entries);
+          filled = next.filter((s) => s.entries.length >= count).map((s) => s.key);
         }
-        return { res: [...byKey].map(([key, entries]) => ({ key, entries })) };
+        return { res: [...byKey].map(([key, entries]) => ({ key, entries })), busy: filled.length > 0 };
       } catch (err) {
         return { err };
       }
     };
-    /** Entries in a read and whether any stream filled its COUNT (the outbox is busy). */
+    /** Entries in a read and whether the outbox is busy (a stream had more than was read). */
     const sizeOf = (r: ReadResult): { n: number; full: boolean } => {
       let n = 0;
-      let full = false;
-      if ('res' in r)
-        for (const s of r.res ?? []) {
-          n += s.entries.length;
-          if (s.entries.length >= batchSize) full = true;
-        }
-      return { n, full };
+      if ('res' in r) for (const s of r.res ?? []) n += s.entries.length;
+      return { n, full: 'res' in r && r.busy };
     };
     const processRead = async (r: ReadResult): Promise<void> => {
       if ('err' in r) throw r.err;
