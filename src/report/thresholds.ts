@@ -40,7 +40,7 @@ export function metricKind(metric: string): MetricKind | undefined {
     return 'trend';
   }
   if (base !== metric) return undefined;
-  if (metric === 'http_reqs' || metric === 'iterations' || metric === 'dropped_iterations') return 'counter';
+  if (metric === 'http_reqs' || metric === 'iterations' || metric === 'dropped_iterations' || metric === 'data_sent' || metric === 'data_received') return 'counter';
   if (metric.startsWith('outcomes.') && (OUTCOMES as readonly string[]).includes(metric.slice(9))) return 'counter';
   if (metric === 'checks' || metric === 'http_req_failed') return 'rate';
   if (metric === 'vus') return 'gauge';
@@ -52,7 +52,7 @@ export function parseThreshold(metric: string, expression: string, abortOnFail =
   const kind = metricKind(metric);
   if (!kind) {
     throw new UsageError(
-      `threshold "${metric}": unknown metric (use http_req_duration, http_req_duration{outcome:<class>}, http_req_duration_uncorrected, http_reqs, iterations, dropped_iterations, checks, http_req_failed, vus, outcomes.<${OUTCOMES.join('|')}>)`,
+      `threshold "${metric}": unknown metric (use http_req_duration, http_req_duration{outcome:<class>}, http_req_duration_uncorrected, http_reqs, iterations, dropped_iterations, data_sent, data_received, checks, http_req_failed, vus, outcomes.<${OUTCOMES.join('|')}>)`,
       'E_THRESHOLD_INVALID',
     );
   }
@@ -137,7 +137,11 @@ export function observedValue(t: Threshold, report: Pick<RunReport, 'metrics' | 
     if (t.metric === 'http_reqs') count = m.http_reqs.count;
     else if (t.metric === 'iterations') count = m.iterations.count;
     else if (t.metric === 'dropped_iterations') count = m.dropped_iterations.count;
-    else count = report.outcomes[t.metric.slice(9) as Outcome] ?? 0;
+    else if (t.metric === 'data_sent' || t.metric === 'data_received') {
+      const bytes = m[t.metric];
+      if (bytes === undefined) return null; // not measured: the threshold fails rather than passes
+      count = bytes;
+    } else count = report.outcomes[t.metric.slice(9) as Outcome] ?? 0;
     return t.agg === 'count' ? count : seconds > 0 ? count / seconds : 0;
   }
   if (kind === 'rate') {

@@ -88,5 +88,22 @@ describe('threshold evaluation', () => {
     expect(res).toMatchObject({ ok: false, actual: null });
     const [res2] = evaluateThresholds([parseThreshold('http_req_failed', 'rate<=1')], r);
     expect(res2?.ok).toBe(false);
+    // bytes that were not measured (an older report) fail a threshold instead of passing it
+    const [res3] = evaluateThresholds([parseThreshold('data_sent', 'count>=0')], report());
+    expect(res3).toMatchObject({ ok: false, actual: null });
+  });
+
+  it('data_sent and data_received are counters of bytes (count and per-second rate), as in k6', () => {
+    const r = report();
+    r.metrics.data_sent = 180_000;
+    r.metrics.data_received = 2_400_000;
+    const [sent, received, perSecond] = evaluateThresholds(
+      [parseThreshold('data_sent', 'count==180000'), parseThreshold('data_received', 'count<2000000'), parseThreshold('data_received', 'rate>200000')],
+      r,
+    );
+    expect(sent).toMatchObject({ ok: true, actual: 180_000 });
+    expect(received).toMatchObject({ ok: false, actual: 2_400_000 });
+    expect(perSecond).toMatchObject({ ok: true, actual: 240_000 }); // 2.4 MB over 10 s
+    expect(() => parseThreshold('data_sent', 'p(95)<5')).toThrow(/does not apply to a counter metric/);
   });
 });
