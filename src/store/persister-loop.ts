@@ -191,6 +191,8 @@ function toReadEntries(templateId: number, raw: readonly RawEntry[]): ReadEntry[
  */
 export async function runPersisterLoop(opts: PersisterOptions, control: LoopControl): Promise<PersisterStats> {
   const batchSize = opts.batchSize ?? PERSISTER_DEFAULTS.batchSize;
+  /** entries per Redis command (see REDIS_CHUNK) */
+  const chunk = Math.min(batchSize, REDIS_CHUNK);
   const claimIdleMs = opts.claimIdleMs ?? PERSISTER_DEFAULTS.claimIdleMs;
   const maxDeliveries = opts.maxDeliveries ?? PERSISTER_DEFAULTS.maxDeliveries;
   const blockMs = opts.blockMs ?? PERSISTER_DEFAULTS.blockMs;
@@ -433,7 +435,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
       for (const t of templates.values()) {
         let cursor = '0-0';
         do {
-          const [next, entries] = (await redis.callBuffer('XAUTOCLAIM', t.outbox, PERSISTER_GROUP, consumer, claimIdleMs, cursor, 'COUNT', Math.min(batchSize, REDIS_CHUNK))) as [
+          const [next, entries] = (await redis.callBuffer('XAUTOCLAIM', t.outbox, PERSISTER_GROUP, consumer, claimIdleMs, cursor, 'COUNT', chunk)) as [
             Buffer,
             RawEntry[],
             Buffer[]?,
@@ -455,7 +457,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
       await ackChain; // no re-read of entries being acked
       for (const t of templates.values()) {
         if (t.pendingFrom === null || signal.aborted) continue;
-        const res = (await redis.callBuffer('XREADGROUP', 'GROUP', PERSISTER_GROUP, consumer, 'COUNT', Math.min(batchSize, REDIS_CHUNK), 'STREAMS', t.outbox, t.pendingFrom)) as
+        const res = (await redis.callBuffer('XREADGROUP', 'GROUP', PERSISTER_GROUP, consumer, 'COUNT', chunk, 'STREAMS', t.outbox, t.pendingFrom)) as
           | [Buffer, RawEntry[]][]
           | null;
         const entries = res?.[0]?.[1] ?? [];
@@ -501,7 +503,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
      */
     const readNew = async (list: readonly TemplateState[], block: boolean): Promise<ReadResult> => {
       try {
-        let count = Math.min(batchSize, REDIS_CHUNK);
+        let count = chunk;
         const first = await readOnce(list, block, count);
         if (first === null) return { res: null, busy: false };
         const byKey = new Map(first.map((s) => [s.key, s.entries]));
@@ -510,7 +512,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
           // Streams that filled their last count and whose batch has room left.
           const room = filled.filter((key) => byKey.get(key)!.length < batchSize);
           if (room.length === 0 || signal.aborted) break;
-          count = Math.min(REDIS_CHUNK, ...room.map((key) => batchSize - byKey.get(key)!.length));
+          count = Math.min(chunk, ...room.map((key) => batchSize - byKey.get(key)!.length));
           const next = (await readOnce(room.map((key) => byOutboxKey.get(key)!), false, count)) ?? [];
           for (const s of next) byKey.get(s.key)!.push(...s.entries);
           filled = next.filter((s) => s.entries.length >= count).map((s) => s.key);
@@ -520,11 +522,11 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
         return { err };
       }
     };
-    /** Entries in a read and whether the outbox is busy (a stream had more than was read). */
-    const sizeOf = (r: ReadResult): { n: number; full: boolean } => {
+    /** Entries in a read. */
+    const sizeOf = (r: ReadResult): number => {
       let n = 0;
       if ('res' in r) for (const s of r.res ?? []) n += s.entries.length;
-      return { n, full: 'res' in r && r.busy };
+      return n;
     };
     const processRead = async (r: ReadResult): Promise<void> => {
       if ('err' in r) throw r.err;
@@ -572,9 +574,9 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
         const read = await (prefetched ?? readNew(list, true));
         prefetched = undefined;
         lastReadAt = Date.now();
-        const { n, full } = sizeOf(read);
+        const n = sizeOf(read);
         // Busy outbox: Redis prepares the next batch while this one goes to the database.
-        if (full && !signal.aborted) prefetched = readNew(list, false);
+        if ('res' in read && read.busy && !signal.aborted) prefetched = readNew(list, false);
         await processRead(read);
         if (n === 0) {
           lastReadAt = 0; // idle: the next read blocks right away
