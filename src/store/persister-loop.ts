@@ -430,9 +430,16 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
       if (err !== undefined) throw err;
     };
 
-    /** XAUTOCLAIM entries idle on other (crashed) consumers, and persist them. */
+    /**
+     * XAUTOCLAIM entries idle on other (crashed) consumers, and persist them. Only where some consumer
+     * with pending entries has been silent for claimIdleMs: XAUTOCLAIM walks the pending list from its
+     * start, and with one live persister that list is all its own fresh entries (measured at 48,000
+     * issues/s: 4 ms of Redis time a rescan, every issue request held behind it).
+     */
     const claimStale = async (): Promise<void> => {
       for (const t of templates.values()) {
+        const consumers = (await redis.call('XINFO', 'CONSUMERS', t.outbox, PERSISTER_GROUP)) as unknown[][];
+        if (!hasStalledConsumer(consumers, claimIdleMs)) continue;
         let cursor = '0-0';
         do {
           const [next, entries] = (await redis.callBuffer('XAUTOCLAIM', t.outbox, PERSISTER_GROUP, consumer, claimIdleMs, cursor, 'COUNT', chunk)) as [
@@ -648,6 +655,25 @@ async function openStoreWithRetry(
       await sleep(backoffMs(stats.failures, 100, maxBackoffMs), signal);
     }
   }
+}
+
+/**
+ * Whether an XINFO CONSUMERS reply names a consumer that holds pending entries and has not touched
+ * the group for at least `idleMs` (every entry it holds is then idle at least that long: a delivery
+ * is an interaction). Pure; exported for tests.
+ */
+export function hasStalledConsumer(consumers: readonly (readonly unknown[])[], idleMs: number): boolean {
+  for (const c of consumers) {
+    let pending = 0;
+    let idle = 0;
+    for (let i = 0; i + 1 < c.length; i += 2) {
+      const k = String(c[i]);
+      if (k === 'pending') pending = Number(c[i + 1]);
+      else if (k === 'idle') idle = Number(c[i + 1]);
+    }
+    if (pending > 0 && idle >= idleMs) return true;
+  }
+  return false;
 }
 
 /** Fields of a row in the outbox's own format, for dead-letter entries. */

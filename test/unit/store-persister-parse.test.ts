@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareStreamIds, nextStreamId, parseOutboxBuffers, parseOutboxEntry } from '../../src/store/persister-loop.js';
+import { compareStreamIds, hasStalledConsumer, nextStreamId, parseOutboxBuffers, parseOutboxEntry } from '../../src/store/persister-loop.js';
 import { workerExecArgv } from '../../src/store/persister.js';
 import { parseMysqlUrl } from '../../src/store/mysql-store.js';
 import { parsePostgresUrl } from '../../src/store/postgres-store.js';
@@ -68,6 +68,19 @@ describe('stream ids', () => {
   it('computes the next id', () => {
     expect(nextStreamId('1700000000000-9')).toBe('1700000000000-10');
     expect(nextStreamId('0-0')).toBe('0-1');
+  });
+});
+
+describe('hasStalledConsumer (XINFO CONSUMERS)', () => {
+  // Redis 7.0 replies name/pending/idle; 7.2 adds inactive.
+  const c = (name: string, pending: number, idle: number): unknown[] => ['name', name, 'pending', pending, 'idle', idle, 'inactive', idle];
+  it('is true only for a consumer holding entries and silent for the claim idle time', () => {
+    expect(hasStalledConsumer([], 100)).toBe(false);
+    expect(hasStalledConsumer([c('live', 2000, 3)], 100)).toBe(false);
+    expect(hasStalledConsumer([c('idle-but-empty', 0, 60_000)], 100)).toBe(false);
+    expect(hasStalledConsumer([c('live', 5, 3), c('dead', 300, 150)], 100)).toBe(true);
+    expect(hasStalledConsumer([c('dead', 1, 100)], 100)).toBe(true);
+    expect(hasStalledConsumer([['name', 'old', 'pending', 1, 'idle', 99]], 100)).toBe(false);
   });
 });
 
