@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { couponIdOf } from '../model/coupon-id.js';
 import { IssueCode } from '../redis/issue-result.js';
 import { PERSISTER_GROUP, templateKeys, templatesIndexKey, type TemplateKeys } from '../redis/keys.js';
+import type { PersisterStats } from '../store/persister-options.js';
 import type { CouponStore } from '../store/store.js';
 import { Route, type RouteIndex, type ServerMetrics } from './metrics.js';
 import { ErrorCode, RETRY_AFTER_SECONDS, errorBody, rawErrorResponse, sendJsonWith } from './responses.js';
@@ -65,6 +66,8 @@ export interface HttpAppDeps {
   readonly maxInFlight: number;
   /** request body limit in bytes */
   readonly bodyLimit: number;
+  /** the outbox persister's live figures (absent: this server runs none) */
+  readonly persisterStats?: () => PersisterStats;
 }
 
 const RETRY_HEADERS = ['Retry-After', RETRY_AFTER_SECONDS];
@@ -446,7 +449,10 @@ export class HttpApp {
     const redis = (this.deps.pipeline ?? this.deps.redis).status;
     const healthy = redis === 'ready' && !this.draining;
     if (healthy) {
-      const body = JSON.stringify({ status: 'ok', redis, draining: false, inFlight: this.inFlight });
+      // Issuance needs Redis only: a failing database degrades the server (200) but does not stop it.
+      const persister = persisterHealth(this.deps.persisterStats?.());
+      const status = persister.state === 'failing' ? 'degraded' : 'ok';
+      const body = JSON.stringify({ status, redis, draining: false, inFlight: this.inFlight, persister });
       if (x.respond(200, body, undefined)) this.recordAt(Route.Healthz, x, this.o.ok!);
     } else {
       const message = this.draining ? 'server is draining' : `Redis is not available (${redis})`;
@@ -466,6 +472,13 @@ export class HttpApp {
       this.fail(req, 500, ErrorCode.Internal, `metrics: ${errMessage(err)}`);
     }
   }
+}
+
+/** The persister's part of /healthz: whether rows reach the database, and how far behind it is. */
+function persisterHealth(s: PersisterStats | undefined): Record<string, unknown> {
+  if (s === undefined) return { state: 'off' };
+  const state = s.failures > 0 ? 'failing' : 'ok';
+  return { state, lag: s.lag, persisted: s.persisted, failures: s.failures, ...(s.failures > 0 && s.lastError ? { lastError: s.lastError } : {}) };
 }
 
 // Shared listeners: `this` is the request, so no closure is allocated per request.

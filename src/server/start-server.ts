@@ -113,6 +113,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       adminToken: opts.adminToken,
       maxInFlight: opts.maxInFlight ?? 10_000,
       bodyLimit: opts.bodyLimitBytes ?? 4096,
+      ...(persister ? { persisterStats: () => persister.stats() } : {}),
     });
     live.app = theApp;
 

@@ -105,7 +105,14 @@ describe.each([
   it('healthz reports Redis ready; metrics count requests by route and outcome', async () => {
     const hz = await call(h.pool, 'GET', '/healthz');
     expect(hz.status).toBe(200);
-    expect(hz.body).toMatchObject({ status: 'ok', redis: 'ready' });
+    expect(hz.body).toMatchObject({ status: 'ok', redis: 'ready', persister: { state: 'ok', failures: 0 } });
+    // Without a persister (serve --no-persister) healthz says so.
+    const bare = await startHarness({ issueClient, httpFront, persister: false }, 'nopersist');
+    try {
+      expect((await call(bare.pool, 'GET', '/healthz')).body).toMatchObject({ status: 'ok', persister: { state: 'off' } });
+    } finally {
+      await bare.close();
+    }
     const m = await call(h.pool, 'GET', '/metrics');
     expect(m.status).toBe(200);
     expect(m.headers['content-type']).toMatch(/^text\/plain/);

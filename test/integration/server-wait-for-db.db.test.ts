@@ -60,7 +60,14 @@ describe('serve with the database down at start', () => {
       const read = await fetch(`${server.url}/api/templates/1`);
       expect(read.status).toBe(503);
       expect(((await read.json()) as { code: string }).code).toBe('SERVICE_UNAVAILABLE');
-      expect((await fetch(`${server.url}/healthz`)).status).toBe(200); // issuance is up
+      // Issuance is up (200), the server degraded: its persister cannot reach the database.
+      const hz = await fetch(`${server.url}/healthz`);
+      expect(hz.status).toBe(200);
+      const health = (await hz.json()) as { status: string; persister: { state: string; lag: number; failures: number; lastError?: string } };
+      expect(health.status).toBe('degraded');
+      expect(health.persister.state).toBe('failing');
+      expect(health.persister.failures).toBeGreaterThan(0);
+      expect(health.persister.lastError).toBeTruthy();
 
       await proxy.restore();
       await waitFor('the server opened the database', () => states.includes('open'), 20_000);
@@ -75,6 +82,10 @@ describe('serve with the database down at start', () => {
         20_000,
       );
       expect(await check.countIssued(1)).toBe(30);
+      const healed = (await (await fetch(`${server.url}/healthz`)).json()) as { status: string; persister: Record<string, unknown> };
+      expect(healed.status).toBe('ok');
+      expect(healed.persister).toMatchObject({ state: 'ok', failures: 0, persisted: 30 });
+      expect(healed.persister.lastError).toBeUndefined();
       expect((await check.getTemplate(1))?.stock).toBe(30);
     } finally {
       await server.stop();
