@@ -61,10 +61,13 @@ describe('serve with the database down at start', () => {
       expect(read.status).toBe(503);
       expect(((await read.json()) as { code: string }).code).toBe('SERVICE_UNAVAILABLE');
       // Issuance is up (200), the server degraded: its persister cannot reach the database.
-      const hz = await fetch(`${server.url}/healthz`);
-      expect(hz.status).toBe(200);
-      const health = (await hz.json()) as { status: string; persister: { state: string; lag: number; failures: number; lastError?: string } };
-      expect(health.status).toBe('degraded');
+      let health = { status: '', persister: { state: '', lag: 0, failures: 0, lastError: undefined as string | undefined } };
+      await waitFor('healthz degraded', async () => {
+        const hz = await fetch(`${server.url}/healthz`);
+        expect(hz.status).toBe(200);
+        health = (await hz.json()) as typeof health;
+        return health.status === 'degraded';
+      });
       expect(health.persister.state).toBe('failing');
       expect(health.persister.failures).toBeGreaterThan(0);
       expect(health.persister.lastError).toBeTruthy();
@@ -82,8 +85,12 @@ describe('serve with the database down at start', () => {
         20_000,
       );
       expect(await check.countIssued(1)).toBe(30);
-      const healed = (await (await fetch(`${server.url}/healthz`)).json()) as { status: string; persister: Record<string, unknown> };
-      expect(healed.status).toBe('ok');
+      // The worker reports its figures every 50 ms or so: the healed state shows up shortly.
+      let healed = { status: '', persister: {} as Record<string, unknown> };
+      await waitFor('healthz ok again', async () => {
+        healed = (await (await fetch(`${server.url}/healthz`)).json()) as typeof healed;
+        return healed.status === 'ok';
+      });
       expect(healed.persister).toMatchObject({ state: 'ok', failures: 0, persisted: 30 });
       expect(healed.persister.lastError).toBeUndefined();
       expect((await check.getTemplate(1))?.stock).toBe(30);
