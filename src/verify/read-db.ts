@@ -97,20 +97,21 @@ export async function readQueryTemplate(dbUrl: string, sql: string, templateId: 
         await client.end();
       }
     } else {
-      const mysql = await import('mysql2/promise');
-      // The promise API connects (and reports a refused connection); its core connection streams.
-      const conn = await mysql.createConnection(dbUrl.replace(/^mariadb:/, 'mysql:'));
-      const core = (conn as unknown as { connection: import('mysql2').Connection }).connection;
+      const { createConnection } = await import('mysql2');
+      // The callback API: its queries stream (the promise API buffers whole results).
+      const conn = createConnection(dbUrl.replace(/^mariadb:/, 'mysql:'));
+      conn.on('error', () => undefined); // a later failure surfaces through the query itself
       let done = false;
       try {
+        await new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));
         const q = bindTemplateQuery(sql, templateId, 'question');
         // Streamed row by row (with backpressure) rather than buffered whole.
-        const rows = core.query({ sql: q.sql, rowsAsArray: true }, q.params).stream();
+        const rows = conn.query({ sql: q.sql, rowsAsArray: true }, q.params).stream();
         for await (const row of rows) addQueryRow(b, row as QueryRow);
         done = true;
       } finally {
         // A query left half-read (a bad row) would keep the connection busy: drop it instead.
-        if (done) await conn.end().catch(() => conn.destroy());
+        if (done) await new Promise<void>((resolve) => conn.end((err) => (err ? (conn.destroy(), resolve()) : resolve())));
         else conn.destroy();
       }
     }
