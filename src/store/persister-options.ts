@@ -72,6 +72,11 @@ export interface PersisterHandle {
   stats(): PersisterStats;
   /** Finish the batch in hand, then stop. */
   stop(): Promise<void>;
+  /**
+   * Worker mode only: end the worker thread at once, as a crash would (fault tests). The host
+   * restarts it (under the same consumer name), and the new worker re-reads what it held.
+   */
+  killWorker?(): Promise<void>;
 }
 
 /** Figures of a persister that has not done anything yet. */

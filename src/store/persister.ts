@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CouponBenchError } from '../errors.js';
@@ -125,29 +127,38 @@ interface WorkerMessage {
   error?: { code: string; message: string; exitCode?: number };
 }
 
+/** First wait before restarting a crashed worker, and the cap the wait doubles up to while restarts fail. */
+const RESTART_FIRST_MS = 1000;
+const RESTART_MAX_MS = 30_000;
+
 async function startInWorker(opts: PersisterOptions): Promise<PersisterHandle> {
   const file = persisterWorkerPath();
   let last = emptyPersisterStats();
   let stopping = false;
   let worker: Worker;
   let exited: Promise<void>;
+  // One consumer name for every worker of this host: a restarted worker re-reads what the crashed
+  // one held at once, instead of claiming it after claimIdleMs.
+  const consumer = opts.consumer ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
 
-  const spawn = (): Promise<void> =>
+  /**
+   * Start a worker; resolves once it is ready. A restart (after a crash) waits out an unreachable
+   * database inside the worker, as `waitForDb` does: the server is already taking traffic.
+   */
+  const spawn = (restart: boolean): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       let isReady = false;
       // Options go by structured clone: keep them plain data.
-      worker = newWorker(file, { ...opts, mode: 'in-process' });
+      worker = newWorker(file, { ...opts, consumer, mode: 'in-process', ...(restart ? { waitForDb: true } : {}) });
       exited = new Promise<void>((resolveExit) => {
         worker.on('exit', (code) => {
           resolveExit();
           if (!isReady) {
             reject(new CouponBenchError('E_PERSISTER', `persister worker exited during start (code ${code})`));
           } else if (!stopping) {
-            // Crashed after start: entries it held stay pending and are re-read; start a fresh one.
+            // Crashed after start: entries it held stay pending; the next worker re-reads them.
             last = { ...last, lastError: `persister worker exited unexpectedly (code ${code}); restarting` };
-            setTimeout(() => {
-              if (!stopping) spawn().catch((err: Error) => (last = { ...last, lastError: err.message }));
-            }, 1000).unref();
+            scheduleRestart(RESTART_FIRST_MS);
           }
         });
       });
@@ -168,7 +179,19 @@ async function startInWorker(opts: PersisterOptions): Promise<PersisterHandle> {
       });
     });
 
-  await spawn();
+  /** Restart after `delayMs`; a restart that fails (say, the database now refuses the credentials) tries again later. */
+  const scheduleRestart = (delayMs: number): void => {
+    setTimeout(() => {
+      if (stopping) return;
+      spawn(true).catch((err: Error) => {
+        // Counted as a database failure: /healthz shows the server degraded until a restart works.
+        last = { ...last, failures: last.failures + 1, lastError: `persister restart failed: ${err.message}` };
+        scheduleRestart(Math.min(delayMs * 2, RESTART_MAX_MS));
+      });
+    }, delayMs).unref();
+  };
+
+  await spawn(false);
   return {
     stats: () => ({ ...last }),
     stop: async () => {
@@ -179,6 +202,9 @@ async function startInWorker(opts: PersisterOptions): Promise<PersisterHandle> {
       const timer = setTimeout(() => void worker.terminate(), 30_000);
       await exited;
       clearTimeout(timer);
+    },
+    killWorker: async () => {
+      await worker.terminate();
     },
   };
 }

@@ -99,3 +99,61 @@ describe('persister with waitForDb (database down at start)', () => {
     }
   }, 60_000);
 });
+
+describe('persister worker killed while the database is down', () => {
+  it('is restarted under the same consumer name, waits out the database, and persists everything exactly once', async () => {
+    const redis = createRedis(REDIS_URL, { role: 'worker' });
+    const prefix = uniquePrefix('pkill');
+    const db = testDb('postgres');
+    const proxy = await startProxy(db.host, db.port);
+    const store = await openStore(db.url); // direct connection, for checking
+    // claimIdleMs is huge: only the restarted worker's re-read of its own pending list can deliver
+    // what the killed one held.
+    const h = await startPersister({
+      redisUrl: REDIS_URL,
+      dbUrl: db.viaPort(proxy.port),
+      prefix,
+      mode: 'worker',
+      batchSize: 200,
+      maxBackoffMs: 200,
+      rescanMs: 100,
+      blockMs: 50,
+      claimIdleMs: 3_600_000,
+    });
+    try {
+      const k = await createTemplate(redis, prefix, 1, 1000);
+      await issueUsers(redis, k, 1, 1, 200);
+      await waitFor('first 200 rows', async () => (await store.countIssued(1)) === 200);
+
+      await proxy.cut();
+      await issueUsers(redis, k, 1, 201, 300);
+      await waitFor('the worker holds entries it cannot write', async () => h.stats().failures >= 1 && (await pendingCount(redis, k.outbox)) > 0);
+      await h.killWorker!();
+      await waitFor('the host noticed', () => /exited unexpectedly/.test(h.stats().lastError ?? ''));
+      // The restart comes while the database is still away: the new worker starts anyway and retries.
+      await waitFor('the restarted worker reports the database away', () => /cannot reach PostgreSQL/.test(h.stats().lastError ?? ''), 15_000);
+      await new Promise((r) => setTimeout(r, 300)); // still away: still the worker's own retries
+      expect(h.stats().lastError).toMatch(/cannot reach PostgreSQL/);
+      expect(h.stats().lastError).not.toMatch(/restart failed/);
+      expect(await store.countIssued(1)).toBe(200);
+
+      await proxy.restore();
+      await waitFor('all 500 rows', async () => (await store.countIssued(1)) === 500, 30_000);
+      await waitFor('drained', async () => (await redis.xlen(k.outbox)) === 0 && (await pendingCount(redis, k.outbox)) === 0);
+      await waitFor('healthy stats', () => h.stats().failures === 0);
+      const seqs: number[] = [];
+      for await (const b of store.scanIssued(1)) for (const r of b) seqs.push(r.seq);
+      expect(seqs).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+      // One consumer name over both workers.
+      const consumers = (await redis.call('XINFO', 'CONSUMERS', k.outbox, 'persister')) as unknown[][];
+      expect(consumers).toHaveLength(1);
+    } finally {
+      await h.stop();
+      await store.close();
+      await proxy.close();
+      redis.disconnect();
+      await db.drop();
+      await deletePrefix(REDIS_URL, prefix);
+    }
+  }, 60_000);
+});
