@@ -54,7 +54,12 @@ function connectError(err: unknown, where: string): StoreConnectError {
   if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR' || code === 'ER_NOT_SUPPORTED_AUTH_MODE') {
     return new StoreConnectError('E_DB_AUTH', `MySQL/MariaDB at ${where} refused the credentials: ${msg}`, err);
   }
-  if (/^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|PROTOCOL_CONNECTION_LOST)$/.test(code)) {
+  // Not there, or there but not taking connections now (too many connections, shutting down, offline mode).
+  if (
+    /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|PROTOCOL_CONNECTION_LOST|ER_CON_COUNT_ERROR|ER_SERVER_SHUTDOWN|ER_SERVER_OFFLINE_MODE)$/.test(
+      code,
+    )
+  ) {
     return new StoreConnectError('E_DB_UNREACHABLE', `cannot reach MySQL/MariaDB at ${where}: ${msg}`, err);
   }
   return new StoreConnectError('E_DB_INIT', `MySQL/MariaDB at ${where}: ${msg}`, err);

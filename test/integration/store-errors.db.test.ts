@@ -1,4 +1,5 @@
 // Clear, typed errors (stable codes, no stack, no password) for bad URLs, unreachable servers and bad credentials.
+import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { CouponBenchError } from '../../src/errors.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -44,6 +45,51 @@ describe('store connection errors', () => {
     expect(err.code).toBe('E_DB_UNREACHABLE');
     expect(err.message).toMatch(/cannot reach/);
     expect(err.message.split('\n')).toHaveLength(1);
+  });
+
+  /** A server on a free port that answers every connection with `reply` and closes it. */
+  async function refusingServer(reply: (sock: Socket) => void): Promise<{ port: number; close: () => Promise<void> }> {
+    const server = createServer((sock) => {
+      sock.on('error', () => undefined);
+      reply(sock);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { port: (server.address() as { port: number }).port, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+
+  it.each([
+    ['57P03', 'the database system is starting up'],
+    ['53300', 'sorry, too many clients already'],
+    ['57P01', 'terminating connection due to administrator command'],
+  ])('PostgreSQL not taking connections now (%s) -> E_DB_UNREACHABLE (so --wait-for-db waits)', async (sqlstate, text) => {
+    // An ErrorResponse to the startup message, as a server that is starting up sends.
+    const field = (t: string, v: string): Buffer => Buffer.concat([Buffer.from(t), Buffer.from(v), Buffer.from([0])]);
+    const body = Buffer.concat([field('S', 'FATAL'), field('V', 'FATAL'), field('C', sqlstate), field('M', text), Buffer.from([0])]);
+    const head = Buffer.alloc(5);
+    head.write('E', 0);
+    head.writeInt32BE(body.length + 4, 1);
+    const srv = await refusingServer((sock) => sock.once('data', () => sock.end(Buffer.concat([head, body]))));
+    try {
+      const err = await failure(`postgres://postgres@127.0.0.1:${srv.port}/test`);
+      expect(err.code).toBe('E_DB_UNREACHABLE');
+      expect(err.message).toContain(text);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('MySQL/MariaDB with too many connections (1040) -> E_DB_UNREACHABLE', async () => {
+    // The error packet a server sends instead of its greeting: 0xff, errno (LE), message.
+    const payload = Buffer.concat([Buffer.from([0xff, 0x10, 0x04]), Buffer.from('Too many connections')]);
+    const head = Buffer.from([payload.length & 0xff, (payload.length >> 8) & 0xff, payload.length >> 16, 0]);
+    const srv = await refusingServer((sock) => sock.end(Buffer.concat([head, payload])));
+    try {
+      const err = await failure(`mysql://root@127.0.0.1:${srv.port}/test`);
+      expect(err.code).toBe('E_DB_UNREACHABLE');
+      expect(err.message).toContain('Too many connections');
+    } finally {
+      await srv.close();
+    }
   });
 
   it('PostgreSQL unknown role -> E_DB_AUTH, password not echoed', async () => {
