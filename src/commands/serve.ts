@@ -61,7 +61,7 @@ export function serveCommand(): Command {
           onDbState: (state, detail) =>
             process.stdout.write(
               state === 'waiting'
-                ? `  db unreachable (${detail}): issuing anyway; coupons wait in the outbox until it answers\n`
+                ? `  db not usable yet (${detail}): issuing anyway; coupons wait in the outbox until it answers\n`
                 : `  db: open now (${detail}); the persister catches up\n`,
             ),
         }).catch((err: unknown) => {

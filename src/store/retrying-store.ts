@@ -7,7 +7,10 @@ import { backoffMs } from './backoff.js';
 export interface RetryingStoreOptions extends OpenStoreOptions {
   /** cap of the backoff between attempts, ms (default 2000) */
   maxBackoffMs?: number;
-  /** told once when the first attempt failed, and once when the database is open */
+  /**
+   * told when the first attempt failed, again whenever a later one fails for another reason (say,
+   * the database answers now but refuses the credentials), and once when the database is open
+   */
   onState?: (state: 'waiting' | 'open', detail: string) => void;
 }
 
@@ -22,6 +25,8 @@ export class RetryingStore implements CouponStore {
   readonly engine: StoreEngine;
   private inner: CouponStore | undefined;
   private lastError = '';
+  /** error code of the last failed attempt: a new one is reported through onState */
+  private lastCode: unknown;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
   private attempts = 0;
@@ -41,6 +46,7 @@ export class RetryingStore implements CouponStore {
     } catch (err) {
       if ((err as { code?: unknown }).code !== 'E_DB_UNREACHABLE') throw err;
       s.lastError = describeDbError(err);
+      s.lastCode = 'E_DB_UNREACHABLE';
       opts.onState?.('waiting', s.lastError);
       s.schedule();
     }
@@ -69,6 +75,10 @@ export class RetryingStore implements CouponStore {
       this.opts.onState?.('open', store.location);
     } catch (err) {
       this.lastError = describeDbError(err);
+      // Still trying (the server runs already), but say so when the reason changes.
+      const code = (err as { code?: unknown }).code;
+      if (code !== this.lastCode) this.opts.onState?.('waiting', this.lastError);
+      this.lastCode = code;
       this.schedule();
     }
   }

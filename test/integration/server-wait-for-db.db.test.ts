@@ -4,6 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/server/start-server.js';
 import { openStore } from '../../src/store/open-store.js';
+import { RetryingStore } from '../../src/store/retrying-store.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/env.js';
 import { waitFor } from './persister-helpers.js';
 import { startProxy, testDb } from './store-test-db.js';
@@ -100,4 +101,26 @@ describe('serve with the database down at start', () => {
       await proxy.close();
     }
   }, 60_000);
+
+  it('the waiting store says so again when the reason changes: away, then refusing the credentials', async () => {
+    const proxy = await startProxy(db.host, db.port);
+    await proxy.cut();
+    const url = new URL(db.viaPort(proxy.port));
+    url.username = 'no_such_role_cb';
+    const states: [string, string][] = [];
+    const store = await RetryingStore.open(url.toString(), { maxBackoffMs: 100, onState: (state, detail) => states.push([state, detail]) });
+    try {
+      expect(states).toEqual([['waiting', expect.stringMatching(/cannot reach PostgreSQL/)]]);
+      await proxy.restore();
+      await waitFor('the new reason reported', () => states.length === 2);
+      expect(states[1]).toEqual(['waiting', expect.stringMatching(/refused the credentials/)]);
+      // Calls still fail as "not reachable yet", naming the current reason.
+      await expect(store.countIssued(1)).rejects.toMatchObject({ code: 'E_DB_UNREACHABLE', message: expect.stringMatching(/refused the credentials/) });
+      await new Promise((r) => setTimeout(r, 300)); // more failed attempts, same reason: not reported again
+      expect(states).toHaveLength(2);
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+  });
 });
