@@ -44,10 +44,11 @@ function connectError(err: unknown, where: string): StoreConnectError {
   if (code === '28P01' || code === '28000') return new StoreConnectError('E_DB_AUTH', `PostgreSQL at ${where} refused the credentials: ${msg}`, err);
   if (code === '3D000') return new StoreConnectError('E_DB_NOT_FOUND', `PostgreSQL at ${where}: ${msg}`, err);
   // Not there, or there but not taking connections now: starting up, shutting down, in recovery
-  // (57P0x), out of connection slots (53300), or any connection exception (class 08).
+  // (57P0x), out of connection slots (53300), or a connection exception (08xxx; not 08P01, a
+  // protocol violation).
   if (
     /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|57P01|57P02|57P03|53300)$/.test(code) ||
-    /^08[0-9A-Z]{3}$/.test(code) ||
+    /^08[0-9]{3}$/.test(code) ||
     /timeout|terminated/i.test(msg)
   ) {
     return new StoreConnectError('E_DB_UNREACHABLE', `cannot reach PostgreSQL at ${where}: ${msg}`, err);
