@@ -58,10 +58,13 @@ describe('store connection errors', () => {
   }
 
   it.each([
-    ['57P03', 'the database system is starting up'],
-    ['53300', 'sorry, too many clients already'],
-    ['57P01', 'terminating connection due to administrator command'],
-  ])('PostgreSQL not taking connections now (%s) -> E_DB_UNREACHABLE (so --wait-for-db waits)', async (sqlstate, text) => {
+    ['57P03', 'the database system is starting up', 'E_DB_UNREACHABLE'],
+    ['53300', 'sorry, too many clients already', 'E_DB_UNREACHABLE'],
+    ['57P01', 'terminating connection due to administrator command', 'E_DB_UNREACHABLE'],
+    ['08006', 'connection failure', 'E_DB_UNREACHABLE'],
+    // Waiting cannot fix a protocol violation.
+    ['08P01', 'invalid startup packet layout', 'E_DB_INIT'],
+  ])('PostgreSQL refusing the startup with %s (%s) -> %s', async (sqlstate, text, code) => {
     // An ErrorResponse to the startup message, as a server that is starting up sends.
     const field = (t: string, v: string): Buffer => Buffer.concat([Buffer.from(t), Buffer.from(v), Buffer.from([0])]);
     const body = Buffer.concat([field('S', 'FATAL'), field('V', 'FATAL'), field('C', sqlstate), field('M', text), Buffer.from([0])]);
@@ -71,7 +74,7 @@ describe('store connection errors', () => {
     const srv = await refusingServer((sock) => sock.once('data', () => sock.end(Buffer.concat([head, body]))));
     try {
       const err = await failure(`postgres://postgres@127.0.0.1:${srv.port}/test`);
-      expect(err.code).toBe('E_DB_UNREACHABLE');
+      expect(err.code).toBe(code);
       expect(err.message).toContain(text);
     } finally {
       await srv.close();
