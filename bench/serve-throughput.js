@@ -1,7 +1,7 @@
 // Throughput and latency of `serve`'s issue endpoint against a bare node:http baseline.
 //
 //   npm run build && node bench/serve-throughput.js [--duration 5] [--connections 100] [--rate 5000]
-//        [--fixed-seconds 5] [--rounds 3] [--fixed-rounds 5] [--pin] [--no-persister] [--skip-fixed] [--fixed-only]
+//        [--fixed-seconds 5] [--rounds 5] [--fixed-rounds 5] [--pin] [--no-persister] [--skip-fixed] [--fixed-only]
 //        [--issue-client pipeline|ioredis]
 //
 // Both servers run as child processes under the same load (wrk, one thread, a Lua script that gives
@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
     'skip-fixed': { type: 'boolean', default: false },
     'fixed-only': { type: 'boolean', default: false },
     'issue-client': { type: 'string', default: 'pipeline' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     pin: { type: 'boolean', default: false },
     'fixed-rounds': { type: 'string', default: '5' },
   },
@@ -269,7 +269,12 @@ try {
         `  ${label.padEnd(24)} ${fmt(r.rps).padStart(7)} req/s   node CPU ${us(r.node)} µs/req (incl. persister thread), ` +
           `redis-server ${us(r.redis)} µs/req   (non-2xx ${r.non2xx}, socket errors ${r.errors})`,
       );
-      console.log(`  ${''.padEnd(24)} ratio to bare ${fmt(r.rps / b.rps, 2)}${j === 0 ? ' (goal >= 0.80)' : ''}`);
+      // Also the median of the per-round ratios: each round measures both close together in time.
+      const paired = med(runs[j + 1].map((x, round) => x.rps / runs[0][round].rps));
+      console.log(
+        `  ${''.padEnd(24)} ratio to bare ${fmt(r.rps / b.rps, 2)}${j === 0 ? ' (goal >= 0.80)' : ''} ` +
+          `(median of the per-round ratios ${fmt(paired, 2)})`,
+      );
     });
   }
 
