@@ -6,10 +6,37 @@ import type { Redis } from 'ioredis';
 import { createRedis } from '../../src/redis/client.js';
 import { openStore } from '../../src/store/open-store.js';
 import { startPersister } from '../../src/store/persister.js';
-import type { StoreEngine } from '../../src/store/store.js';
+import type { PersisterHandle, PersisterOptions } from '../../src/store/persister-options.js';
+import type { CouponStore, StoreEngine } from '../../src/store/store.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/env.js';
 import { createTemplate, issueUsers, pendingCount, waitFor } from './persister-helpers.js';
-import { startProxy, testDb } from './store-test-db.js';
+import { startProxy, testDb, type CuttableProxy, type TestDb } from './store-test-db.js';
+
+/** A persister writing to `db` through a cuttable proxy, and a direct connection for checking. */
+async function proxiedPersister(
+  db: TestDb,
+  prefix: string,
+  over: Partial<PersisterOptions>,
+): Promise<{ proxy: CuttableProxy; store: CouponStore; h: PersisterHandle; close: () => Promise<void> }> {
+  const proxy = await startProxy(db.host, db.port);
+  const store = await openStore(db.url);
+  const h = await startPersister({ redisUrl: REDIS_URL, dbUrl: db.viaPort(proxy.port), prefix, mode: 'in-process', batchSize: 200, rescanMs: 100, blockMs: 50, ...over });
+  const close = async (): Promise<void> => {
+    await h.stop();
+    await store.close();
+    await proxy.close();
+  };
+  return { proxy, store, h, close };
+}
+
+/** Wait until the outbox is drained into the table, then check it holds seqs 1..n exactly once. */
+async function expectDrained(redis: Redis, store: CouponStore, outbox: string, n: number): Promise<void> {
+  await waitFor(`all ${n} rows`, async () => (await store.countIssued(1)) === n, 30_000);
+  await waitFor('drained', async () => (await redis.xlen(outbox)) === 0 && (await pendingCount(redis, outbox)) === 0);
+  const seqs: number[] = [];
+  for await (const b of store.scanIssued(1)) for (const r of b) seqs.push(r.seq);
+  expect(seqs).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+}
 
 describe.each<StoreEngine>(['postgres', 'mysql'])('%s outage through a cuttable proxy', (engine) => {
   let redis: Redis;
@@ -26,18 +53,7 @@ describe.each<StoreEngine>(['postgres', 'mysql'])('%s outage through a cuttable 
   });
 
   it('keeps retrying while the database is away, never drops, then drains everything', async () => {
-    const proxy = await startProxy(db.host, db.port);
-    const store = await openStore(db.url); // direct connection, for checking
-    const h = await startPersister({
-      redisUrl: REDIS_URL,
-      dbUrl: db.viaPort(proxy.port),
-      prefix,
-      mode: 'in-process',
-      batchSize: 200,
-      maxBackoffMs: 300,
-      rescanMs: 100,
-      blockMs: 50,
-    });
+    const { proxy, store, h, close } = await proxiedPersister(db, prefix, { maxBackoffMs: 300 });
     try {
       const k = await createTemplate(redis, prefix, 1, 2000);
       await issueUsers(redis, k, 1, 1, 300);
@@ -52,19 +68,13 @@ describe.each<StoreEngine>(['postgres', 'mysql'])('%s outage through a cuttable 
       expect(h.stats().deadLettered).toBe(0); // an outage is never a reason to dead-letter
 
       await proxy.restore();
-      await waitFor('all 1000 rows', async () => (await store.countIssued(1)) === 1000, 30_000);
-      await waitFor('drained', async () => (await redis.xlen(k.outbox)) === 0 && (await pendingCount(redis, k.outbox)) === 0);
+      await expectDrained(redis, store, k.outbox, 1000);
       await waitFor('healthy stats', () => h.stats().failures === 0 && h.stats().lag === 0);
       expect(h.stats().persisted + h.stats().duplicatesIgnored).toBeGreaterThanOrEqual(1000);
       expect(h.stats().deadLettered).toBe(0);
-      const seqs: number[] = [];
-      for await (const b of store.scanIssued(1)) for (const r of b) seqs.push(r.seq);
-      expect(seqs).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
       expect(Number(await redis.hlen(k.users))).toBe(1000);
     } finally {
-      await h.stop();
-      await store.close();
-      await proxy.close();
+      await close();
     }
   });
 });
@@ -105,21 +115,9 @@ describe('persister worker killed while the database is down', () => {
     const redis = createRedis(REDIS_URL, { role: 'worker' });
     const prefix = uniquePrefix('pkill');
     const db = testDb('postgres');
-    const proxy = await startProxy(db.host, db.port);
-    const store = await openStore(db.url); // direct connection, for checking
     // claimIdleMs is huge: only the restarted worker's re-read of its own pending list can deliver
     // what the killed one held.
-    const h = await startPersister({
-      redisUrl: REDIS_URL,
-      dbUrl: db.viaPort(proxy.port),
-      prefix,
-      mode: 'worker',
-      batchSize: 200,
-      maxBackoffMs: 200,
-      rescanMs: 100,
-      blockMs: 50,
-      claimIdleMs: 3_600_000,
-    });
+    const { proxy, store, h, close } = await proxiedPersister(db, prefix, { mode: 'worker', maxBackoffMs: 200, claimIdleMs: 3_600_000 });
     try {
       const k = await createTemplate(redis, prefix, 1, 1000);
       await issueUsers(redis, k, 1, 1, 200);
@@ -138,19 +136,13 @@ describe('persister worker killed while the database is down', () => {
       expect(await store.countIssued(1)).toBe(200);
 
       await proxy.restore();
-      await waitFor('all 500 rows', async () => (await store.countIssued(1)) === 500, 30_000);
-      await waitFor('drained', async () => (await redis.xlen(k.outbox)) === 0 && (await pendingCount(redis, k.outbox)) === 0);
+      await expectDrained(redis, store, k.outbox, 500);
       await waitFor('healthy stats', () => h.stats().failures === 0);
-      const seqs: number[] = [];
-      for await (const b of store.scanIssued(1)) for (const r of b) seqs.push(r.seq);
-      expect(seqs).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
       // One consumer name over both workers.
       const consumers = (await redis.call('XINFO', 'CONSUMERS', k.outbox, 'persister')) as unknown[][];
       expect(consumers).toHaveLength(1);
     } finally {
-      await h.stop();
-      await store.close();
-      await proxy.close();
+      await close();
       redis.disconnect();
       await db.drop();
       await deletePrefix(REDIS_URL, prefix);
