@@ -183,12 +183,11 @@ export class IssuePipeline<T extends IssueContext> {
     if (s === undefined || staged.length === 0) return;
     this.staged = [];
     let out = '';
-    const n = staged.length;
     const stock = staged[0]!.issueKeys!.stock;
     let oneTemplate = true;
-    for (let i = 1; i < n && oneTemplate; i++) oneTemplate = staged[i]!.issueKeys!.stock === stock;
+    for (let i = 1; i < staged.length && oneTemplate; i++) oneTemplate = staged[i]!.issueKeys!.stock === stock;
     if (oneTemplate) {
-      for (let i = 0; i < n; i += MAX_USERS_PER_CALL) out += this.encodeCall(i === 0 && n <= MAX_USERS_PER_CALL ? staged : staged.slice(i, i + MAX_USERS_PER_CALL));
+      out = this.encodeCalls(staged);
     } else {
       // Several templates in one turn: one group each, in order of first arrival (order within a template kept).
       const groups = new Map<string, T[]>();
@@ -198,9 +197,17 @@ export class IssuePipeline<T extends IssueContext> {
         if (g === undefined) groups.set(k, [c]);
         else g.push(c);
       }
-      for (const g of groups.values()) for (let i = 0; i < g.length; i += MAX_USERS_PER_CALL) out += this.encodeCall(g.slice(i, i + MAX_USERS_PER_CALL));
+      for (const g of groups.values()) out += this.encodeCalls(g);
     }
     s.write(out);
+  }
+
+  /** The calls for users of one template, MAX_USERS_PER_CALL a call. */
+  private encodeCalls(ctxs: readonly T[]): string {
+    if (ctxs.length <= MAX_USERS_PER_CALL) return this.encodeCall(ctxs);
+    let out = '';
+    for (let i = 0; i < ctxs.length; i += MAX_USERS_PER_CALL) out += this.encodeCall(ctxs.slice(i, i + MAX_USERS_PER_CALL));
+    return out;
   }
 
   /** EVALSHA for `ctxs` (one template): ARGV = first userId, templateId, further userIds. Queues its reply slot. */

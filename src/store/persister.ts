@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CouponBenchError } from '../errors.js';
+import { backoffMs } from './backoff.js';
 import { runPersisterLoop } from './persister-loop.js';
 import { emptyPersisterStats, type PersisterHandle, type PersisterOptions, type PersisterStats } from './persister-options.js';
 
@@ -158,7 +159,7 @@ async function startInWorker(opts: PersisterOptions): Promise<PersisterHandle> {
           } else if (!stopping) {
             // Crashed after start: entries it held stay pending; the next worker re-reads them.
             last = { ...last, lastError: `persister worker exited unexpectedly (code ${code}); restarting` };
-            scheduleRestart(RESTART_FIRST_MS);
+            scheduleRestart(0);
           }
         });
       });
@@ -179,16 +180,16 @@ async function startInWorker(opts: PersisterOptions): Promise<PersisterHandle> {
       });
     });
 
-  /** Restart after `delayMs`; a restart that fails (say, the database now refuses the credentials) tries again later. */
-  const scheduleRestart = (delayMs: number): void => {
+  /** Restart after a backoff; a restart that fails (say, the database now refuses the credentials) tries again later. */
+  const scheduleRestart = (failedRestarts: number): void => {
     setTimeout(() => {
       if (stopping) return;
       spawn(true).catch((err: Error) => {
         // Counted as a database failure: /healthz shows the server degraded until a restart works.
         last = { ...last, failures: last.failures + 1, lastError: `persister restart failed: ${err.message}` };
-        scheduleRestart(Math.min(delayMs * 2, RESTART_MAX_MS));
+        scheduleRestart(failedRestarts + 1);
       });
-    }, delayMs).unref();
+    }, backoffMs(failedRestarts, RESTART_FIRST_MS, RESTART_MAX_MS)).unref();
   };
 
   await spawn(false);

@@ -111,7 +111,13 @@ export async function readQueryTemplate(dbUrl: string, sql: string, templateId: 
         done = true;
       } finally {
         // A query left half-read (a bad row) would keep the connection busy: drop it instead.
-        if (done) await new Promise<void>((resolve) => conn.end((err) => (err ? (conn.destroy(), resolve()) : resolve())));
+        if (done)
+          await new Promise<void>((resolve) =>
+            conn.end((err) => {
+              if (err) conn.destroy();
+              resolve();
+            }),
+          );
         else conn.destroy();
       }
     }
