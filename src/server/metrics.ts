@@ -1,4 +1,5 @@
 import { Registry } from 'prom-client';
+import type { PersisterStats } from '../store/persister-options.js';
 
 /** Routes as metric labels; the index is what the hot path records. */
 export const ROUTES = ['issue', 'admin_template', 'get_template', 'healthz', 'metrics', 'unmatched'] as const;
@@ -14,10 +15,8 @@ const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 export interface ScrapeSources {
   /** outbox entries not yet persisted (XLEN over templates); undefined when Redis is down */
   outboxLag(): Promise<number | undefined>;
-  /** rows the persister inserted since start; undefined without a persister */
-  persisted(): number | undefined;
-  /** consecutive failed database writes of the persister (0 when healthy); undefined without one */
-  persisterFailures?(): number | undefined;
+  /** the outbox persister's live figures; undefined when this server runs none */
+  persister(): PersisterStats | undefined;
   redisUp(): boolean;
   inFlight(): number;
   /** issue requests answered from a sold-out snapshot; undefined when snapshots are off */
@@ -52,13 +51,13 @@ export class ServerMetrics {
       return lag === undefined ? [] : [{ value: lag }];
     });
     this.register('coupon_bench_persisted_total', 'coupons persisted to the database by this process', 'counter', () => {
-      const n = this.sources.persisted();
-      return n === undefined ? [] : [{ value: n }];
+      const s = this.sources.persister();
+      return s === undefined ? [] : [{ value: s.persisted }];
     });
     // A database outage shows here (and as a growing outbox lag) while issuance goes on.
     this.register('coupon_bench_persister_failures', 'consecutive failed database writes of the persister (0 when healthy)', 'gauge', () => {
-      const n = this.sources.persisterFailures?.();
-      return n === undefined ? [] : [{ value: n }];
+      const s = this.sources.persister();
+      return s === undefined ? [] : [{ value: s.failures }];
     });
     this.register('coupon_bench_redis_up', '1 when the Redis connection is ready', 'gauge', () => [{ value: this.sources.redisUp() ? 1 : 0 }]);
     this.register('coupon_bench_sold_out_snapshot_answers_total', 'issue requests for sold-out templates answered without Redis', 'counter', () => {

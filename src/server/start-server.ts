@@ -97,8 +97,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         : undefined;
     const metrics = new ServerMetrics({
       outboxLag: () => outboxLag(redis, opts.prefix),
-      persisted: () => persister?.stats().persisted,
-      persisterFailures: () => persister?.stats().failures,
+      persister: () => persister?.stats(),
       redisUp: () => (pipeline ?? redis).status === 'ready',
       inFlight: () => live.app?.inFlight ?? 0,
       snapshotAnswers: soldOut && (() => soldOut.answers),

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Route, ServerMetrics } from '../../src/server/metrics.js';
+import { emptyPersisterStats } from '../../src/store/persister-options.js';
 
 describe('ServerMetrics', () => {
   it('renders counters by route and outcome, a cumulative histogram, and scrape-time gauges', async () => {
-    const m = new ServerMetrics({ outboxLag: async () => 7, persisted: () => 3, redisUp: () => true, inFlight: () => 2 });
+    const m = new ServerMetrics({ outboxLag: async () => 7, persister: () => ({ ...emptyPersisterStats(), persisted: 3, failures: 2 }), redisUp: () => true, inFlight: () => 2 });
     const issued = m.outcome('issued');
     const sold = m.outcome('COUPON_OUT_OF_STOCK');
     expect(m.outcome('issued')).toBe(issued);
@@ -20,8 +21,18 @@ describe('ServerMetrics', () => {
     expect(text).not.toContain('route="healthz"');
     expect(text).toContain('coupon_bench_outbox_lag 7');
     expect(text).toContain('coupon_bench_persisted_total 3');
+    expect(text).toContain('coupon_bench_persister_failures 2');
     expect(text).toContain('coupon_bench_redis_up 1');
     expect(text).toContain('coupon_bench_http_in_flight 2');
     expect(text).toContain('# TYPE coupon_bench_http_request_duration_seconds histogram');
+  });
+
+  it('leaves the persister figures out when the server runs no persister', async () => {
+    const m = new ServerMetrics({ outboxLag: async () => undefined, persister: () => undefined, redisUp: () => false, inFlight: () => 0 });
+    const text = await m.render();
+    expect(text).not.toMatch(/^coupon_bench_persisted_total /m);
+    expect(text).not.toMatch(/^coupon_bench_persister_failures /m);
+    expect(text).not.toMatch(/^coupon_bench_outbox_lag /m);
+    expect(text).toContain('coupon_bench_redis_up 0');
   });
 });
