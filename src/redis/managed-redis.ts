@@ -78,18 +78,21 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Prom
 }
 
 /**
- * A tiny shell loop that SIGKILLs the redis-server once its owner is gone. The exit hook covers a
+ * A tiny shell process that SIGKILLs the redis-server once its owner is gone. The exit hook covers a
  * normal exit; a SIGKILLed (or crashed) owner runs no hook, and its private Redis would live on.
- * POSIX sh only; it checks the owner every 0.5 s and is killed when the redis it guards stops.
+ * The watchdog waits on a pipe whose only writer is the owner: the kernel closes it however the
+ * owner ends, so the watchdog wakes at once and never mistakes a new process for its owner (no pid
+ * polling). The owner kills the watchdog first whenever its redis stops, so a reused redis pid is
+ * never the target either. POSIX sh only.
  */
-function startWatchdog(ownerPid: number, redisPid: number): ChildProcess | undefined {
-  // Leaves as soon as the redis is gone by itself (its pid may then be reused), kills it otherwise.
-  const script = `while kill -0 ${ownerPid} 2>/dev/null; do kill -0 ${redisPid} 2>/dev/null || exit 0; sleep 0.5; done; kill -9 ${redisPid} 2>/dev/null`;
+function startWatchdog(redisPid: number): ChildProcess | undefined {
   try {
-    const w = spawn('sh', ['-c', script], { stdio: 'ignore', detached: true });
+    const w = spawn('sh', ['-c', `cat >/dev/null; kill -9 ${redisPid} 2>/dev/null`], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
     w.on('error', () => undefined);
+    w.stdin?.on('error', () => undefined);
     // Never keep the owner alive for the watchdog's sake.
     w.unref();
+    (w.stdin as (NodeJS.WritableStream & { unref?: () => void }) | null)?.unref?.();
     return w;
   } catch {
     return undefined; // no sh: the exit hook still covers normal exits
@@ -119,7 +122,12 @@ export async function startManagedRedis(opts: ManagedRedisOptions = {}): Promise
   const launch = async (): Promise<void> => {
     child = spawn(binary, args, { stdio: 'ignore' });
     child.on('error', () => undefined);
-    if (child.pid !== undefined) watchdog = startWatchdog(process.pid, child.pid);
+    if (child.pid !== undefined) {
+      const guard = startWatchdog(child.pid);
+      watchdog = guard;
+      // A redis that ends by itself takes its watchdog along: its pid may be reused.
+      child.once('exit', () => guard?.kill('SIGKILL'));
+    }
     await waitForPort(port, child, 5000);
   };
   const stopChild = async (signal: NodeJS.Signals): Promise<void> => {

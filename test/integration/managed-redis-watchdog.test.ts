@@ -61,10 +61,31 @@ setInterval(() => {}, 1000);`;
 
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    // The watchdog checks every 0.5 s; allow generous slack on a loaded machine.
+    // The watchdog wakes when the owner's end of its pipe closes; allow slack on a loaded machine.
     const deadline = Date.now() + 8000;
     let open = true;
     while (Date.now() < deadline && (open = await portOpen(port))) await new Promise((r) => setTimeout(r, 100));
     expect(open).toBe(false);
+  }, 30_000);
+
+  it('takes its watchdog along when redis-server ends by itself, so a reused pid is never killed', async () => {
+    ensureBuilt();
+    const { startManagedRedis } = (await import(pathToFileURL(BUILT).href)) as typeof import('../../src/redis/managed-redis.js');
+    const r = await startManagedRedis({ appendOnly: false });
+    const pid = r.pid!;
+    const watchdogs = (): number[] =>
+      execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes(`kill -9 ${pid}`))
+        .map((l) => Number(l.trim().split(' ')[0]));
+    try {
+      expect(watchdogs()).toHaveLength(1);
+      process.kill(pid, 'SIGKILL');
+      const deadline = Date.now() + 8000;
+      while (Date.now() < deadline && watchdogs().length > 0) await new Promise((res) => setTimeout(res, 50));
+      expect(watchdogs()).toEqual([]);
+    } finally {
+      await r.stop();
+    }
   }, 30_000);
 });
