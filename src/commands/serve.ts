@@ -64,6 +64,13 @@ export function serveCommand(): Command {
                 ? `  db not usable yet (${detail}): issuing anyway; coupons wait in the outbox until it answers\n`
                 : `  db: open now (${detail}); the persister catches up\n`,
             ),
+          onRestore: (r) =>
+            process.stdout.write(
+              r.outcome === 'restored'
+                ? `  template ${r.templateId}: rebuilt in Redis from the database (${r.persisted} coupon${r.persisted === 1 ? "" : "s"}; issuing resumes after seq ${r.issued})\n`
+                : `  warning: template ${r.templateId}: Redis has issued ${r.issued} but the database holds ${r.persisted} coupons: Redis lost writes; left as is\n`,
+            ),
+          onRestoreError: (err) => process.stderr.write(`  warning: could not check templates against the database: ${err instanceof Error ? err.message : String(err)}\n`),
         }).catch((err: unknown) => {
           // Say how to start anyway, in the one line the CLI prints.
           if (err instanceof CouponBenchError && err.code === 'E_DB_UNREACHABLE' && flags.waitForDb !== true) {

@@ -8,6 +8,8 @@ import { CouponBenchError } from '../errors.js';
 export type IssueReply = [number, number, number];
 /** Raw reply of `createTemplate-4.lua`: [code, stock, issued]. */
 export type CreateTemplateReply = [number, number, number];
+/** Raw reply of `restoreTemplate-4.lua`: [code, stock, issued]. */
+export type RestoreTemplateReply = [number, number, number];
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -31,6 +33,17 @@ declare module 'ioredis' {
       group: string,
       callback?: Callback<CreateTemplateReply>,
     ): Result<CreateTemplateReply, Context>;
+    /** lua/restoreTemplate-4.lua */
+    restoreTemplate(
+      stockKey: string,
+      seqKey: string,
+      usersKey: string,
+      outboxKey: string,
+      stock: string | number,
+      seq: string | number,
+      group: string,
+      callback?: Callback<RestoreTemplateReply>,
+    ): Result<RestoreTemplateReply, Context>;
   }
 }
 

@@ -13,6 +13,7 @@ import { ErrorCode, RETRY_AFTER_SECONDS, errorBody, rawErrorResponse, sendJsonWi
 import type { IssueContext, IssuePipeline } from './issue-pipeline.js';
 import type { SoldOutSnapshots } from './sold-out-snapshot.js';
 import { parseIdSegment, parseIssueBody } from './validate-issue.js';
+import { restoreTemplate } from './template-restore.js';
 import { isJson } from './content-type.js';
 
 /** Path of the issue route (the hot path). */
@@ -398,6 +399,16 @@ export class HttpApp {
       return this.fail(req, 503, ErrorCode.ServiceUnavailable, `Redis is not available (${redis.status})`, RETRY_HEADERS);
     }
     try {
+      // The database first: it outlives Redis. A template it holds keeps its stock, and Redis gets
+      // back its persisted coupons before anything is created (see template-restore.ts).
+      const known = await store.getTemplate(templateId);
+      if (known !== undefined && known.stock !== stock) {
+        return this.fail(req, 409, ErrorCode.TemplateConflict, `template ${templateId} exists with stock ${known.stock}`, undefined, {
+          templateId,
+          stock: known.stock,
+        });
+      }
+      if (known !== undefined) await restoreTemplate(redis, store, prefix, known);
       const k = templateKeys(prefix, templateId);
       const [code, current, issued] = await redis.createTemplate(k.stock, k.seq, k.users, k.outbox, stock, PERSISTER_GROUP);
       // Created now: any state this server kept of an earlier template with this id is gone.

@@ -1,3 +1,4 @@
+import type { RestoreResult } from './template-restore.js';
 import type { PersisterOptions } from '../store/persister-options.js';
 
 /** Normalised options of `coupon-bench serve` and of the in-process server used by run/demo/tests. */
@@ -41,6 +42,10 @@ export interface ServeOptions {
   waitForDb?: boolean;
   /** told when the database is found unreachable at start ('waiting') and when it opens later ('open') */
   onDbState?: (state: 'waiting' | 'open', detail: string) => void;
+  /** told of each template rebuilt in Redis from the database, or found behind it (see template-restore.ts) */
+  onRestore?: (result: RestoreResult) => void;
+  /** told when a restore pass after a Redis reconnect or a late database open failed (it runs again on the next one) */
+  onRestoreError?: (err: unknown) => void;
   /** Redis timeout in ms (default 100 on the issue pipeline, 250 on ioredis): no answer for this long is answered 503 */
   redisTimeoutMs?: number;
   /** issue requests waiting on Redis beyond which new ones get 503 (default 10000) */

@@ -13,6 +13,7 @@ import { FastFront } from './fast-front.js';
 import { AppRequest, HttpApp, onPipelineReply, type IssueExchange } from './http-app.js';
 import { IssuePipeline } from './issue-pipeline.js';
 import { SoldOutSnapshots } from './sold-out-snapshot.js';
+import { watchRestores } from './template-restore.js';
 import { ServerMetrics } from './metrics.js';
 import type { RunningServer, ServeOptions } from './serve-options.js';
 
@@ -70,10 +71,28 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       await pipeline.ready(REDIS_READY_TIMEOUT_MS);
     }
 
+    // Set once the restore watch below exists: a database that opens late gets its pass then.
+    const late: { onDbOpen?: () => void } = {};
     const store = opts.waitForDb
-      ? await RetryingStore.open(opts.dbUrl, opts.onDbState ? { onState: opts.onDbState } : {})
+      ? await RetryingStore.open(opts.dbUrl, {
+          onState: (state, detail) => {
+            opts.onDbState?.(state, detail);
+            if (state === 'open') late.onDbOpen?.();
+          },
+        })
       : await openStore(opts.dbUrl);
     cleanups.push(() => store.close());
+
+    // Templates the database knows but Redis lost (an empty Redis in front of an old database) are
+    // rebuilt before the first request, and again after every reconnect (see template-restore.ts).
+    const restores = watchRestores(redis, store, opts.prefix, {
+      ...(opts.onRestore ? { onResult: opts.onRestore } : {}),
+      onError: (err) => opts.onRestoreError?.(err),
+      deferUnreachable: opts.waitForDb === true,
+    });
+    cleanups.push(async () => restores.stop());
+    late.onDbOpen = () => restores.rerun();
+    await restores.first;
 
     let persister: PersisterHandle | undefined;
     if (opts.persister !== false) {

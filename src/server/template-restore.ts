@@ -1,0 +1,122 @@
+import type { Redis } from 'ioredis';
+import { PERSISTER_GROUP, templateKeys, templatesIndexKey } from '../redis/keys.js';
+import type { CouponStore, TemplateRow } from '../store/store.js';
+
+/** users hash fields written per HSET while rebuilding */
+const HSET_CHUNK = 1000;
+
+/** What {@link restoreTemplate} found and did for one template. */
+export interface RestoreResult {
+  readonly templateId: number;
+  /**
+   * `present`: Redis holds the template and at least every coupon the database holds;
+   * `restored`: Redis had lost it and now holds it again, issuing after the database's last seq;
+   * `behind`: Redis holds the template but fewer coupons than the database (it lost writes):
+   * left as is, for an operator to look at.
+   */
+  readonly outcome: 'present' | 'restored' | 'behind';
+  /** coupons the database holds for the template */
+  readonly persisted: number;
+  /** Redis's issued count afterwards */
+  readonly issued: number;
+}
+
+/**
+ * Make Redis hold a template the database knows, when Redis has lost it: a Redis restarted without
+ * persistence, or a new private redis-server in front of an old database. Without this, creating
+ * the template again would issue seq 1 anew: a second coupon to users who hold one, and coupon ids
+ * the database already has. Every persisted (user, seq) goes back into the users hash first, then
+ * one script sets seq and stock together (see lua/restoreTemplate-4.lua). Coupons Redis had issued
+ * but not yet persisted when it lost them are gone with it; Redis's own persistence covers those.
+ */
+export async function restoreTemplate(redis: Redis, store: CouponStore, prefix: string, t: TemplateRow): Promise<RestoreResult> {
+  const k = templateKeys(prefix, t.templateId);
+  const [stockS, seqS, held] = await Promise.all([redis.get(k.stock), redis.get(k.seq), redis.hlen(k.users)]);
+  if (stockS !== null) {
+    const issued = Number(seqS ?? 0);
+    const persisted = await store.countIssued(t.templateId);
+    return { templateId: t.templateId, outcome: issued >= persisted && held >= persisted ? 'present' : 'behind', persisted, issued };
+  }
+  let maxSeq = 0;
+  let persisted = 0;
+  for await (const rows of store.scanIssued(t.templateId)) {
+    for (let i = 0; i < rows.length; i += HSET_CHUNK) {
+      const args: (string | number)[] = [];
+      for (const r of rows.slice(i, i + HSET_CHUNK)) args.push(r.userId, r.seq);
+      await redis.hset(k.users, ...args);
+    }
+    persisted += rows.length;
+    maxSeq = Math.max(maxSeq, rows[rows.length - 1]!.seq);
+  }
+  const [code, , issued] = await redis.restoreTemplate(k.stock, k.seq, k.users, k.outbox, t.stock, maxSeq, PERSISTER_GROUP);
+  await redis.sadd(templatesIndexKey(prefix), String(t.templateId));
+  return { templateId: t.templateId, outcome: code === 0 ? 'restored' : 'present', persisted, issued };
+}
+
+/** {@link restoreTemplate} for every template the database holds. */
+export async function restoreTemplates(redis: Redis, store: CouponStore, prefix: string): Promise<RestoreResult[]> {
+  const out: RestoreResult[] = [];
+  for (const t of await store.listTemplates()) out.push(await restoreTemplate(redis, store, prefix, t));
+  return out;
+}
+
+/** What {@link watchRestores} reports. */
+export interface RestoreWatch {
+  /** The pass at start is done (or waits for the database, with `deferUnreachable`). */
+  readonly first: Promise<void>;
+  /** Run a pass now (say, once a late database opens). */
+  rerun(): void;
+  stop(): void;
+}
+
+/**
+ * Restore lost templates now and again whenever the Redis connection comes back (a restarted Redis
+ * may come back empty), one pass at a time. Results that are not `present` go to `onResult`;
+ * a failed later pass goes to `onError` and runs again on the next reconnect or `rerun()`.
+ */
+export function watchRestores(
+  redis: Redis,
+  store: CouponStore,
+  prefix: string,
+  hooks: { onResult?: (r: RestoreResult) => void; onError?: (err: unknown) => void; deferUnreachable?: boolean },
+): RestoreWatch {
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+  const pass = async (): Promise<void> => {
+    for (const r of await restoreTemplates(redis, store, prefix)) if (r.outcome !== 'present') hooks.onResult?.(r);
+  };
+  const rerun = (): void => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = pass()
+      .catch((err: unknown) => hooks.onError?.(err))
+      .finally(() => {
+        running = undefined;
+        if (again) {
+          again = false;
+          rerun();
+        }
+      });
+  };
+  const onReady = (): void => rerun();
+  const first = pass().catch((err: unknown) => {
+    if (hooks.deferUnreachable && (err as { code?: unknown }).code === 'E_DB_UNREACHABLE') return;
+    throw err;
+  });
+  void first.then(
+    () => redis.on('ready', onReady),
+    () => undefined,
+  );
+  return {
+    first,
+    rerun,
+    stop: () => {
+      stopped = true;
+      redis.removeListener('ready', onReady);
+    },
+  };
+}

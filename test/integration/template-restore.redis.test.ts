@@ -1,0 +1,207 @@
+// A Redis that lost its data (restarted without persistence, or a new private redis-server) in front
+// of a database that kept every persisted coupon: the server must rebuild the template from the
+// database, never issue seq 1 again or a second coupon to a user who holds one.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { Pool } from 'undici';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { templateKeys } from '../../src/redis/keys.js';
+import { startManagedRedis, type ManagedRedis } from '../../src/redis/managed-redis.js';
+import { registerScripts } from '../../src/redis/scripts.js';
+import type { RunningServer, ServeOptions } from '../../src/server/serve-options.js';
+import { startServer } from '../../src/server/start-server.js';
+import { restoreTemplate, type RestoreResult } from '../../src/server/template-restore.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { IssuedRow } from '../../src/store/store.js';
+import { REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/env.js';
+import { issue, putTemplate, type Reply } from './server-harness.js';
+
+const dirs: string[] = [];
+function sqliteUrl(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cb-restore-test-'));
+  dirs.push(dir);
+  return `sqlite:${join(dir, 'db.sqlite')}`;
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const row = (templateId: number, userId: number, seq: number): IssuedRow => ({ couponId: `${templateId}-${seq}`, templateId, userId, seq, issuedAt: 1_700_000_000_000 + seq });
+
+/** A database holding template 1 (stock 5) with users 11 -> seq 1 and 12 -> seq 2. */
+async function seededDb(): Promise<string> {
+  const dbUrl = sqliteUrl();
+  const store = await openStore(dbUrl);
+  try {
+    await store.upsertTemplate({ templateId: 1, name: 'old', stock: 5, createdAt: 1 });
+    await store.insertIssued([row(1, 11, 1), row(1, 12, 2)]);
+  } finally {
+    await store.close();
+  }
+  return dbUrl;
+}
+
+async function rows(dbUrl: string): Promise<IssuedRow[]> {
+  const store = await openStore(dbUrl);
+  try {
+    const out: IssuedRow[] = [];
+    for await (const b of store.scanIssued(1)) out.push(...b);
+    return out;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Poll (bounded) until `probe` holds. */
+async function until(probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return probe();
+}
+
+describe('restoreTemplate (real Redis and SQLite)', () => {
+  const prefix = uniquePrefix('restore-fn');
+  const redis = new Redis(REDIS_URL);
+  registerScripts(redis);
+  afterAll(async () => {
+    await deletePrefix(REDIS_URL, prefix);
+    redis.disconnect();
+  });
+
+  it('rebuilds users and seq from the database, then issuing resumes after the last seq', async () => {
+    const store = await openStore(await seededDb());
+    try {
+      const t = (await store.getTemplate(1))!;
+      expect(await restoreTemplate(redis, store, prefix, t)).toEqual({ templateId: 1, outcome: 'restored', persisted: 2, issued: 2 });
+      const k = templateKeys(prefix, 1);
+      expect(await redis.hgetall(k.users)).toEqual({ '11': '1', '12': '2' });
+      expect(await redis.get(k.stock)).toBe('5');
+      expect((await redis.xinfo('GROUPS', k.outbox)) as unknown[]).toHaveLength(1);
+      expect(await redis.issue(k.stock, k.seq, k.users, k.outbox, 11, 1)).toEqual([2, 1, 0]);
+      const [code, seq] = await redis.issue(k.stock, k.seq, k.users, k.outbox, 13, 1);
+      expect([code, seq]).toEqual([1, 3]);
+      // Present now: a second pass changes nothing.
+      expect(await restoreTemplate(redis, store, prefix, t)).toEqual({ templateId: 1, outcome: 'present', persisted: 2, issued: 3 });
+      expect(await redis.get(k.seq)).toBe('3');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reports a Redis that holds the template but fewer coupons than the database, and leaves it as is', async () => {
+    const p = uniquePrefix('restore-behind');
+    const store = await openStore(await seededDb());
+    try {
+      const k = templateKeys(p, 1);
+      await redis.set(k.stock, '5');
+      await redis.set(k.seq, '1');
+      await redis.hset(k.users, '11', '1');
+      expect(await restoreTemplate(redis, store, p, (await store.getTemplate(1))!)).toEqual({ templateId: 1, outcome: 'behind', persisted: 2, issued: 1 });
+      expect(await redis.get(k.seq)).toBe('1');
+      expect(await redis.hgetall(k.users)).toEqual({ '11': '1' });
+    } finally {
+      await store.close();
+      await deletePrefix(REDIS_URL, p);
+    }
+  });
+});
+
+describe('serve in front of a database that outlived its Redis', () => {
+  let managed: ManagedRedis;
+  const servers: RunningServer[] = [];
+  const pools: Pool[] = [];
+  beforeAll(async () => {
+    managed = await startManagedRedis({ appendOnly: false });
+  });
+  afterEach(async () => {
+    for (const p of pools.splice(0)) await p.close().catch(() => undefined);
+    for (const s of servers.splice(0)) await s.stop();
+  });
+  afterAll(async () => {
+    await managed?.stop();
+  });
+
+  async function serve(dbUrl: string, prefix: string, over: Partial<ServeOptions> = {}): Promise<{ server: RunningServer; pool: Pool }> {
+    const server = await startServer({ host: '127.0.0.1', port: 0, redisUrl: managed.url, dbUrl, prefix, redisTimeoutMs: 2000, ...over });
+    servers.push(server);
+    const pool = new Pool(server.url, { connections: 8 });
+    pools.push(pool);
+    return { server, pool };
+  }
+
+  it('rebuilds the template at start: old holders stay refused, new users get the next seqs, the stock stays', async () => {
+    const dbUrl = await seededDb();
+    const restored: RestoreResult[] = [];
+    const { pool } = await serve(dbUrl, uniquePrefix('restore-start'), { onRestore: (r) => restored.push(r) });
+    expect(restored).toEqual([{ templateId: 1, outcome: 'restored', persisted: 2, issued: 2 }]);
+
+    const again: Reply = await issue(pool, 12, 1);
+    expect(again.status).toBe(400);
+    expect(again.body).toMatchObject({ code: 'COUPON_ALREADY_ISSUED', couponId: '1-2' });
+    const fresh = await issue(pool, 13, 1);
+    expect(fresh.status).toBe(200);
+    expect(fresh.body).toMatchObject({ couponId: '1-3', seq: 3 });
+
+    // Creating it again confirms it, with the database's stock; another stock is a conflict.
+    const same = await putTemplate(pool, 1, 5);
+    expect(same.status).toBe(200);
+    expect(same.body).toMatchObject({ created: false, stock: 5, issued: 3 });
+    const other = await putTemplate(pool, 1, 7);
+    expect(other.status).toBe(409);
+    expect(other.body).toMatchObject({ code: 'COUPON_TEMPLATE_CONFLICT', stock: 5 });
+
+    expect(await until(async () => (await rows(dbUrl)).length === 3)).toBe(true);
+    expect((await rows(dbUrl)).map((r) => [r.userId, r.seq])).toEqual([
+      [11, 1],
+      [12, 2],
+      [13, 3],
+    ]);
+  });
+
+  it('a template only the database knows, with another stock: PUT is a conflict and Redis stays untouched', async () => {
+    const dbUrl = await seededDb();
+    const prefix = uniquePrefix('restore-put');
+    const { pool } = await serve(dbUrl, prefix);
+    const probe = new Redis(managed.url);
+    try {
+      // Redis loses the template while the server runs (and no reconnect tells the server).
+      const k = templateKeys(prefix, 1);
+      await probe.del(k.stock, k.seq, k.users, k.outbox);
+      const put = await putTemplate(pool, 1, 50);
+      expect(put.status).toBe(409);
+      expect(put.body).toMatchObject({ code: 'COUPON_TEMPLATE_CONFLICT', stock: 5 });
+      expect(await probe.exists(k.stock, k.seq, k.users, k.outbox)).toBe(0);
+      // With the database's stock the same call rebuilds it first: no seq is handed out twice.
+      const ok = await putTemplate(pool, 1, 5);
+      expect(ok.status).toBe(200);
+      expect(ok.body).toMatchObject({ created: false, issued: 2 });
+      expect((await issue(pool, 14, 1)).body).toMatchObject({ seq: 3 });
+    } finally {
+      probe.disconnect();
+    }
+  });
+
+  it('rebuilds after Redis comes back empty while the server runs', async () => {
+    const dbUrl = await seededDb();
+    const prefix = uniquePrefix('restore-reconnect');
+    const restored: RestoreResult[] = [];
+    const { pool } = await serve(dbUrl, prefix, { onRestore: (r) => restored.push(r) });
+    expect((await issue(pool, 15, 1)).body).toMatchObject({ seq: 3 });
+    expect(await until(async () => (await rows(dbUrl)).length === 3)).toBe(true);
+    restored.length = 0;
+
+    await managed.kill(); // no persistence: it comes back empty
+    await managed.restart();
+    expect(await until(async () => restored.length > 0)).toBe(true);
+    expect(restored[0]).toEqual({ templateId: 1, outcome: 'restored', persisted: 3, issued: 3 });
+    let r = await issue(pool, 15, 1);
+    for (let i = 0; i < 100 && r.status === 503; i++) r = await issue(pool, 15, 1);
+    expect(r.body).toMatchObject({ code: 'COUPON_ALREADY_ISSUED', couponId: '1-3' });
+    expect((await issue(pool, 16, 1)).body).toMatchObject({ seq: 4 });
+  });
+});
