@@ -6,6 +6,7 @@ interface ServeFlags {
   host: string;
   port: string;
   redis?: string;
+  redisDir?: string;
   db?: string;
   prefix: string;
   adminToken?: string;
@@ -23,6 +24,10 @@ export function serveCommand(): Command {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', '8080')
     .option('--redis <url>', 'Redis URL; without it a private redis-server is started')
+    .option(
+      '--redis-dir <path>',
+      "data folder of the private redis-server, kept across restarts (default: <file>.redis beside a SQLite --db; else a temporary folder)",
+    )
     .option('--db <url>', 'database: sqlite:<path> | postgres://… | mysql://… (default sqlite:./coupon-bench.sqlite)')
     .option('--prefix <prefix>', 'Redis key prefix', 'cb')
     .option('--admin-token <token>', 'token required on admin routes (required when not bound to loopback)')
@@ -41,15 +46,23 @@ export function serveCommand(): Command {
           throw new UsageError(`--http-front: "${flags.httpFront}" must be fast or node`, 'E_USAGE');
         }
         if (!/^\d+$/.test(flags.port) || port > 65535) throw new UsageError(`--port: "${flags.port}" is not a port number`, 'E_BAD_PORT');
-        const [{ startServer }, { DEFAULT_DB_URL, redactUrl }] = await Promise.all([
+        if (flags.redisDir !== undefined && flags.redis !== undefined) {
+          throw new UsageError('--redis-dir is the private redis-server\'s folder: it cannot go with --redis', 'E_USAGE');
+        }
+        const [{ startServer }, { DEFAULT_DB_URL, redactUrl, sqlitePathOf }] = await Promise.all([
           import('../server/start-server.js'),
           import('../store/open-store.js'),
         ]);
         const dbUrl = flags.db ?? DEFAULT_DB_URL;
+        // Beside a SQLite file, the private Redis keeps its folder too: a restart after a crash then
+        // replays what Redis had issued but the database did not hold yet.
+        const sqlitePath = sqlitePathOf(dbUrl);
+        const redisDir = flags.redisDir ?? (flags.redis === undefined && sqlitePath && sqlitePath !== ':memory:' ? `${sqlitePath}.redis` : undefined);
         const server = await startServer({
           host: flags.host,
           port,
           redisUrl: flags.redis,
+          ...(redisDir !== undefined ? { redisDir } : {}),
           dbUrl,
           prefix: flags.prefix,
           adminToken: flags.adminToken ?? process.env.COUPON_BENCH_ADMIN_TOKEN,
@@ -82,7 +95,7 @@ export function serveCommand(): Command {
         out.write(`coupon-bench serve listening on ${server.url}\n`);
         out.write(
           server.managedRedis
-            ? `  redis: private redis-server at ${server.redisUrl} (stopped when serve stops)\n`
+            ? `  redis: private redis-server at ${server.redisUrl} (stopped when serve stops; ${server.redisDir ? `data kept in ${server.redisDir}` : 'data in a temporary folder'})\n`
             : `  redis: ${redactUrl(server.redisUrl)}\n`,
         );
         out.write(`  db:    ${server.dbUrl}\n  prefix: ${server.prefix}\n`);

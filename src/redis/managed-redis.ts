@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CouponBenchError, MissingDependencyError } from '../errors.js';
 
 /** A private redis-server this process started and owns. */
@@ -21,7 +21,11 @@ export interface ManagedRedis {
 
 /** Options of {@link startManagedRedis}. */
 export interface ManagedRedisOptions {
-  /** Data folder; a new temporary one when omitted (removed on stop). */
+  /**
+   * Data folder, created if missing and kept on stop, so a restart (even after a SIGKILL) replays
+   * the append-only file; a new temporary one when omitted (removed on stop). One redis-server a
+   * folder: starting a second one on a folder in use fails (E_REDIS_DIR_IN_USE).
+   */
   readonly dir?: string;
   /** TCP port on 127.0.0.1; a free one when omitted. */
   readonly port?: number;
@@ -99,12 +103,54 @@ function startWatchdog(redisPid: number): ChildProcess | undefined {
   }
 }
 
+const PIDFILE = 'redis.pid';
+
+/**
+ * Refuse a data folder another live redis-server uses (its pid file names a running redis-server):
+ * two servers appending to one append-only file would corrupt it. A pid file left by a killed one is
+ * stale and ignored.
+ */
+function assertFolderFree(dir: string): void {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(dir, PIDFILE), 'utf8').trim());
+  } catch {
+    return; // no pid file: free
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return; // gone
+  }
+  let cmd = '';
+  try {
+    cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    cmd = 'redis-server'; // no /proc: trust the pid file
+  }
+  if (!cmd.includes('redis-server')) return; // the pid was reused by something else
+  throw new CouponBenchError(
+    'E_REDIS_DIR_IN_USE',
+    `the Redis data folder ${dir} is in use by redis-server pid ${pid} (is another coupon-bench serve running on the same database?)`,
+  );
+}
+
 /** Start a private redis-server bound to 127.0.0.1 on its own port and data folder. */
 export async function startManagedRedis(opts: ManagedRedisOptions = {}): Promise<ManagedRedis> {
   const binary = opts.binary ?? 'redis-server';
   if (!hasRedisServer(binary)) throw new MissingDependencyError(INSTALL_HINT);
   const ownsDir = opts.dir === undefined;
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'coupon-bench-redis-'));
+  if (opts.dir !== undefined) {
+    try {
+      mkdirSync(opts.dir, { recursive: true });
+    } catch (err) {
+      throw new CouponBenchError('E_REDIS_DIR', `cannot create the Redis data folder ${opts.dir}: ${(err as Error).message}`, 1, { cause: err });
+    }
+    assertFolderFree(opts.dir);
+  }
+  // Absolute: redis-server changes into --dir before it opens the log and pid files.
+  const dir = opts.dir !== undefined ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'coupon-bench-redis-'));
   const port = opts.port ?? (await freePort());
   const args = [
     '--port', String(port),
@@ -116,6 +162,7 @@ export async function startManagedRedis(opts: ManagedRedisOptions = {}): Promise
     '--protected-mode', 'yes',
     '--daemonize', 'no',
     '--logfile', join(dir, 'redis.log'),
+    '--pidfile', join(dir, PIDFILE),
   ];
   let child: ChildProcess;
   let watchdog: ChildProcess | undefined;

@@ -9,6 +9,11 @@ export interface ServeOptions {
   port: number;
   /** Redis URL; undefined starts a private redis-server */
   redisUrl?: string;
+  /**
+   * data folder of the private redis-server (no `redisUrl`): kept on stop, so a restart, even after
+   * a crash, replays its append-only file; a temporary folder, removed on stop, when omitted
+   */
+  redisDir?: string;
   /** database URL (sqlite:<path> | postgres://… | mysql://…) */
   dbUrl: string;
   /** Redis key prefix */
@@ -72,6 +77,8 @@ export interface RunningServer {
   readonly prefix: string;
   /** true when this server started its own redis-server */
   readonly managedRedis: boolean;
+  /** the private redis-server's data folder when it is kept (see ServeOptions.redisDir) */
+  readonly redisDir?: string;
   /** Stop accepting, drain in-flight requests, stop the persister, close stores (and a managed Redis). */
   stop(): Promise<void>;
 }

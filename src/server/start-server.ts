@@ -48,7 +48,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   try {
     let managed: ManagedRedis | undefined;
     if (opts.redisUrl === undefined) {
-      managed = await startManagedRedis();
+      managed = await startManagedRedis(opts.redisDir !== undefined ? { dir: opts.redisDir } : {});
       const m = managed;
       cleanups.push(() => m.stop());
     }
@@ -187,6 +187,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       dbUrl: redactUrl(opts.dbUrl),
       prefix: opts.prefix,
       managedRedis: managed !== undefined,
+      ...(managed !== undefined && opts.redisDir !== undefined ? { redisDir: managed.dir } : {}),
       stop,
     };
   } catch (err) {

@@ -16,6 +16,11 @@ export function dbEngineOf(url: string): 'sqlite' | 'postgres' | 'mysql' {
   );
 }
 
+/** The file path of a `sqlite:` URL (`sqlite:./x.sqlite`, `sqlite:///abs/x.sqlite`), or undefined for other engines. */
+export function sqlitePathOf(dbUrl: string): string | undefined {
+  return dbUrl.startsWith('sqlite:') ? dbUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : undefined;
+}
+
 /** The URL without its password, for messages and reports. */
 export function redactUrl(url: string): string {
   return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
@@ -33,7 +38,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
   let store: CouponStore;
   switch (engine) {
     case 'sqlite': {
-      const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+      const path = sqlitePathOf(url)!;
       if (path === '') throw new UsageError('--db: sqlite: URL needs a path, e.g. sqlite:./coupons.sqlite', 'E_BAD_DB_URL');
       const { SqliteStore } = await import('./sqlite-store.js');
       try {
