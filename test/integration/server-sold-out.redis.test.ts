@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { templateKeys } from '../../src/redis/keys.js';
 import { startManagedRedis, type ManagedRedis } from '../../src/redis/managed-redis.js';
-import { call, issue, putTemplate, startHarness, type Harness, type Reply } from './server-harness.js';
+import { openStore } from '../../src/store/open-store.js';
+import { call, issue, putTemplate, startHarness, waitDrained, type Harness, type Reply } from './server-harness.js';
 
 /** EVALSHA + EVAL calls Redis has served (its own count: this Redis serves only this test). */
 async function scriptCalls(redis: Redis): Promise<number> {
@@ -77,10 +78,42 @@ describe('serve: a sold-out template is answered from its final state', () => {
     expect(await admin!.hlen(k.users)).toBe(5);
   });
 
-  it('Redis restarted without its data: no stale answer (404, then a new template issues again)', async () => {
+  /** The operator removes template 1 from the database too (else the server rebuilds it from there). */
+  async function wipeDb(s: Harness): Promise<void> {
+    expect(await waitDrained(s, 1, 5)).toBe(5);
+    const store = await openStore(s.dbUrl);
+    try {
+      await store.truncate();
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('Redis restarted without its data, the database kept: rebuilt from the database, answers from Redis again', async () => {
+    const s = await start();
+    const won = await sellOut(s);
+    await waitForSnapshot(s, 1);
+    expect(await waitDrained(s, 1, 5)).toBe(5);
+    await redis!.stop({ keepDir: true });
+    await redis!.restart();
+    const deadline = Date.now() + 15_000;
+    let r = await issue(s.pool, 1, 1);
+    while ((r.status === 503 || r.status === 404) && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 50));
+      r = await issue(s.pool, 1, 1);
+    }
+    expect(r).toMatchObject({ status: 400, body: { code: 'COUPON_ALREADY_ISSUED', couponId: won[0]!.body.couponId } });
+    expect((await issue(s.pool, 77, 1)).body).toMatchObject({ code: 'COUPON_OUT_OF_STOCK' });
+    const k = templateKeys(s.prefix, 1);
+    expect(await admin!.get(k.seq)).toBe('5');
+    expect(await admin!.hlen(k.users)).toBe(5);
+  });
+
+  it('Redis restarted without its data and the template gone from the database: no stale answer (404, then a new template issues again)', async () => {
     const s = await start();
     await sellOut(s);
     await waitForSnapshot(s, 1);
+    await wipeDb(s);
     await redis!.stop({ keepDir: true });
     expect((await issue(s.pool, 50, 1)).status).toBe(503); // Redis down: 503, not a snapshot answer
     await redis!.restart();
@@ -99,6 +132,7 @@ describe('serve: a sold-out template is answered from its final state', () => {
     const s = await start();
     await sellOut(s);
     await waitForSnapshot(s, 1);
+    await wipeDb(s);
     const k = templateKeys(s.prefix, 1);
     await admin!.del(k.stock, k.seq, k.users, k.outbox);
     expect((await putTemplate(s.pool, 1, 5)).status).toBe(201);

@@ -2,6 +2,9 @@
 // coupons are issued from Redis and wait in the outbox, the database routes answer 503, and once the
 // database answers the server and its persister open it and everything issued is persisted.
 import { afterAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { PERSISTER_GROUP, templateKeys, templatesIndexKey } from '../../src/redis/keys.js';
+import { registerScripts } from '../../src/redis/scripts.js';
 import { startServer } from '../../src/server/start-server.js';
 import { openStore } from '../../src/store/open-store.js';
 import { RetryingStore } from '../../src/store/retrying-store.js';
@@ -48,12 +51,20 @@ describe('serve with the database down at start', () => {
       persisterOptions: { maxBackoffMs: 200, rescanMs: 100 },
     });
     const check = await openStore(db.url); // direct, for the final count
+    const admin = new Redis(REDIS_URL);
+    registerScripts(admin);
     try {
       expect(states).toEqual(['waiting']);
-      // The template is created in Redis; its database row cannot be written yet: 503, retry later.
+      // Creating a template needs the database (it may hold the template already, with coupons, for a
+      // Redis that lost it): 503, retry later, and Redis is left alone.
+      const k = templateKeys(prefix, 1);
       const created = await putTemplate(server.url);
       expect(created.status).toBe(503);
       expect(created.headers.get('retry-after')).toBeTruthy();
+      expect(await admin.exists(k.stock)).toBe(0);
+      // A template Redis holds already (created before the outage) issues meanwhile.
+      await admin.createTemplate(k.stock, k.seq, k.users, k.outbox, 30, PERSISTER_GROUP);
+      await admin.sadd(templatesIndexKey(prefix), '1');
       const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => post(server.url, i + 1)));
       const codes = await Promise.all(answers.map(async (r) => (r.status === 200 ? 'issued' : ((await r.json()) as { code: string }).code)));
       expect(codes.filter((c) => c === 'issued')).toHaveLength(30);
@@ -96,6 +107,7 @@ describe('serve with the database down at start', () => {
       expect(healed.persister.lastError).toBeUndefined();
       expect((await check.getTemplate(1))?.stock).toBe(30);
     } finally {
+      admin.disconnect();
       await server.stop();
       await check.close();
       await proxy.close();
