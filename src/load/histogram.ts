@@ -27,15 +27,35 @@ export function decodeHistogram(s: string): Histogram {
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-/** k6's http_req_duration summary (milliseconds) of a microsecond histogram. */
+/** The smallest and largest value a histogram recorded, in µs. */
+export interface RecordedRange {
+  minUs: number;
+  maxUs: number;
+}
+
+/**
+ * A statistic read from HDR buckets, kept within what was recorded. A percentile is its bucket's
+ * highest equivalent value and the mean sums bucket midpoints, so with wide buckets (8 ms at 10 s)
+ * either can land above the largest value recorded or below the smallest; the extremes themselves
+ * are exact. Applied when statistics are read, never when values are recorded.
+ */
+export function withinRecorded(us: number, range: RecordedRange): number {
+  return us < range.minUs ? range.minUs : us > range.maxUs ? range.maxUs : us;
+}
+
+/**
+ * k6's http_req_duration summary (milliseconds) of a microsecond histogram that recorded its
+ * values itself (so its min and max are the exact extremes): every figure lies within min..max.
+ */
 export function durationSummary(h: Histogram): DurationSummary {
   if (h.totalCount === 0) return { avg: 0, min: 0, med: 0, max: 0, 'p(90)': 0, 'p(95)': 0, 'p(99)': 0 };
-  const ms = (us: number): number => round3(us / 1000);
+  const range: RecordedRange = { minUs: h.minNonZeroValue, maxUs: h.maxValue };
+  const ms = (us: number): number => round3(withinRecorded(us, range) / 1000);
   return {
     avg: ms(h.mean),
-    min: ms(h.minNonZeroValue),
+    min: ms(range.minUs),
     med: ms(h.getValueAtPercentile(50)),
-    max: ms(h.maxValue),
+    max: ms(range.maxUs),
     'p(90)': ms(h.getValueAtPercentile(90)),
     'p(95)': ms(h.getValueAtPercentile(95)),
     'p(99)': ms(h.getValueAtPercentile(99)),

@@ -25,6 +25,12 @@ function lowestOf(i: number): number {
   return sub * 2 ** b;
 }
 
+/** Whether two values (µs) fall into the same bucket of this layout (HDR's "equivalent" values). */
+export function sameBucketUs(a: number, b: number): boolean {
+  const clamp = (us: number): number => (us < 1 ? 1 : us > MAX_US ? MAX_US : Math.round(us));
+  return indexOf(clamp(a)) === indexOf(clamp(b));
+}
+
 function highestOf(i: number): number {
   const b = Math.max(0, (i >>> SUB_HALF_MAG) - 1);
   return lowestOf(i) + 2 ** b - 1;
@@ -104,6 +110,16 @@ export class LatencyCounts {
       if (seen >= want) return highestOf(i);
     }
     return highestOf(this.hi);
+  }
+
+  /**
+   * The value at a percentile, in µs, kept within the exact min and max recorded (what reports
+   * show; {@link percentileUs} is the bucket's value, which can exceed the max).
+   */
+  boundedPercentileUs(p: number): number {
+    if (this.total === 0) return 0;
+    const us = this.percentileUs(p);
+    return us < this.minUs ? this.minUs : us > this.maxUs ? this.maxUs : us;
   }
 
   /** Forget every count. */

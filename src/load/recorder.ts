@@ -233,7 +233,7 @@ export class Recorder {
       counts[o] = this.secCounts[i] as number;
       const h = this.secByOutcome[i] as LatencyCounts;
       if (h.total > 0) {
-        byOutcome[o] = { p50: ms3(h.percentileUs(50)), p95: ms3(h.percentileUs(95)), p99: ms3(h.percentileUs(99)) };
+        byOutcome[o] = { p50: ms3(h.boundedPercentileUs(50)), p95: ms3(h.boundedPercentileUs(95)), p99: ms3(h.boundedPercentileUs(99)) };
         h.addInto(all);
         h.addInto(this.runByOutcome[i] as LatencyCounts);
         h.reset();
@@ -243,9 +243,9 @@ export class Recorder {
     const point: TimelinePoint = {
       t: this.sec,
       counts,
-      p50: ms3(all.percentileUs(50)),
-      p95: ms3(all.percentileUs(95)),
-      p99: ms3(all.percentileUs(99)),
+      p50: ms3(all.boundedPercentileUs(50)),
+      p95: ms3(all.boundedPercentileUs(95)),
+      p99: ms3(all.boundedPercentileUs(99)),
       byOutcome,
       issuedTotal: this.counts[0] as number,
     };

@@ -68,10 +68,11 @@ function change(def: MetricDef, base: number, next: number, limit: number | unde
  * histograms (full precision), not the rounded summaries. Pure: reports in, result out.
  */
 export function compareReports(base: RunReport, next: RunReport, gates: RegressionGates = { perMetric: {} }): CompareResult {
-  const bc = histogramStats(base.histograms.corrected, 'base corrected histogram');
-  const bu = histogramStats(base.histograms.uncorrected, 'base uncorrected histogram');
-  const nc = histogramStats(next.histograms.corrected, 'new corrected histogram');
-  const nu = histogramStats(next.histograms.uncorrected, 'new uncorrected histogram');
+  // The summaries keep each histogram's exact min and max (encoding keeps only their buckets).
+  const bc = histogramStats(base.histograms.corrected, 'base corrected histogram', base.metrics.http_req_duration);
+  const bu = histogramStats(base.histograms.uncorrected, 'base uncorrected histogram', base.metrics.http_req_duration_uncorrected);
+  const nc = histogramStats(next.histograms.corrected, 'new corrected histogram', next.metrics.http_req_duration);
+  const nu = histogramStats(next.histograms.uncorrected, 'new uncorrected histogram', next.metrics.http_req_duration_uncorrected);
   const floor = gates.minLatencyDeltaMs ?? 0;
   const metrics = COMPARE_METRICS.map((def) => change(def, def.read(base, bc, bu), def.read(next, nc, nu), limitFor(gates, def.name, def.key), floor));
   const regressions = metrics.filter((m) => m.regressed).map((m) => m.metric);

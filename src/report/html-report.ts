@@ -130,10 +130,13 @@ function thresholdsSection(r: RunReport): string {
 export function renderHtmlReport(report: RunReport): string {
   const r = report;
   const problems: string[] = [];
-  const corrected = safe(() => histogramStats(r.histograms.corrected, 'corrected histogram'), undefined, problems, 'corrected histogram');
-  const uncorrected = safe(() => histogramStats(r.histograms.uncorrected, 'uncorrected histogram'), undefined, problems, 'uncorrected histogram');
-  const specC = safe<SpectrumPoint[]>(() => percentileSpectrum(r.histograms.corrected), [], problems, 'corrected spectrum');
-  const specU = safe<SpectrumPoint[]>(() => percentileSpectrum(r.histograms.uncorrected), [], problems, 'uncorrected spectrum');
+  // The summaries keep each histogram's exact min and max (encoding keeps only their buckets).
+  const exactC = r.metrics.http_req_duration;
+  const exactU = r.metrics.http_req_duration_uncorrected;
+  const corrected = safe(() => histogramStats(r.histograms.corrected, 'corrected histogram', exactC), undefined, problems, 'corrected histogram');
+  const uncorrected = safe(() => histogramStats(r.histograms.uncorrected, 'uncorrected histogram', exactU), undefined, problems, 'uncorrected histogram');
+  const specC = safe<SpectrumPoint[]>(() => percentileSpectrum(r.histograms.corrected, undefined, undefined, exactC), [], problems, 'corrected spectrum');
+  const specU = safe<SpectrumPoint[]>(() => percentileSpectrum(r.histograms.uncorrected, undefined, undefined, exactU), [], problems, 'uncorrected spectrum');
   const status = overallStatus(r);
   const stock = r.templates.reduce((s, t) => s + t.stock, 0);
   const m = r.metrics;

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import { OUTCOMES, type Outcome } from '../model/outcome.js';
 import type { DurationSummary, RunReport, ThresholdResult } from '../model/report.js';
-import { decodeHistogram } from '../load/histogram.js';
+import { percentileMs } from './histogram-codec.js';
 
 /** The k6 aggregation a threshold applies to a metric. */
 export type Aggregation = 'avg' | 'min' | 'med' | 'max' | 'count' | 'rate' | 'value' | 'passes' | 'fails' | `p(${number})`;
@@ -125,9 +125,8 @@ export function observedValue(t: Threshold, report: Pick<RunReport, 'metrics' | 
         : m.http_req_duration_uncorrected;
     if (t.percentile !== undefined) {
       if (!encoded) return null;
-      const h = decodeHistogram(encoded);
-      if (h.totalCount === 0) return null;
-      return h.getValueAtPercentile(t.percentile) / 1000;
+      // within the run's exact min and max, as the summary shows them
+      return percentileMs(encoded, t.percentile, summary);
     }
     if (!summary || m.http_reqs.count === 0) return null;
     return summary[t.agg as 'avg' | 'min' | 'med' | 'max'];
