@@ -1,3 +1,4 @@
+import { redactUrl } from '../store/open-store.js';
 import type { RunEvent, RunTick } from './run-scenario.js';
 
 /**
@@ -16,7 +17,10 @@ export function createProgressPrinter(out: NodeJS.WriteStream, opts: { tty: bool
     return `running ${el}${of}  reqs ${t.total}  ${t.rate}/s  p95 ${t.p95.toFixed(2)}ms  issued ${t.issued}  errors ${t.errors}${t.dropped ? `  dropped ${t.dropped}` : ''}${persisted}`;
   };
   return (e) => {
-    if (e.type === 'server') out.write(`serving on ${e.url}\n`);
+    if (e.type === 'server') {
+      const { redis, db, prefix } = e.stores;
+      out.write(`serving on ${e.url} (redis ${redactUrl(redis ?? '?')}, db ${redactUrl(db ?? '?')}, prefix ${prefix ?? '?'})\n`);
+    }
     else if (e.type === 'start') out.write(`run ${e.runId}: ${e.scenario.name} (${e.scenario.executor}) -> ${e.target}\n`);
     else if (e.type === 'tick') {
       if (opts.tty) {

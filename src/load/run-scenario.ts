@@ -17,6 +17,8 @@ import { parseDuration } from './duration.js';
 import { Engine } from './engine.js';
 import { CLOSED_EXECUTORS, runExecutor } from './executors/run-executor.js';
 import { connectHost } from '../url-host.js';
+import { DEFAULT_PREFIX } from '../redis/keys.js';
+import { checkRunStores } from './run-stores.js';
 import type { ServeOptions } from '../server/serve-options.js';
 import type { ExecResult } from './executors/types.js';
 import { LedgerWriter } from './ledger-writer.js';
@@ -50,7 +52,10 @@ export interface RunInput {
   adminToken?: string;
   /** audit the stores and ledger after the run (records report.verdict; exit 100 on failure) */
   verify?: boolean;
-  /** the stores an external target uses, recorded in report.stores so verify can audit them */
+  /**
+   * the stores an external target uses, recorded in report.stores so verify can audit them; with
+   * `serve`, the stores the bundled server uses (by default a private Redis and SQLite in the run folder)
+   */
   stores?: RunReport['stores'];
   /**
    * Poll the bundled server's GET /api/templates/:id once a second to show the persister's lag in
@@ -90,7 +95,7 @@ export interface RunTick {
 
 /** What {@link runScenario} reports while it runs (it never prints). */
 export type RunEvent =
-  | { type: 'server'; url: string }
+  | { type: 'server'; url: string; stores: NonNullable<RunReport['stores']> }
   | { type: 'start'; runId: string; runDir: string; scenario: Scenario; target: string }
   | { type: 'tick'; tick: RunTick }
   | { type: 'response'; sample: ResponseSample }
@@ -161,6 +166,8 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
   const seed = (scenario.seed ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
   scenario = { ...scenario, seed };
 
+  await checkRunStores({ serve: input.serve === true, target: input.overrides?.target, stores: input.stores });
+
   const runId = input.runId ?? newRunId(scenario.name);
   const runDir = resolve(input.outDir ?? join(input.reportsDir ?? 'reports', runId));
   await mkdir(runDir, { recursive: true });
@@ -172,10 +179,21 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     let stores: RunReport['stores'] | undefined = input.stores;
     if (input.serve) {
       const { startServedTarget } = await import('./served-target.js');
-      server = await startServedTarget({ host: '127.0.0.1', port: 0, dbUrl: `sqlite:${join(runDir, 'coupons.sqlite')}`, prefix: 'cb', ...input.serveOptions });
+      // The store flags are the served server's own; without them, a private Redis and SQLite in the run folder.
+      const given = input.stores ?? {};
+      const dbUrl = given.db ?? `sqlite:${join(runDir, 'coupons.sqlite')}`;
+      server = await startServedTarget({
+        host: '127.0.0.1',
+        port: 0,
+        dbUrl,
+        prefix: given.prefix ?? DEFAULT_PREFIX,
+        ...(given.redis !== undefined ? { redisUrl: given.redis } : {}),
+        ...input.serveOptions,
+      });
       target = server.url;
-      stores = { redis: server.redisUrl, db: server.dbUrl, prefix: server.prefix };
-      emit({ type: 'server', url: server.url });
+      // The URLs as given: the server reports its database URL without the password verify needs.
+      stores = { redis: given.redis ?? server.redisUrl, db: dbUrl, prefix: server.prefix };
+      emit({ type: 'server', url: server.url, stores });
     }
     let url: URL;
     try {
