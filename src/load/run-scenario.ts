@@ -19,6 +19,7 @@ import { CLOSED_EXECUTORS, runExecutor } from './executors/run-executor.js';
 import { connectHost } from '../url-host.js';
 import { DEFAULT_PREFIX } from '../redis/keys.js';
 import { checkRunStores } from './run-stores.js';
+import { freshServedDb } from './served-db.js';
 import type { ServeOptions } from '../server/serve-options.js';
 import type { ExecResult } from './executors/types.js';
 import { LedgerWriter } from './ledger-writer.js';
@@ -181,7 +182,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       const { startServedTarget } = await import('./served-target.js');
       // The store flags are the served server's own; without them, a private Redis and SQLite in the run folder.
       const given = input.stores ?? {};
-      const dbUrl = given.db ?? `sqlite:${join(runDir, 'coupons.sqlite')}`;
+      const dbUrl = given.db ?? freshServedDb(runDir);
       server = await startServedTarget({
         host: '127.0.0.1',
         port: 0,
@@ -192,7 +193,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       });
       target = server.url;
       // The URLs as given: the server reports its database URL without the password verify needs.
-      stores = { redis: given.redis ?? server.redisUrl, db: dbUrl, prefix: server.prefix };
+      stores = { redis: given.redis ?? server.redisUrl, db: dbUrl, prefix: server.prefix, served: true };
       emit({ type: 'server', url: server.url, stores });
     }
     let url: URL;

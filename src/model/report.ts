@@ -67,8 +67,11 @@ export interface RunReport {
     /** the engine's HTTP client (lean or undici) */
     httpClient?: string;
   };
-  /** the stores the target used, when known (bundled server), so `verify` can find them */
-  stores?: { redis?: string; db?: string; prefix?: string };
+  /**
+   * the stores the target used, when known, so `verify` can find them; `served` when they were the
+   * stores of the server `run --serve` started
+   */
+  stores?: { redis?: string; db?: string; prefix?: string; served?: boolean };
   templates: Array<{ templateId: number; stock: number }>;
   metrics: {
     http_reqs: { count: number; rate: number };
