@@ -65,7 +65,7 @@ export function runCommand(): Command {
     .option('--threshold <metric:expr>', "k6 threshold, e.g. 'http_req_duration:p(95)<5' (repeatable)", collect, [])
     .option('--ledger <mode>', 'acked (issued + unknown, default) or full (every request)', ledgerMode)
     .option('--serve', 'start the bundled server in a worker thread for the run and send the load there (its stores: --redis, --db, --prefix; default a private Redis and SQLite in the run folder)')
-    .option('--setup', "create the scenario's templates through the target's admin API first")
+    .option('--setup', "create the scenario's templates through the target's admin API first (refused, exit 97, when one already has coupons)")
     .option('--admin-token <token>', 'admin token for --setup')
     .option('--redis <url>', "the target's Redis (with --serve: the served server's), recorded in report.json so verify can audit it")
     .option('--db <url>', "the target's database (with --serve: the served server's): sqlite:<path> | postgres://… | mysql://…")

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { ExitCode, HarnessInvalidError, UsageError } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
 import { LEDGER_FILE } from '../model/ledger-record.js';
 import { OUTCOME_INDEX } from '../model/outcome.js';
 import type { RunReport } from '../model/report.js';
@@ -205,19 +205,8 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--target: "${target}" must be http:// or https://`);
     scenario = { ...scenario, target: url.origin };
     if (input.serve || input.setup) {
-      const { createTemplate } = await import('../server/admin-client.js');
-      for (const t of scenario.templates) {
-        const opts: { name?: string; adminToken?: string } = {};
-        if (t.name !== undefined) opts.name = t.name;
-        if (input.adminToken !== undefined) opts.adminToken = input.adminToken;
-        try {
-          await createTemplate(url.origin, t.id, t.stock, opts);
-        } catch (err) {
-          // An unreachable target is a harness problem (97), not a usage error.
-          if ((err as { code?: string }).code === 'E_ADMIN_UNREACHABLE') throw new HarnessInvalidError(`target unreachable: ${(err as Error).message}`, 'E_TARGET_UNREACHABLE');
-          throw err;
-        }
-      }
+      const { setupTemplates } = await import('./setup-templates.js');
+      await setupTemplates(url.origin, scenario.templates, { adminToken: input.adminToken, flag: input.serve ? '--serve' : '--setup' });
     }
 
     const timeoutMs = scenario.timeout !== undefined ? parseDuration(scenario.timeout, 'timeout') : DEFAULT_TIMEOUT_MS;
