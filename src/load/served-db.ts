@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { REPORT_FILE } from '../model/ledger-record.js';
 import type { RunReport } from '../model/report.js';
+import { sqlitePathOf } from '../store/open-store.js';
 
 /** The SQLite database `run --serve` keeps in its run folder when no `--db` is given. */
 export const SERVED_DB_FILE = 'coupons.sqlite';
@@ -41,5 +42,6 @@ function writtenByServedRun(runDir: string): boolean {
   }
   const db = report.stores?.db;
   if (report.tool?.name !== 'coupon-bench' || report.stores?.served !== true) return false;
-  return typeof db === 'string' && db.startsWith('sqlite:') && basename(db.slice('sqlite:'.length)) === SERVED_DB_FILE;
+  const path = typeof db === 'string' ? sqlitePathOf(db) : undefined;
+  return path !== undefined && basename(path) === SERVED_DB_FILE;
 }

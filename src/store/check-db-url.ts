@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { dbEngineOf } from './open-store.js';
+import { dbEngineOf, sqlitePathOf } from './open-store.js';
 
 /**
  * Check a `--db` URL the way opening it would, without connecting: the engine, a SQLite path, and
@@ -9,7 +9,7 @@ import { dbEngineOf } from './open-store.js';
 export async function checkDbUrl(url: string): Promise<void> {
   switch (dbEngineOf(url)) {
     case 'sqlite':
-      if (url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') === '') {
+      if (sqlitePathOf(url) === '') {
         throw new UsageError('--db: sqlite: URL needs a path, e.g. sqlite:./coupons.sqlite', 'E_BAD_DB_URL');
       }
       return;
