@@ -31,6 +31,10 @@ export function compareCommand(): Command {
     )
     .action(
       withExitCode(async (basePath: string, newPath: string, opts: CompareOpts) => {
+        if (opts.junit !== undefined) {
+          const { prepareOutputFile } = await import('../output-path.js');
+          await prepareOutputFile('--junit', opts.junit);
+        }
         const { readReport } = await import('../report/compare-read-report.js');
         const { parseMaxRegression, parseMinLatencyDelta } = await import('../report/compare-gates.js');
         const { compareReports } = await import('../report/compare.js');

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningServer } from '../server/serve-options.js';
@@ -53,6 +52,7 @@ export async function runDemo(opts: DemoOpts): Promise<number> {
   const { formatRunSummary } = await import('../report/summary.js');
   const { writeRunReport } = await import('../report/report-json.js');
   const { renderHtmlReport } = await import('../report/html-report.js');
+  const { prepareOutputDir, writeOutputFile } = await import('../output-path.js');
 
   const color = process.stdout.isTTY === true && !('NO_COLOR' in process.env);
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -60,6 +60,7 @@ export async function runDemo(opts: DemoOpts): Promise<number> {
   // Validate the scenario and flags before starting anything.
   let scenario = loadScenario(opts.scenario);
   if (opts.duration !== undefined) scenario = applyOverrides(scenario, { duration: opts.duration });
+  await prepareOutputDir('--reports-dir', opts.reportsDir);
 
   const tmp = mkdtempSync(join(tmpdir(), 'coupon-bench-demo-'));
   // A prefix of its own: the private Redis is empty anyway, and this makes any leak easy to spot.
@@ -120,7 +121,7 @@ export async function runDemo(opts: DemoOpts): Promise<number> {
     report.exitCode = exitCodeOf(report);
     const reportPath = await writeRunReport(result.runDir, report);
     const htmlPath = join(result.runDir, 'report.html');
-    await writeFile(htmlPath, renderHtmlReport(report), 'utf8');
+    await writeOutputFile(htmlPath, renderHtmlReport(report));
 
     if (report.verdict) say(`\n${formatVerdict(report.verdict, { color })}`);
     say('');

@@ -16,16 +16,18 @@ export function reportCommand(): Command {
     .action(
       withExitCode(async (reportPath: string, opts: ReportOpts) => {
         const { dirname, join, resolve } = await import('node:path');
-        const { mkdir, writeFile } = await import('node:fs/promises');
+        const { prepareOutputFile, writeOutputFile } = await import('../output-path.js');
         const { readReport } = await import('../report/compare-read-report.js');
-        const report = await readReport(reportPath);
         // HTML is the default product of `report`; skip it only when just --junit was asked for.
         const wantHtml = opts.html !== undefined || opts.junit === undefined;
+        const out = typeof opts.html === 'string' ? opts.html : join(dirname(reportPath), 'report.html');
+        const report = await readReport(reportPath);
+        // Both outputs are checked before either is written.
+        if (wantHtml) await prepareOutputFile('--html', out);
+        if (opts.junit !== undefined) await prepareOutputFile('--junit', opts.junit);
         if (wantHtml) {
           const { renderHtmlReport } = await import('../report/html-report.js');
-          const out = typeof opts.html === 'string' ? opts.html : join(dirname(reportPath), 'report.html');
-          await mkdir(dirname(resolve(out)), { recursive: true });
-          await writeFile(out, renderHtmlReport(report), 'utf8');
+          await writeOutputFile(out, renderHtmlReport(report));
           process.stdout.write(`HTML report: ${resolve(out)}\n`);
         }
         if (opts.junit !== undefined) {

@@ -77,11 +77,16 @@ export function runCommand(): Command {
     .option('--http-client <kind>', 'lean (default; one write per request, answers framed in place) or undici (dispatch(); always for https)', httpClient)
     .action(
       withExitCode(async (scenarioArg: string, flags: RunFlags) => {
-        const [{ runScenario }, { createProgressPrinter }, { formatRunSummary }] = await Promise.all([
+        const [{ runScenario }, { createProgressPrinter }, { formatRunSummary }, { prepareOutputDir, prepareOutputFile }] = await Promise.all([
           import('../load/run-scenario.js'),
           import('../load/progress.js'),
           import('../report/summary.js'),
+          import('../output-path.js'),
         ]);
+        // Every output path is usable before anything starts: a typo must not cost a run.
+        if (flags.junit !== undefined) await prepareOutputFile('--junit', flags.junit);
+        if (flags.out !== undefined) await prepareOutputDir('--out', flags.out);
+        else await prepareOutputDir('--reports-dir', flags.reportsDir ?? 'reports');
         const overrides: Record<string, unknown> = {};
         for (const k of ['target', 'vus', 'duration', 'rate', 'stock', 'seed'] as const) if (flags[k] !== undefined) overrides[k] = flags[k];
         const abort = new AbortController();
@@ -109,10 +114,6 @@ export function runCommand(): Command {
             },
             printer,
           );
-          if (flags.junit !== undefined) {
-            const [{ writeJUnit }, { reportSuites }] = await Promise.all([import('../report/junit-write.js'), import('../report/junit-suites.js')]);
-            await writeJUnit(flags.junit, reportSuites(result.report));
-          }
           if (flags.json) process.stdout.write(JSON.stringify(result.report, null, 2) + '\n');
           else if (!flags.quiet) {
             process.stdout.write(formatRunSummary(result.report, { color: process.stdout.isTTY === true }) + '\n');
@@ -121,6 +122,11 @@ export function runCommand(): Command {
               const { formatVerdict } = await import('../verify/verdict-table.js');
               process.stdout.write(formatVerdict(result.report.verdict, { color: process.stdout.isTTY === true }) + '\n');
             }
+          }
+          // After the summary: the run's figures are shown even if this file cannot be written.
+          if (flags.junit !== undefined) {
+            const [{ writeJUnit }, { reportSuites }] = await Promise.all([import('../report/junit-write.js'), import('../report/junit-suites.js')]);
+            await writeJUnit(flags.junit, reportSuites(result.report));
           }
           return result.exitCode;
         } finally {

@@ -42,6 +42,10 @@ export function verifyCommand(): Command {
     .option('--junit <file>', 'write the invariants as JUnit XML test cases')
     .action(
       withExitCode(async (flags: VerifyFlags) => {
+        if (flags.junit !== undefined) {
+          const { prepareOutputFile } = await import('../output-path.js');
+          await prepareOutputFile('--junit', flags.junit);
+        }
         const [{ verify }, { formatVerdict }] = await Promise.all([import('../verify/verify.js'), import('../verify/verdict-table.js')]);
         const templateIds: number[] = [];
         const stocks: Record<number, number> = {};

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ExitCode, UsageError } from '../errors.js';
+import { makeOutputDir } from '../output-path.js';
 import { LEDGER_FILE } from '../model/ledger-record.js';
 import { OUTCOME_INDEX } from '../model/outcome.js';
 import type { RunReport } from '../model/report.js';
@@ -171,7 +171,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
 
   const runId = input.runId ?? newRunId(scenario.name);
   const runDir = resolve(input.outDir ?? join(input.reportsDir ?? 'reports', runId));
-  await mkdir(runDir, { recursive: true });
+  await makeOutputDir(runDir);
   const ledgerPath = join(runDir, LEDGER_FILE);
 
   let server: RunningServer | undefined;

@@ -1,10 +1,12 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { cpus, hostname, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { OUTCOMES, type Outcome } from '../model/outcome.js';
 import { REPORT_FILE } from '../model/ledger-record.js';
 import type { DurationSummary, RunReport, TimelinePoint } from '../model/report.js';
 import { durationSummary, encodeHistogram, type Histogram } from '../load/histogram.js';
+import { CouponBenchError } from '../errors.js';
+import { makeOutputDir } from '../output-path.js';
 
 /** What a finished run measured (the Recorder's fields). */
 export interface MeasuredRun {
@@ -118,10 +120,14 @@ export function environmentFingerprint(): RunReport['environment'] {
 
 /** Write report.json atomically (temp file + rename) into `dir`; returns its path. */
 export async function writeRunReport(dir: string, report: RunReport): Promise<string> {
-  await mkdir(dir, { recursive: true });
+  await makeOutputDir(dir);
   const path = join(dir, REPORT_FILE);
   const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(report, null, 2) + '\n');
-  await rename(tmp, path);
+  try {
+    await writeFile(tmp, JSON.stringify(report, null, 2) + '\n');
+    await rename(tmp, path);
+  } catch (err) {
+    throw new CouponBenchError('E_OUTPUT_WRITE', `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, undefined, { cause: err });
+  }
   return path;
 }
