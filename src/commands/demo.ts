@@ -6,6 +6,7 @@ import type { RunningServer } from '../server/serve-options.js';
 import { Command } from 'commander';
 import { withExitCode } from './action.js';
 import { drainTimeoutMs } from './parse-options.js';
+import { INTERRUPT_HELP, trapInterrupts } from './interrupt.js';
 
 /** Options of `coupon-bench demo` after commander parsed them. */
 export interface DemoOpts {
@@ -29,6 +30,7 @@ export function demoCommand(): Command {
     .option('--drain-timeout <duration>', 'how long verify waits for the outbox to drain (5000, 500ms, 10s)', drainTimeoutMs, 10_000)
     .option('--reports-dir <dir>', 'where the run folder (report.json, ledger, report.html) goes', 'reports')
     .option('--keep', 'keep the temp folder with the SQLite database')
+    .addHelpText('after', `\n${INTERRUPT_HELP}`)
     .action(
       withExitCode(async (opts: DemoOpts) => {
         return runDemo(opts);
@@ -53,6 +55,7 @@ export async function runDemo(opts: DemoOpts): Promise<number> {
   const { writeRunReport } = await import('../report/report-json.js');
   const { renderHtmlReport } = await import('../report/html-report.js');
   const { prepareOutputDir, writeOutputFile } = await import('../output-path.js');
+  const { interruptNotice } = await import('../load/progress.js');
 
   const color = process.stdout.isTTY === true && !('NO_COLOR' in process.env);
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -66,9 +69,8 @@ export async function runDemo(opts: DemoOpts): Promise<number> {
   // A prefix of its own: the private Redis is empty anyway, and this makes any leak easy to spot.
   const prefix = `cbdemo-${randomBytes(3).toString('hex')}`;
   let server: RunningServer | undefined;
-  const abort = new AbortController();
-  const onSigint = (): void => abort.abort();
-  process.once('SIGINT', onSigint);
+  // SIGINT/SIGTERM: the run stops and is reported interrupted (exit 97, no verify); a second quits at once.
+  const interrupts = trapInterrupts();
   try {
     // redisUrl undefined: startServer launches its own redis-server; the demo never uses REDIS_URL.
     server = await startServer({ host: '127.0.0.1', port: 0, redisUrl: undefined, dbUrl: `sqlite:${join(tmp, 'coupons.sqlite')}`, prefix });
@@ -88,9 +90,13 @@ export async function runDemo(opts: DemoOpts): Promise<number> {
         overrides: { target: server.url },
         reportsDir: opts.reportsDir,
         ledgerMode: 'full',
-        signal: abort.signal,
+        signal: interrupts.signal,
       },
       (e) => {
+        if (e.type === 'interrupt') {
+          process.stderr.write(`${live ? '\r\x1b[2K' : ''}${interruptNotice(e.signal, e.stopping)}\n`);
+          return;
+        }
         if (!live || e.type !== 'tick') return;
         const t = e.tick;
         const of = t.plannedMs ? `/${(t.plannedMs / 1000).toFixed(0)}s` : '';
@@ -130,7 +136,7 @@ export async function runDemo(opts: DemoOpts): Promise<number> {
     if (opts.keep) say(`demo: kept         ${tmp} (SQLite database)`);
     return report.exitCode;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    interrupts.release();
     // Stops the HTTP listener, the persister and the private redis-server.
     await server?.stop();
     if (!opts.keep) rmSync(tmp, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { ScenarioOverrides } from '../load/scenario.js';
 import { withExitCode } from './action.js';
+import { INTERRUPT_HELP, trapInterrupts } from './interrupt.js';
 
 /** Parsed flags: the scenario overrides plus the run's own options. */
 interface RunFlags extends ScenarioOverrides {
@@ -75,6 +76,7 @@ export function runCommand(): Command {
     .option('--json', 'print the report JSON to stdout instead of the summary')
     .option('--quiet', 'no progress and no summary (exit code and files only)')
     .option('--http-client <kind>', 'lean (default; one write per request, answers framed in place) or undici (dispatch(); always for https)', httpClient)
+    .addHelpText('after', `\n${INTERRUPT_HELP}`)
     .action(
       withExitCode(async (scenarioArg: string, flags: RunFlags) => {
         const [{ runScenario }, { createProgressPrinter }, { formatRunSummary }, { prepareOutputDir, prepareOutputFile }] = await Promise.all([
@@ -89,9 +91,8 @@ export function runCommand(): Command {
         else await prepareOutputDir('--reports-dir', flags.reportsDir ?? 'reports');
         const overrides: Record<string, unknown> = {};
         for (const k of ['target', 'vus', 'duration', 'rate', 'stock', 'seed'] as const) if (flags[k] !== undefined) overrides[k] = flags[k];
-        const abort = new AbortController();
-        const onSigint = (): void => abort.abort();
-        process.once('SIGINT', onSigint);
+        // SIGINT/SIGTERM: stop the load, write the report marked interrupted (exit 97); a second quits at once.
+        const interrupts = trapInterrupts();
         const printer = flags.quiet ? undefined : createProgressPrinter(process.stderr, { tty: process.stderr.isTTY === true });
         try {
           const result = await runScenario(
@@ -100,7 +101,7 @@ export function runCommand(): Command {
               overrides,
               thresholds: flags.threshold,
               reportsDir: flags.reportsDir,
-              signal: abort.signal,
+              signal: interrupts.signal,
               ...(flags.out !== undefined ? { outDir: flags.out } : {}),
               ...(flags.ledger !== undefined ? { ledgerMode: flags.ledger } : {}),
               ...(flags.httpClient !== undefined ? { httpClient: flags.httpClient } : {}),
@@ -130,7 +131,7 @@ export function runCommand(): Command {
           }
           return result.exitCode;
         } finally {
-          process.off('SIGINT', onSigint);
+          interrupts.release();
         }
       }),
     );

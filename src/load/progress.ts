@@ -1,6 +1,13 @@
 import { redactUrl } from '../store/open-store.js';
 import type { RunEvent, RunTick } from './run-scenario.js';
 
+/** What a signal does to the run, in one line (`stopping`: the load is being cut short). */
+export function interruptNotice(signal: string, stopping: boolean): string {
+  return stopping
+    ? `${signal}: stopping the load (in-flight requests finish), then writing the report marked interrupted; a second ${signal} quits at once`
+    : `${signal}: the load had finished; finishing the audit (a second ${signal} quits at once)`;
+}
+
 /**
  * Live progress for `coupon-bench run`, written to a stream (stderr): on a TTY one line redrawn
  * every second; when piped, a plain line every `pipedEverySec` seconds. Against the bundled server
@@ -30,6 +37,9 @@ export function createProgressPrinter(out: NodeJS.WriteStream, opts: { tty: bool
         lastPlain = e.tick.elapsedMs / 1000;
         out.write(`${line(e.tick)}\n`);
       }
+    } else if (e.type === 'interrupt') {
+      out.write(`${drawn ? '\r\x1b[2K' : ''}${interruptNotice(e.signal, e.stopping)}\n`);
+      drawn = false;
     } else if (e.type === 'done' && drawn) {
       out.write('\r\x1b[2K');
       drawn = false;

@@ -69,7 +69,12 @@ export interface RunInput {
   responseEvents?: boolean;
   /** this generator's share of a multi-machine run */
   worker?: { index: number; count: number };
-  /** abort the run early (SIGINT): in-flight requests finish, the report is still written */
+  /**
+   * Interrupt the run (SIGINT, SIGTERM; the abort reason names the signal): the load stops,
+   * in-flight requests finish, the report and ledger are still written, marked interrupted (harness
+   * invalid, exit 97), and verify is skipped. After the load has finished it no longer interrupts
+   * anything (verify is bounded by its drain timeout).
+   */
   signal?: AbortSignal;
   /** reads the machine's CPU time (default: /proc/stat); tests put a scripted host here */
   sampleHost?: () => HostCpuSample | undefined;
@@ -99,6 +104,8 @@ export type RunEvent =
   | { type: 'server'; url: string; stores: NonNullable<RunReport['stores']> }
   | { type: 'start'; runId: string; runDir: string; scenario: Scenario; target: string }
   | { type: 'tick'; tick: RunTick }
+  /** a signal arrived: `stopping` while the run stops early, false when the load had already finished */
+  | { type: 'interrupt'; signal: string; stopping: boolean }
   | { type: 'response'; sample: ResponseSample }
   | { type: 'done'; report: RunReport; reportPath: string };
 
@@ -175,6 +182,22 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
   const ledgerPath = join(runDir, LEDGER_FILE);
 
   let server: RunningServer | undefined;
+  // An interruption before or during the load stops it; afterwards the run is complete.
+  const stop = { requested: false };
+  let interrupted: RunReport['interrupted'];
+  let loadStarted = false;
+  let loadOver = false;
+  const onAbort = (): void => {
+    const reason: unknown = input.signal?.reason;
+    const signal = typeof reason === 'string' ? reason : 'abort';
+    if (!loadOver) {
+      interrupted = { signal, during: loadStarted ? 'load' : 'setup' };
+      stop.requested = true;
+    }
+    emit({ type: 'interrupt', signal, stopping: !loadOver });
+  };
+  if (input.signal?.aborted) onAbort();
+  else input.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     let target = scenario.target ?? DEFAULT_TARGET;
     let stores: RunReport['stores'] | undefined = input.stores;
@@ -204,7 +227,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--target: "${target}" must be http:// or https://`);
     scenario = { ...scenario, target: url.origin };
-    if (input.serve || input.setup) {
+    if ((input.serve || input.setup) && !interrupted) {
       const { setupTemplates } = await import('./setup-templates.js');
       await setupTemplates(url.origin, scenario.templates, { adminToken: input.adminToken, flag: input.serve ? '--serve' : '--setup' });
     }
@@ -225,11 +248,6 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       ...(input.httpClient !== undefined ? { client: input.httpClient } : {}),
       ...(bodyCacheMax === 0 ? { bodyCacheMax } : {}),
     });
-    const stop = { requested: false };
-    const onAbort = (): void => {
-      stop.requested = true;
-    };
-    input.signal?.addEventListener('abort', onAbort, { once: true });
     const reasons: string[] = [];
     let abortedBy: { threshold: Threshold; text: string } | undefined;
 
@@ -241,10 +259,12 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     const host0 = sampleHost();
     let exec: ExecResult | undefined;
     const planned = plannedMs(scenario);
-    const unreachable = await probe(url, 3000);
+    const unreachable = interrupted ? undefined : await probe(url, 3000);
     const t0 = performance.now();
     if (unreachable) {
       reasons.push(`target unreachable: ${url.origin} (${unreachable})`);
+      recorder.start(t0);
+    } else if (interrupted) {
       recorder.start(t0);
     } else {
       // The poller's first look (connect, first use) happens before the clocks start.
@@ -295,12 +315,13 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
         }
       }, 1000);
       try {
+        loadStarted = true;
         exec = await runExecutor({ scenario, engine, recorder, seed, worker: input.worker ?? { index: 0, count: 1 }, stop });
       } finally {
+        loadOver = true;
         clearInterval(ticker);
         poller?.stop();
         eld.disable();
-        input.signal?.removeEventListener('abort', onAbort);
         await engine.destroy();
       }
     }
@@ -331,10 +352,11 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     // Node's samples are the whole interval between two ticks of a 10 ms timer, so an idle loop reads
     // ~10 ms; the delay is what exceeds the interval.
     const eldP99 = eld.count > 0 ? Math.max(0, eld.percentile(99) / 1e6 - ELD_RESOLUTION_MS) : 0;
+    if (interrupted) reasons.unshift(interruptedReason(interrupted, durationMs, planned));
     if (exec?.warmupErrors && exec.burst && exec.warmupErrors.length >= exec.burst.requests) {
       reasons.push(`target unreachable: no connection could be opened (${exec.warmupErrors[0] ?? ''})`);
     }
-    if (recorder.answered === 0 && !unreachable) reasons.push('zero requests checked: no request got an HTTP answer');
+    if (recorder.answered === 0 && !unreachable && interrupted?.during !== 'setup') reasons.push('zero requests checked: no request got an HTTP answer');
     const plannedIterations = exec?.planned;
     const maxDropped = scenario.harness?.maxDroppedRatio ?? DEFAULT_MAX_DROPPED_RATIO;
     if (plannedIterations && recorder.dropped / plannedIterations > maxDropped) {
@@ -369,6 +391,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       const stopped = report.thresholds[thresholds.indexOf(abortedBy.threshold)];
       if (stopped) stopped.ok = false;
     }
+    if (interrupted) report.interrupted = interrupted;
     report.exitCode = exitCodeOf(report);
     let reportPath = await writeRunReport(runDir, report);
 
@@ -380,8 +403,17 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     emit({ type: 'done', report, reportPath });
     return { report, runDir, reportPath, ledgerPath, exitCode: report.exitCode };
   } finally {
+    loadOver = true;
+    input.signal?.removeEventListener('abort', onAbort);
     await server?.stop();
   }
+}
+
+/** The harness reason of an interrupted run: which signal, and how much of the load ran. */
+function interruptedReason(i: NonNullable<RunReport['interrupted']>, durationMs: number, plannedMs: number | undefined): string {
+  if (i.during === 'setup') return `interrupted by ${i.signal} before the load started: nothing was checked`;
+  const of = plannedMs !== undefined ? ` of ${(plannedMs / 1000).toFixed(1)} s planned` : '';
+  return `interrupted by ${i.signal} after ${(durationMs / 1000).toFixed(1)} s${of}: the run is incomplete`;
 }
 
 /** 97 when the harness is invalid (nothing else can be trusted), then 100 (invariants), then 99 (thresholds). */

@@ -130,5 +130,11 @@ export interface RunReport {
   verdict?: VerdictJson;
   /** why the run stopped early, when it did (a threshold with abortOnFail) */
   abortedBy?: string;
+  /**
+   * The run was cut short by a signal (SIGINT, SIGTERM) before its load finished (`during: 'load'`)
+   * or before it began (`'setup'`): it did not check what it set out to, so its harness is invalid
+   * (exit 97) and `compare` warns against it as a baseline.
+   */
+  interrupted?: { signal: string; during: 'setup' | 'load' };
   exitCode: number;
 }

@@ -79,6 +79,8 @@ export function compareReports(base: RunReport, next: RunReport, gates: Regressi
   const warnings: string[] = [];
   if (base.scenario.name !== next.scenario.name) warnings.push(`different scenarios: "${base.scenario.name}" vs "${next.scenario.name}"`);
   if (bc.count === 0 || nc.count === 0) warnings.push('a run recorded no latencies; latency comparisons are meaningless');
+  if (base.interrupted) warnings.push(`the base run was interrupted by ${base.interrupted.signal}: it is incomplete and not a baseline`);
+  if (next.interrupted) warnings.push(`the new run was interrupted by ${next.interrupted.signal}: it is incomplete`);
   if (!base.harness.valid || !next.harness.valid) warnings.push('a run had an invalid harness; its figures cannot be trusted');
   for (const [which, r] of [['base', base], ['new', next]] as const) {
     const steal = r.harness.host?.stealPercent;

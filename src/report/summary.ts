@@ -32,7 +32,8 @@ export function formatRunSummary(report: RunReport, opts: { color: boolean }): s
 
   out.push('');
   out.push(`  ${c.bold('scenario')}: ${report.scenario.name} · ${String(s['executor'] ?? '?')} · target ${report.target}`);
-  out.push(`  ${c.bold('run')}:      ${report.runId} · ${(report.durationMs / 1000).toFixed(1)}s`);
+  const cut = report.interrupted ? ` · ${c.red.bold(`interrupted by ${report.interrupted.signal}`)}` : '';
+  out.push(`  ${c.bold('run')}:      ${report.runId} · ${(report.durationMs / 1000).toFixed(1)}s${cut}`);
   out.push('');
 
   for (const ch of report.checks ?? []) {

@@ -25,3 +25,46 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
     });
   });
 }
+
+/** A spawned CLI still running: wait for its output, signal it, then await how it ended. */
+export interface RunningCli {
+  child: ReturnType<typeof spawn>;
+  /** resolves once stderr or stdout matches (rejects after `timeoutMs`) */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<void>;
+  /** how it ended: exit code, or the signal that ended it */
+  ended: Promise<CliResult & { signal: NodeJS.Signals | null }>;
+}
+
+/** Start `coupon-bench <args>` without waiting for it (killed after `timeoutMs` so a test never hangs). */
+export function spawnCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const waiters: Array<() => void> = [];
+  const onData = (): void => waiters.splice(0).forEach((w) => w());
+  child.stdout.on('data', (d: Buffer) => ((stdout += d.toString()), onData()));
+  child.stderr.on('data', (d: Buffer) => ((stderr += d.toString()), onData()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+  const ended = new Promise<CliResult & { signal: NodeJS.Signals | null }>((done) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      onData();
+      done({ code, signal, stdout, stderr });
+    });
+  });
+  const waitFor = (re: RegExp, timeoutMs = 20_000): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no ${String(re)} within ${timeoutMs} ms:\n${stdout}\n${stderr}`)), timeoutMs);
+      const check = (): void => {
+        if (re.test(stderr) || re.test(stdout)) {
+          clearTimeout(t);
+          resolve();
+        } else if (child.exitCode !== null || child.signalCode !== null) {
+          clearTimeout(t);
+          reject(new Error(`ended before ${String(re)}:\n${stdout}\n${stderr}`));
+        } else waiters.push(check);
+      };
+      check();
+    });
+  return { child, waitFor, ended };
+}

@@ -251,3 +251,36 @@ describe('--setup', () => {
     expect(r.report.templates).toEqual([{ templateId: 7, stock: 3 }]);
   });
 });
+
+describe('interrupted (SIGINT, SIGTERM)', () => {
+  it('a signal before the load: nothing is sent, the report says so, exit 97', async () => {
+    srv = await startStandIn({});
+    const r = await run(scenario({ executor: 'constant-vus', vus: 2, duration: '5s' }), { setup: true, signal: AbortSignal.abort('SIGTERM') });
+    expect(srv.received).toBe(0);
+    expect(r.report.templates).toEqual([{ templateId: 1, stock: 10 }]);
+    expect(r.report.interrupted).toEqual({ signal: 'SIGTERM', during: 'setup' });
+    expect(r.report.harness).toMatchObject({ valid: false, reasons: ['interrupted by SIGTERM before the load started: nothing was checked'] });
+    expect(r.exitCode).toBe(97);
+  });
+
+  it('a signal during the load stops it early; the figures so far are kept, marked interrupted, no verify', async () => {
+    srv = await startStandIn({ 1: 10 });
+    const abort = new AbortController();
+    const events: string[] = [];
+    const t0 = Date.now();
+    const s = scenario({ executor: 'constant-arrival-rate', rate: 200, duration: '10s', preAllocatedVUs: 5 });
+    const r = await runScenario({ scenario: s, outDir: join(dir, 'interrupted'), signal: abort.signal, verify: true }, (e) => {
+      events.push(e.type === 'interrupt' ? `interrupt ${e.signal} ${e.stopping}` : e.type);
+      if (e.type === 'tick') abort.abort('SIGINT'); // about a second into the load
+    });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(events).toContain('interrupt SIGINT true');
+    expect(srv.received).toBeGreaterThan(50);
+    expect(r.report.metrics.http_reqs.count).toBe(srv.received);
+    expect(r.report.interrupted).toEqual({ signal: 'SIGINT', during: 'load' });
+    expect(r.report.harness.valid).toBe(false);
+    expect(r.report.harness.reasons[0]).toMatch(/^interrupted by SIGINT after \d+\.\d s of 10\.0 s planned: the run is incomplete$/);
+    expect(r.report.verdict).toBeUndefined();
+    expect(r.exitCode).toBe(97);
+  });
+});

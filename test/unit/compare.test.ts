@@ -98,6 +98,14 @@ describe('compareReports', () => {
     expect(compareReports(calm, calm).warnings.join()).not.toMatch(/noisy host/);
   });
 
+  it('warns that an interrupted run is incomplete, and is not a baseline', () => {
+    const cut = makeReport();
+    cut.interrupted = { signal: 'SIGTERM', during: 'load' };
+    expect(compareReports(cut, makeReport()).warnings).toContain('the base run was interrupted by SIGTERM: it is incomplete and not a baseline');
+    expect(compareReports(makeReport(), cut).warnings).toContain('the new run was interrupted by SIGTERM: it is incomplete');
+    expect(compareReports(makeReport(), makeReport()).warnings.join()).not.toMatch(/interrupted/);
+  });
+
   it('treats a count that grew from zero as an unbounded regression when gated', () => {
     const b = makeReport();
     b.metrics.dropped_iterations.count = 5;

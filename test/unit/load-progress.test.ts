@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgressPrinter } from '../../src/load/progress.js';
+import { createProgressPrinter, interruptNotice } from '../../src/load/progress.js';
 import { PersistPoller } from '../../src/load/persist-poller.js';
 import type { RunTick } from '../../src/load/run-scenario.js';
 
@@ -37,6 +37,15 @@ describe('progress printer', () => {
     const lines = s.text().trim().split('\n');
     expect(lines[0]).toBe('running 1/10s  reqs 100  100/s  p95 1.50ms  issued 3  errors 1  persisted 95/120 (lag 25)');
     expect(lines[1]).not.toContain('persisted');
+  });
+
+  it('says what a signal does: the run stops, or the load had already finished', () => {
+    const s = sink();
+    const p = createProgressPrinter(s.out, { tty: true });
+    p({ type: 'tick', tick: tick(1) });
+    p({ type: 'interrupt', signal: 'SIGINT', stopping: true });
+    expect(s.text().endsWith('\r\x1b[2KSIGINT: stopping the load (in-flight requests finish), then writing the report marked interrupted; a second SIGINT quits at once\n')).toBe(true);
+    expect(interruptNotice('SIGTERM', false)).toBe('SIGTERM: the load had finished; finishing the audit (a second SIGTERM quits at once)');
   });
 });
 

@@ -88,4 +88,13 @@ describe('summary aggregation (pure)', () => {
     expect(formatRunSummary(withSteal(1.9), { color: false })).not.toMatch(/noisy host/);
     expect(formatRunSummary(report, { color: false })).not.toMatch(/noisy host/);
   });
+
+  it('says on its run line and in the harness line that an interrupted run was cut short', () => {
+    const reason = 'interrupted by SIGINT after 2.3 s of 5.0 s planned: the run is incomplete';
+    const cut = { ...report, interrupted: { signal: 'SIGINT', during: 'load' as const }, harness: { ...report.harness, valid: false, reasons: [reason] } };
+    const text = formatRunSummary(cut, { color: false });
+    expect(text).toMatch(/run: +r1 · 2\.0s · interrupted by SIGINT\n/);
+    expect(text).toContain(`harness invalid: ${reason}`);
+    expect(formatRunSummary(report, { color: false })).not.toMatch(/interrupted/);
+  });
 });

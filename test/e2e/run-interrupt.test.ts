@@ -1,0 +1,110 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunReport } from '../../src/model/report.js';
+import { spawnCli } from '../helpers/cli.js';
+import { startStandIn, type StandIn } from '../helpers/load-stand-in.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const readReport = (path: string): RunReport => JSON.parse(readFileSync(path, 'utf8')) as RunReport;
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      done(true);
+    });
+    s.once('error', () => done(false));
+  });
+}
+
+/** What every interrupted run must say: exit 97, report marked interrupted and invalid, summary saying so. */
+function expectInterrupted(r: { code: number | null; stdout: string; stderr: string }, report: RunReport, signal: string): void {
+  expect(r.code).toBe(97);
+  expect(r.stderr).toContain(`${signal}: stopping the load`);
+  expect(report.interrupted).toEqual({ signal, during: 'load' });
+  expect(report.harness.valid).toBe(false);
+  expect(report.harness.reasons[0]).toMatch(new RegExp(`^interrupted by ${signal} after \\d+\\.\\d s of 10\\.0 s planned`));
+  expect(report.exitCode).toBe(97);
+  expect(report.durationMs).toBeLessThan(8000);
+  expect(report.metrics.http_reqs.count).toBeGreaterThan(0);
+  expect(r.stdout).toContain(`interrupted by ${signal}`);
+}
+
+describe('run and demo interrupted by SIGINT / SIGTERM (spawned CLI)', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'cb-interrupt-e2e-'));
+  let stand: StandIn;
+  beforeAll(async () => {
+    stand = await startStandIn({ 1: 10 });
+  });
+  afterAll(async () => {
+    await stand.close();
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('SIGINT stops the load, writes report and ledger marked interrupted, exits 97', async () => {
+    const cli = spawnCli(['run', 'seed-k6', '--target', stand.url, '--duration', '10s', '--vus', '5', '--out', 'int'], { cwd });
+    await cli.waitFor(/^run \S+: seed-k6/m);
+    await sleep(1000);
+    const t0 = Date.now();
+    cli.child.kill('SIGINT');
+    const r = await cli.ended;
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expectInterrupted(r, readReport(join(cwd, 'int', 'report.json')), 'SIGINT');
+    expect(existsSync(join(cwd, 'int', 'ledger.ndjson'))).toBe(true);
+  });
+
+  it('SIGTERM during run --serve: report written, exit 97, and the bundled server and its redis-server stopped', async () => {
+    const cli = spawnCli(['run', 'seed-k6', '--serve', '--duration', '10s', '--vus', '5', '--out', 'term'], { cwd });
+    await cli.waitFor(/^run \S+: seed-k6/m);
+    await sleep(1000);
+    cli.child.kill('SIGTERM');
+    const r = await cli.ended;
+    const report = readReport(join(cwd, 'term', 'report.json'));
+    expectInterrupted(r, report, 'SIGTERM');
+    const redisPort = Number(new URL(report.stores?.redis ?? '').port);
+    const serverPort = Number(new URL(report.target).port);
+    expect(await portOpen(redisPort)).toBe(false);
+    expect(await portOpen(serverPort)).toBe(false);
+  });
+
+  it('a second signal quits at once, by that signal, without waiting for in-flight requests', async () => {
+    stand.delayMs = 4000; // every answer takes 4 s: a clean stop would wait for them
+    try {
+      const cli = spawnCli(['run', 'seed-k6', '--target', stand.url, '--duration', '10s', '--vus', '2', '--out', 'twice'], { cwd });
+      await cli.waitFor(/^run \S+: seed-k6/m);
+      await sleep(500);
+      const t0 = Date.now();
+      cli.child.kill('SIGINT');
+      await cli.waitFor(/SIGINT: stopping the load/);
+      cli.child.kill('SIGINT');
+      const r = await cli.ended;
+      expect(Date.now() - t0).toBeLessThan(2500);
+      expect(r.signal).toBe('SIGINT');
+      expect(existsSync(join(cwd, 'twice', 'report.json'))).toBe(false);
+    } finally {
+      stand.delayMs = 0;
+    }
+  });
+
+  it('demo: SIGINT stops the run, skips verify, still writes report.json and the HTML, exits 97', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    delete env.REDIS_URL;
+    const cli = spawnCli(['demo', '--duration', '10s', '--reports-dir', join(cwd, 'demo')], { cwd, env });
+    await cli.waitFor(/demo: running seed-k6/);
+    await sleep(1000);
+    cli.child.kill('SIGINT');
+    const r = await cli.ended;
+    expect(r.code).toBe(97);
+    expect(r.stdout).toMatch(/demo: not verifying — the harness is invalid: interrupted by SIGINT/);
+    const m = /report\.json +(\S+)/.exec(r.stdout);
+    const report = readReport(m?.[1] ?? '');
+    expect(report.interrupted).toEqual({ signal: 'SIGINT', during: 'load' });
+    expect(report.verdict).toBeUndefined();
+    expect(existsSync(join(m?.[1] ?? '', '..', 'report.html'))).toBe(true);
+    expect(await portOpen(Number(new URL(report.stores?.redis ?? '').port))).toBe(false);
+  });
+});
