@@ -199,6 +199,9 @@ export function applyOverrides(s: Scenario, o: ScenarioOverrides): Scenario {
   if (o.seed !== undefined) out.seed = o.seed;
   if (o.stock !== undefined) out.templates = out.templates.map((t) => ({ ...t, stock: o.stock as number }));
   if (o.duration !== undefined) {
+    if (out.executor === 'burst') {
+      throw new UsageError('--duration: burst releases all its requests at one instant and has no duration (--vus sets how many)');
+    }
     if (out.executor === 'shared-iterations') out.maxDuration = o.duration;
     else if (out.executor === 'ramping-vus' || out.executor === 'ramping-arrival-rate') {
       out.stages = scaleStages(out.stages ?? [], parseDuration(o.duration, '--duration'));

@@ -78,4 +78,9 @@ describe('scenarios', () => {
     expect((ramp.stages ?? []).map((st) => parseDuration(st.duration))).toEqual([2000, 6000]);
     expect(() => applyOverrides(base, { duration: '0s' })).toThrow(/--duration/);
   });
+
+  it('--duration on a burst is refused: its requests leave at one instant', () => {
+    expect(() => applyOverrides(loadScenario('burst'), { duration: '5s' })).toThrow(/--duration: burst releases all its requests at one instant/);
+    expect(applyOverrides(loadScenario('burst'), { vus: 50 }).requests).toBe(50);
+  });
 });
