@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { RunningServer } from '../server/serve-options.js';
 import { Command } from 'commander';
 import { withExitCode } from './action.js';
-import { drainTimeoutMs } from './parse-options.js';
+import { DURATION_FLAG_HELP, drainTimeoutMs, durationFlag } from './parse-options.js';
 import { INTERRUPT_HELP, trapInterrupts } from './interrupt.js';
 
 /** Options of `coupon-bench demo` after commander parsed them. */
@@ -26,8 +26,8 @@ export function demoCommand(): Command {
         'a bundled scenario (seed-k6: 100 VUs, 10 s, stock 10), verify, and an HTML report',
     )
     .option('--scenario <name>', 'bundled scenario name (or a scenario file)', 'seed-k6')
-    .option('--duration <duration>', 'shorten or lengthen the run (e.g. 3s)')
-    .option('--drain-timeout <duration>', 'how long verify waits for the outbox to drain (5000, 500ms, 10s)', drainTimeoutMs, 10_000)
+    .option('--duration <duration>', `shorten or lengthen the run, ${DURATION_FLAG_HELP}`, durationFlag)
+    .option('--drain-timeout <duration>', `how long verify waits for the outbox to drain, ${DURATION_FLAG_HELP}`, drainTimeoutMs, 10_000)
     .option('--reports-dir <dir>', 'where the run folder (report.json, ledger, report.html) goes', 'reports')
     .option('--keep', 'keep the temp folder with the SQLite database')
     .addHelpText('after', `\n${INTERRUPT_HELP}`)

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { ScenarioOverrides } from '../load/scenario.js';
 import { withExitCode } from './action.js';
+import { DURATION_FLAG_HELP, durationFlag, integerAtLeast } from './parse-options.js';
 import { INTERRUPT_HELP, trapInterrupts } from './interrupt.js';
 
 /** Parsed flags: the scenario overrides plus the run's own options. */
@@ -20,14 +21,6 @@ interface RunFlags extends ScenarioOverrides {
   db?: string;
   prefix?: string;
   httpClient?: 'lean' | 'undici';
-}
-
-function positiveInt(name: string): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-    return n;
-  };
 }
 
 function positiveNumber(v: string): number {
@@ -56,11 +49,11 @@ export function runCommand(): Command {
     .description('run a load scenario against a coupon service (k6 executors, HDR latency, outcome ledger)')
     .argument('<scenario>', 'scenario file, or a bundled name: seed-k6, flash-crowd, duplicate-storm, multi-template, burst')
     .option('--target <url>', 'base URL of the coupon service (overrides the scenario; not with --serve)')
-    .option('--vus <n>', 'VUs (closed model) / maxVUs (arrival rate) / requests (burst)', positiveInt('--vus'))
-    .option('--duration <d>', 'run length, e.g. 10s, 2m', undefined)
+    .option('--vus <n>', 'VUs (closed model) / maxVUs (arrival rate) / requests (burst)', integerAtLeast(1))
+    .option('--duration <d>', `run length, ${DURATION_FLAG_HELP} (not for burst: its requests leave at one instant)`, durationFlag)
     .option('--rate <n>', 'arrival rate per timeUnit (arrival-rate executors; scales ramping stages)', positiveNumber)
-    .option('--stock <n>', 'stock of every template in the scenario', positiveInt('--stock'))
-    .option('--seed <n>', 'seed for user ids and template picks (same seed, same requests)', positiveInt('--seed'))
+    .option('--stock <n>', 'stock of every template in the scenario', integerAtLeast(0))
+    .option('--seed <n>', 'seed for user ids and template picks (same seed, same requests)', integerAtLeast(0))
     .option('--out <dir>', 'run folder for report.json and the ledger (default reports/<run-id>)')
     .option('--reports-dir <dir>', 'parent folder of run folders', 'reports')
     .option('--threshold <metric:expr>', "k6 threshold, e.g. 'http_req_duration:p(95)<5' (repeatable)", collect, [])

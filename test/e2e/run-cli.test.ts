@@ -72,4 +72,23 @@ describe('coupon-bench run (spawned CLI)', () => {
     expect(t.code).toBe(1);
     expect(t.stderr).toMatch(/cannot parse "p95<5"/);
   });
+
+  it('flag values: the message states the rule; durations need a unit; --duration on a burst is refused', async () => {
+    const sent = stand.received;
+    for (const vus of ['-5', '0']) {
+      const r = await cli(['run', 'seed-k6', '--vus', vus, '--quiet'], cwd);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`argument '${vus}' is invalid. must be an integer >= 1`);
+    }
+    const bare = await cli(['run', 'seed-k6', '--duration', '1500', '--quiet'], cwd);
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toContain('"1500" has no unit: write 1500ms or 1500s');
+    const drain = await cli(['verify', '--drain-timeout', '5000'], cwd);
+    expect(drain.code).toBe(1);
+    expect(drain.stderr).toContain('"5000" has no unit: write 5000ms or 5000s');
+    const burst = await cli(['run', 'burst', '--target', stand.url, '--duration', '5s', '--quiet'], cwd);
+    expect(burst.code).toBe(1);
+    expect(burst.stderr).toMatch(/--duration: burst releases all its requests at one instant .*\[E_USAGE\]/);
+    expect(stand.received).toBe(sent);
+  });
 });
