@@ -55,7 +55,7 @@ export async function runDemo(opts: DemoOpts): Promise<number> {
   const { writeRunReport } = await import('../report/report-json.js');
   const { renderHtmlReport } = await import('../report/html-report.js');
   const { prepareOutputDir, writeOutputFile } = await import('../output-path.js');
-  const { interruptNotice } = await import('../load/progress.js');
+  const { interruptNotice, UNKNOWN } = await import('../load/progress.js');
 
   const color = process.stdout.isTTY === true && !('NO_COLOR' in process.env);
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -101,7 +101,7 @@ export async function runDemo(opts: DemoOpts): Promise<number> {
         const t = e.tick;
         const of = t.plannedMs ? `/${(t.plannedMs / 1000).toFixed(0)}s` : '';
         process.stderr.write(
-          `\r  ${(t.elapsedMs / 1000).toFixed(0)}s${of}  ${t.total} requests  ${t.rate}/s  p95 ${t.p95.toFixed(1)} ms  issued ${t.issued}  in flight ${t.inFlight}   `,
+          `\r  ${(t.elapsedMs / 1000).toFixed(0)}s${of}  ${t.total} requests  ${t.rate ?? UNKNOWN}/s  p95 ${t.p95 !== undefined ? `${t.p95.toFixed(1)} ms` : UNKNOWN}  issued ${t.issued}  in flight ${t.inFlight}   `,
         );
       },
     );

@@ -33,10 +33,12 @@ export class PersistPoller {
 
   /**
    * First look now (awaited, so connecting and first-use costs land before the run's clock
-   * starts), then once every `everyMs`.
+   * starts), then once every `everyMs`. The first look's figures predate the run: `latest` stays
+   * unset until a look taken during the run is back.
    */
   async start(): Promise<void> {
     await this.poll();
+    this.latest = undefined;
     if (this.disabled) return;
     this.timer = setInterval(() => void this.poll(), this.everyMs);
     this.timer.unref();

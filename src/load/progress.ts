@@ -1,6 +1,9 @@
 import { redactUrl } from '../store/open-store.js';
 import type { RunEvent, RunTick } from './run-scenario.js';
 
+/** Shown for a figure not known yet (rate and p95 before the run's first full second). */
+export const UNKNOWN = '–';
+
 /** What a signal does to the run, in one line (`stopping`: the load is being cut short). */
 export function interruptNotice(signal: string, stopping: boolean): string {
   return stopping
@@ -12,6 +15,7 @@ export function interruptNotice(signal: string, stopping: boolean): string {
  * Live progress for `coupon-bench run`, written to a stream (stderr): on a TTY one line redrawn
  * every second; when piped, a plain line every `pipedEverySec` seconds. Against the bundled server
  * the line ends with `persisted X/Y (lag Z)`: rows in the database of coupons issued in Redis.
+ * Figures not known yet (the first second's rate and p95) show as `–`, never as 0.
  */
 export function createProgressPrinter(out: NodeJS.WriteStream, opts: { tty: boolean; pipedEverySec?: number }): (e: RunEvent) => void {
   const every = opts.pipedEverySec ?? 5;
@@ -21,7 +25,8 @@ export function createProgressPrinter(out: NodeJS.WriteStream, opts: { tty: bool
     const el = (t.elapsedMs / 1000).toFixed(0);
     const of = t.plannedMs !== undefined ? `/${(t.plannedMs / 1000).toFixed(0)}s` : 's';
     const persisted = t.persisted ? `  persisted ${t.persisted.persisted}/${t.persisted.issued} (lag ${t.persisted.lag})` : '';
-    return `running ${el}${of}  reqs ${t.total}  ${t.rate}/s  p95 ${t.p95.toFixed(2)}ms  issued ${t.issued}  errors ${t.errors}${t.dropped ? `  dropped ${t.dropped}` : ''}${persisted}`;
+    const p95 = t.p95 !== undefined ? `${t.p95.toFixed(2)}ms` : UNKNOWN;
+    return `running ${el}${of}  reqs ${t.total}  ${t.rate ?? UNKNOWN}/s  p95 ${p95}  issued ${t.issued}  errors ${t.errors}${t.dropped ? `  dropped ${t.dropped}` : ''}${persisted}`;
   };
   return (e) => {
     if (e.type === 'server') {

@@ -5,7 +5,6 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ExitCode, UsageError } from '../errors.js';
 import { makeOutputDir } from '../output-path.js';
 import { LEDGER_FILE } from '../model/ledger-record.js';
-import { OUTCOME_INDEX } from '../model/outcome.js';
 import type { RunReport } from '../model/report.js';
 import type { VerdictJson } from '../model/verdict.js';
 import type { RunningServer } from '../server/serve-options.js';
@@ -23,8 +22,9 @@ import { freshServedDb } from './served-db.js';
 import type { ServeOptions } from '../server/serve-options.js';
 import type { ExecResult } from './executors/types.js';
 import { LedgerWriter } from './ledger-writer.js';
-import { PersistPoller, type PersistStatus } from './persist-poller.js';
+import { PersistPoller } from './persist-poller.js';
 import { Recorder, type ResponseSample } from './recorder.js';
+import { runTick, type RunTick } from './run-tick.js';
 import { applyOverrides, loadScenario, type Scenario, type ScenarioOverrides } from './scenario.js';
 
 /** Input of {@link runScenario} (the flags of `coupon-bench run`). */
@@ -80,24 +80,7 @@ export interface RunInput {
   sampleHost?: () => HostCpuSample | undefined;
 }
 
-/** Live figures once a second. */
-export interface RunTick {
-  elapsedMs: number;
-  /** planned duration when known */
-  plannedMs?: number;
-  total: number;
-  /** responses in the last full second */
-  rate: number;
-  /** corrected p95 of the last full second, ms */
-  p95: number;
-  issued: number;
-  /** unknown + rejected so far */
-  errors: number;
-  dropped: number;
-  inFlight: number;
-  /** issued / persisted / lag from the bundled server, when it is polled */
-  persisted?: PersistStatus;
-}
+export type { RunTick } from './run-tick.js';
 
 /** What {@link runScenario} reports while it runs (it never prints). */
 export type RunEvent =
@@ -286,21 +269,11 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       };
       const ticker = setInterval(() => {
         const now = performance.now();
-        recorder.roll(now);
-        const last = recorder.lastSecond;
-        const c = recorder.counts;
-        const tick: RunTick = {
-          elapsedMs: now - recorder.t0,
-          total: recorder.total,
-          rate: last ? Object.values(last.counts).reduce((a, b) => a + b, 0) : 0,
-          p95: last?.p95 ?? 0,
-          issued: c[OUTCOME_INDEX.issued] ?? 0,
-          errors: (c[OUTCOME_INDEX.rejected] ?? 0) + (c[OUTCOME_INDEX.unknown] ?? 0),
-          dropped: recorder.dropped,
+        const tick = runTick(recorder, now, {
           inFlight: engine.inFlight,
-        };
-        if (planned !== undefined) tick.plannedMs = planned;
-        if (poller?.latest) tick.persisted = poller.latest;
+          ...(planned !== undefined ? { plannedMs: planned } : {}),
+          ...(poller?.latest ? { persisted: poller.latest } : {}),
+        });
         emit({ type: 'tick', tick });
         // k6's abortOnFail: judge those thresholds on the data so far and stop the run early.
         if (abortOn.length > 0 && !stop.requested && recorder.total > 0) {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createProgressPrinter, interruptNotice } from '../../src/load/progress.js';
 import { PersistPoller } from '../../src/load/persist-poller.js';
 import type { RunTick } from '../../src/load/run-scenario.js';
+import { Recorder } from '../../src/load/recorder.js';
+import { runTick } from '../../src/load/run-tick.js';
 
 function sink(): { out: NodeJS.WriteStream; text: () => string } {
   let text = '';
@@ -37,6 +39,14 @@ describe('progress printer', () => {
     const lines = s.text().trim().split('\n');
     expect(lines[0]).toBe('running 1/10s  reqs 100  100/s  p95 1.50ms  issued 3  errors 1  persisted 95/120 (lag 25)');
     expect(lines[1]).not.toContain('persisted');
+  });
+
+  it('a figure not known yet shows as –, never as 0', () => {
+    const s = sink();
+    const p = createProgressPrinter(s.out, { tty: false, pipedEverySec: 1 });
+    const { rate: _r, p95: _p, ...early } = tick(1);
+    p({ type: 'tick', tick: early });
+    expect(s.text()).toBe('running 1/10s  reqs 100  –/s  p95 –  issued 3  errors 1\n');
   });
 
   it('says what a signal does: the run stops, or the load had already finished', () => {
@@ -75,8 +85,29 @@ describe('persist poller', () => {
       await other.poll();
       expect(other.latest).toBeUndefined();
       expect(hits).toBe(3); // the second poll of a foreign server sends nothing
+      // start()'s first look predates the run: no figures until a look taken during the run
+      const started = new PersistPoller(origin, [1], 60_000);
+      await started.start();
+      expect(started.latest).toBeUndefined();
+      await started.poll();
+      expect(started.latest).toEqual({ issued: 10, persisted: 9, lag: 1 });
+      started.stop();
     } finally {
       srv.close();
     }
+  });
+});
+
+describe('run ticks', () => {
+  it('rate and p95 are unknown, not 0, until the first second has closed; then they are that second\'s', () => {
+    const r = new Recorder([{ name: 'any', status: [200, 400] }], undefined, false);
+    r.start(0);
+    for (let i = 0; i < 5; i++) r.record(i === 0 ? 'issued' : 'sold_out', i === 0 ? 200 : 400, 1, i + 1, 100 * i, 100 * i, 100 * i + 2, undefined, undefined, undefined);
+    const early = runTick(r, 990, { inFlight: 2, plannedMs: 5000 });
+    expect(early).toEqual({ elapsedMs: 990, plannedMs: 5000, total: 5, issued: 1, errors: 0, dropped: 0, inFlight: 2 });
+    const later = runTick(r, 1500, { inFlight: 0, persisted: { issued: 1, persisted: 1, lag: 0 } });
+    expect(later.rate).toBe(5);
+    expect(later.p95).toBeCloseTo(2, 1);
+    expect(later.persisted).toEqual({ issued: 1, persisted: 1, lag: 0 });
   });
 });
