@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { actionExitCode } from './commands/action.js';
-import { VERSION } from './commands/version.js';
+import { VERSION, versionCommand } from './commands/version.js';
 import { serveCommand } from './commands/serve.js';
 import { runCommand } from './commands/run.js';
 import { verifyCommand } from './commands/verify.js';
@@ -16,7 +16,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const cmd of [serveCommand(), runCommand(), verifyCommand(), demoCommand(), reportCommand(), compareCommand()]) {
+  for (const cmd of [serveCommand(), runCommand(), verifyCommand(), demoCommand(), reportCommand(), compareCommand(), versionCommand()]) {
     program.addCommand(cmd.exitOverride());
   }
   return program;

@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+describe('coupon-bench version (spawned CLI)', () => {
+  it('`version`, `--version` and `-V` print the package version, exit 0', async () => {
+    for (const args of [['version'], ['--version'], ['-V']]) {
+      const r = await runCli(args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`${VERSION}\n`);
+      expect(r.stderr).toBe('');
+    }
+  });
+
+  it('`version --help` is the version command\'s help, and the root help lists it', async () => {
+    const r = await runCli(['version', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: coupon-bench version/);
+    expect((await runCli(['--help'])).stdout).toMatch(/^ {2}version +print the version of coupon-bench$/m);
+  });
+});
