@@ -106,6 +106,8 @@ export async function runDemo(opts: DemoOpts): Promise<number> {
       },
     );
     if (live) process.stderr.write('\n');
+    // From here on a first signal no longer stops anything: say so (verify is bounded by its drain timeout).
+    interrupts.signal.addEventListener('abort', () => process.stderr.write(`${interruptNotice(String(interrupts.signal.reason), false)}\n`), { once: true });
     const report = result.report;
     say(formatRunSummary(report, { color }));
 
