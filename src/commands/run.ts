@@ -72,13 +72,18 @@ export function runCommand(): Command {
     .addHelpText('after', `\n${INTERRUPT_HELP}`)
     .action(
       withExitCode(async (scenarioArg: string, flags: RunFlags) => {
-        const [{ runScenario }, { createProgressPrinter }, { formatRunSummary }, { prepareOutputDir, prepareOutputFile }] = await Promise.all([
+        const [{ runScenario }, { createProgressPrinter }, { formatRunSummary }, { prepareOutputDir, prepareOutputFile }, { checkRunStores }] = await Promise.all([
           import('../load/run-scenario.js'),
           import('../load/progress.js'),
           import('../report/summary.js'),
           import('../output-path.js'),
+          import('../load/run-stores.js'),
         ]);
-        // Every output path is usable before anything starts: a typo must not cost a run.
+        const stores =
+          flags.redis !== undefined || flags.db !== undefined || flags.prefix !== undefined ? { redis: flags.redis, db: flags.db, prefix: flags.prefix } : undefined;
+        // Contradicting or malformed flags fail before any folder is made; then every output path
+        // is made usable before anything starts: a typo must not cost a run.
+        await checkRunStores({ serve: flags.serve === true, target: flags.target, stores });
         if (flags.junit !== undefined) await prepareOutputFile('--junit', flags.junit);
         if (flags.out !== undefined) await prepareOutputDir('--out', flags.out);
         else await prepareOutputDir('--reports-dir', flags.reportsDir ?? 'reports');
@@ -102,9 +107,7 @@ export function runCommand(): Command {
               ...(flags.setup ? { setup: true } : {}),
               ...(flags.verify ? { verify: true } : {}),
               ...(flags.adminToken !== undefined ? { adminToken: flags.adminToken } : {}),
-              ...(flags.redis !== undefined || flags.db !== undefined || flags.prefix !== undefined
-                ? { stores: { redis: flags.redis, db: flags.db, prefix: flags.prefix } }
-                : {}),
+              ...(stores !== undefined ? { stores } : {}),
             },
             printer,
           );
