@@ -1,5 +1,5 @@
-import { constants } from 'node:fs';
-import { access, mkdir, stat, writeFile } from 'node:fs/promises';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { access, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { CouponBenchError, UsageError } from './errors.js';
 
@@ -12,13 +12,17 @@ import { CouponBenchError, UsageError } from './errors.js';
 
 const errno = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
 
-/** Why `dir` cannot be a folder to write in, after creating what is missing of it; undefined when it can. */
-async function makeDirs(dir: string): Promise<string | undefined> {
+/**
+ * Why `dir` cannot be a folder to write in, after creating what is missing of it (one level at a
+ * time); undefined when it can. Synchronous, so constructors (the SQLite store, the private Redis's
+ * folder) use it too.
+ */
+export function folderProblem(dir: string): string | undefined {
   const missing: string[] = [];
   let p = resolve(dir);
   for (;;) {
     try {
-      const st = await stat(p);
+      const st = statSync(p);
       if (!st.isDirectory()) return `${p} is not a directory`;
       break;
     } catch (err) {
@@ -33,22 +37,24 @@ async function makeDirs(dir: string): Promise<string | undefined> {
   }
   if (missing.length === 0) {
     try {
-      await access(p, constants.W_OK | constants.X_OK);
+      accessSync(p, constants.W_OK | constants.X_OK);
     } catch (err) {
       return `${p} is not writable (${errno(err)})`;
     }
   }
   for (const d of missing) {
     try {
-      await mkdir(d);
+      mkdirSync(d);
     } catch (err) {
       const code = errno(err);
-      if (code === 'EEXIST' && (await stat(d).catch(() => undefined))?.isDirectory()) continue;
+      if (code === 'EEXIST' && statSync(d, { throwIfNoEntry: false })?.isDirectory()) continue;
       return `cannot create ${d} (${code})`;
     }
   }
   return undefined;
 }
+
+const makeDirs = async (dir: string): Promise<string | undefined> => folderProblem(dir);
 
 /** Why `file` cannot be written, after creating its missing folders; undefined when it can. */
 async function makeFileRoom(file: string): Promise<string | undefined> {

@@ -1,9 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CouponBenchError, MissingDependencyError } from '../errors.js';
+import { folderProblem } from '../output-path.js';
 
 /** A private redis-server this process started and owns. */
 export interface ManagedRedis {
@@ -142,11 +143,8 @@ export async function startManagedRedis(opts: ManagedRedisOptions = {}): Promise
   if (!hasRedisServer(binary)) throw new MissingDependencyError(INSTALL_HINT);
   const ownsDir = opts.dir === undefined;
   if (opts.dir !== undefined) {
-    try {
-      mkdirSync(opts.dir, { recursive: true });
-    } catch (err) {
-      throw new CouponBenchError('E_REDIS_DIR', `cannot create the Redis data folder ${opts.dir}: ${(err as Error).message}`, 1, { cause: err });
-    }
+    const why = folderProblem(opts.dir);
+    if (why !== undefined) throw new CouponBenchError('E_REDIS_DIR', `cannot use ${opts.dir} as the Redis data folder: ${why}`);
     assertFolderFree(opts.dir);
   }
   // Absolute: redis-server changes into --dir before it opens the log and pid files.
@@ -167,7 +165,9 @@ export async function startManagedRedis(opts: ManagedRedisOptions = {}): Promise
   let child: ChildProcess;
   let watchdog: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
-    child = spawn(binary, args, { stdio: 'ignore' });
+    // Its own process group: a terminal's Ctrl-C goes to the owner, which drains and then stops this
+    // redis itself (the watchdog covers an owner that dies without doing so).
+    child = spawn(binary, args, { stdio: 'ignore', detached: true });
     child.on('error', () => undefined);
     if (child.pid !== undefined) {
       const guard = startWatchdog(child.pid);

@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ISSUED_TABLE, SQLITE_SCHEMA, TEMPLATE_TABLE } from './schema.js';
 import type { CouponStore, IssuedRow, TemplateRow } from './store.js';
 import { assertSameRow } from './same-row.js';
+import { folderProblem } from '../output-path.js';
 
 /** Rows per multi-row INSERT (5 parameters each; SQLite allows 32,766). */
 const CHUNK = 100;
@@ -42,7 +42,11 @@ export class SqliteStore implements CouponStore {
 
   constructor(path: string) {
     this.location = path === ':memory:' ? path : resolve(path);
-    if (path !== ':memory:') mkdirSync(dirname(this.location), { recursive: true });
+    if (path !== ':memory:') {
+      // One level at a time: a recursive mkdir never returns under /proc.
+      const why = folderProblem(dirname(this.location));
+      if (why !== undefined) throw new Error(why);
+    }
     this.db = new Database(this.location);
     this.db.pragma('journal_mode = WAL');
     // FULL: a committed batch survives power loss before the persister XACKs it.

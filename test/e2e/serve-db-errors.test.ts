@@ -87,6 +87,11 @@ describe('coupon-bench serve --db: clear errors for databases it cannot use (spa
     expect(r.stderr).not.toContain('tiger');
   });
 
+  it('a SQLite file whose folder cannot be made (under /proc, where a recursive mkdir never returns): E_DB_INIT at once', async () => {
+    const r = await serveFails('sqlite:/proc/cb-nope/x.sqlite', cwd);
+    expectOneLineError(r, 'E_DB_INIT', /cannot open SQLite database at \/proc\/cb-nope\/x\.sqlite: cannot create \/proc\/cb-nope/);
+  });
+
   it('a MySQL URL without a database name: E_BAD_DB_URL with an example', async () => {
     const u = new URL(MYSQL_URL);
     u.pathname = '';

@@ -1,5 +1,6 @@
 // serve on its private redis-server beside a SQLite file: the Redis folder is kept, so a serve that
 // was SIGKILLed before persisting finds every coupon it acknowledged when started again.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { Pool } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTemplate } from '../../src/server/admin-client.js';
 import { runCli } from '../helpers/cli.js';
-import { spawnServe, type Spawned } from './serve-harness.js';
+import { BIN, spawnServe, type Spawned } from './serve-harness.js';
 
 const alive = (pid: number): boolean => {
   try {
@@ -76,4 +77,25 @@ describe('serve on its private Redis beside a SQLite database (spawned CLI)', ()
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
   }, 90_000);
+
+  it("a terminal's Ctrl-C (SIGINT to the whole process group) reaches serve, not its redis-server: serve drains, then stops it", async () => {
+    const redisDir = join(cwd, 'ctrl-c.redis');
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', 'sqlite:./ctrl-c.sqlite', '--redis-dir', redisDir], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, as a shell gives a foreground job
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 20_000;
+    while (!/\n {2}issue: /.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(out).toContain('listening on');
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toContain('SIGINT: draining');
+    const log = readFileSync(join(redisDir, 'redis.log'), 'utf8');
+    expect(log).toMatch(/Received SIGTERM/); // stopped by serve, after the drain
+    expect(log).not.toMatch(/Received SIGINT/);
+  }, 60_000);
 });
