@@ -83,7 +83,7 @@ export function runCommand(): Command {
           flags.redis !== undefined || flags.db !== undefined || flags.prefix !== undefined ? { redis: flags.redis, db: flags.db, prefix: flags.prefix } : undefined;
         // Contradicting or malformed flags fail before any folder is made; then every output path
         // is made usable before anything starts: a typo must not cost a run.
-        await checkRunStores({ serve: flags.serve === true, target: flags.target, stores });
+        checkRunStores({ serve: flags.serve === true, target: flags.target, stores });
         if (flags.junit !== undefined) await prepareOutputFile('--junit', flags.junit);
         if (flags.out !== undefined) await prepareOutputDir('--out', flags.out);
         else await prepareOutputDir('--reports-dir', flags.reportsDir ?? 'reports');

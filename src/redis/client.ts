@@ -1,6 +1,8 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { UsageError } from '../errors.js';
+import { parseRedisUrl } from './redis-url.js';
 import { registerScripts } from './scripts.js';
+
+export { parseRedisUrl } from './redis-url.js';
 
 /** Options of {@link createRedis}. */
 export interface RedisClientOptions {
@@ -15,20 +17,6 @@ export interface RedisClientOptions {
   readonly name?: string;
   /** Batch commands issued in the same tick into one write (server hot path). */
   readonly autoPipelining?: boolean;
-}
-
-/** Validate a redis:// or rediss:// URL; throws a UsageError naming the problem. */
-export function parseRedisUrl(url: string): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`--redis: "${url}" is not a URL (expected redis://host:port)`, 'E_BAD_REDIS_URL');
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new UsageError(`--redis: unsupported scheme "${parsed.protocol}" (expected redis:// or rediss://)`, 'E_BAD_REDIS_URL');
-  }
-  return parsed;
 }
 
 /**

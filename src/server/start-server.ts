@@ -5,7 +5,7 @@ import { CouponBenchError, UsageError } from '../errors.js';
 import { createRedis, parseRedisUrl } from '../redis/client.js';
 import { templateKeys, templatesIndexKey, isValidPrefix } from '../redis/keys.js';
 import { startManagedRedis, type ManagedRedis } from '../redis/managed-redis.js';
-import { dbEngineOf, openStore, redactUrl } from '../store/open-store.js';
+import { openStore, redactUrl, validateDbUrl } from '../store/open-store.js';
 import { RetryingStore } from '../store/retrying-store.js';
 import type { PersisterHandle } from '../store/persister-options.js';
 import { startPersister } from '../store/persister.js';
@@ -38,7 +38,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
   if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new UsageError(`--port: ${opts.port} is not a port`, 'E_BAD_PORT');
   // Bad URLs fail before anything is started.
-  dbEngineOf(opts.dbUrl);
+  validateDbUrl(opts.dbUrl);
   if (opts.redisUrl !== undefined) parseRedisUrl(opts.redisUrl);
 
   const cleanups: (() => Promise<void>)[] = [];

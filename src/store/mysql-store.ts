@@ -1,52 +1,13 @@
 import mysql from 'mysql2/promise';
-import { UsageError } from '../errors.js';
-import { redactUrl } from './open-store.js';
+import { parseMysqlUrl, redactUrl, type MysqlUrl } from './db-url.js';
 import { ISSUED_TABLE, TEMPLATE_TABLE, toIssuedRow, toTemplateRow } from './schema.js';
 import { assertSameRow, type StoredIssued } from './same-row.js';
 import type { CouponStore, IssuedRow, TemplateRow } from './store.js';
 import { StoreConnectError, describeDbError } from './store-errors.js';
 
-const DB_NAME = /^[A-Za-z0-9_]{1,64}$/;
 const DEFAULT_POOL = 4;
 
-/** Connection settings parsed from a mysql:// (or mariadb://) URL. */
-export interface MysqlUrl {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
-  pool: number | undefined;
-}
-
-/** Parse `mysql://user:pass@host:port/database?pool=n`; throws UsageError on nonsense. */
-export function parseMysqlUrl(url: string): MysqlUrl {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new UsageError(`--db: "${redactUrl(url)}" is not a valid mysql:// URL`, 'E_BAD_DB_URL');
-  }
-  if (!u.hostname) throw new UsageError(`--db: "${redactUrl(url)}" has no host`, 'E_BAD_DB_URL');
-  const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
-  if (!DB_NAME.test(database)) {
-    throw new UsageError(`--db: "${redactUrl(url)}" needs a database name matching ${DB_NAME.source}, e.g. mysql://root@127.0.0.1:3306/coupons`, 'E_BAD_DB_URL');
-  }
-  const port = u.port === '' ? 3306 : Number(u.port);
-  const poolRaw = u.searchParams.get('pool');
-  const pool = poolRaw === null ? undefined : Number(poolRaw);
-  if (pool !== undefined && (!Number.isInteger(pool) || pool < 1 || pool > 1000)) {
-    throw new UsageError(`--db: pool=${poolRaw} must be an integer 1..1000`, 'E_BAD_DB_URL');
-  }
-  return {
-    host: u.hostname.replace(/^\[|\]$/g, ''),
-    port,
-    user: decodeURIComponent(u.username || 'root'),
-    password: decodeURIComponent(u.password),
-    database,
-    pool,
-  };
-}
+export { parseMysqlUrl, type MysqlUrl } from './db-url.js';
 
 function connectError(err: unknown, where: string): StoreConnectError {
   const code = (err as { code?: string }).code ?? '';

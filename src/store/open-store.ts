@@ -1,30 +1,12 @@
 import { UsageError } from '../errors.js';
 import type { CouponStore } from './store.js';
 import { StoreConnectError } from './store-errors.js';
+import { dbEngineOf, sqlitePathOf } from './db-url.js';
+
+export { dbEngineOf, redactUrl, sqlitePathOf, validateDbUrl } from './db-url.js';
 
 /** Default embedded database when `--db` is not given. */
 export const DEFAULT_DB_URL = 'sqlite:./coupon-bench.sqlite';
-
-/** Which engine a `--db` URL names; throws a UsageError for anything else. */
-export function dbEngineOf(url: string): 'sqlite' | 'postgres' | 'mysql' {
-  if (url.startsWith('sqlite:')) return 'sqlite';
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return 'postgres';
-  if (url.startsWith('mysql://') || url.startsWith('mariadb://')) return 'mysql';
-  throw new UsageError(
-    `--db: unsupported URL "${redactUrl(url)}" (expected sqlite:<path>, postgres://… or mysql://…)`,
-    'E_BAD_DB_URL',
-  );
-}
-
-/** The file path of a `sqlite:` URL (`sqlite:./x.sqlite`, `sqlite:///abs/x.sqlite`), or undefined for other engines. */
-export function sqlitePathOf(dbUrl: string): string | undefined {
-  return dbUrl.startsWith('sqlite:') ? dbUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : undefined;
-}
-
-/** The URL without its password, for messages and reports. */
-export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
-}
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {
@@ -38,7 +20,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
   let store: CouponStore;
   switch (engine) {
     case 'sqlite': {
-      const path = sqlitePathOf(url)!;
+      const path = sqlitePathOf(url) ?? '';
       if (path === '') throw new UsageError('--db: sqlite: URL needs a path, e.g. sqlite:./coupons.sqlite', 'E_BAD_DB_URL');
       const { SqliteStore } = await import('./sqlite-store.js');
       try {

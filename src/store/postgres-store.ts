@@ -1,41 +1,13 @@
 import pg from 'pg';
-import { UsageError } from '../errors.js';
-import { redactUrl } from './open-store.js';
+import { parsePostgresUrl, redactUrl } from './db-url.js';
 import { ISSUED_TABLE, TEMPLATE_TABLE, toIssuedRow, toTemplateRow } from './schema.js';
 import { assertSameRow, type StoredIssued } from './same-row.js';
 import type { CouponStore, IssuedRow, TemplateRow } from './store.js';
 import { StoreConnectError, describeDbError } from './store-errors.js';
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const DEFAULT_POOL = 4;
 
-/** Parsed `postgres://` URL: the pg connection string without our own parameters. */
-export interface PostgresUrl {
-  connectionString: string;
-  schema: string;
-  pool: number | undefined;
-}
-
-/** Split our parameters (`schema`, `pool`) off a postgres:// URL; throws UsageError on nonsense. */
-export function parsePostgresUrl(url: string): PostgresUrl {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new UsageError(`--db: "${redactUrl(url)}" is not a valid postgres:// URL`, 'E_BAD_DB_URL');
-  }
-  if (!u.hostname) throw new UsageError(`--db: "${redactUrl(url)}" has no host`, 'E_BAD_DB_URL');
-  const schema = u.searchParams.get('schema') ?? 'public';
-  if (!IDENT.test(schema)) throw new UsageError(`--db: schema "${schema}" must match ${IDENT.source}`, 'E_BAD_DB_URL');
-  const poolRaw = u.searchParams.get('pool');
-  const pool = poolRaw === null ? undefined : Number(poolRaw);
-  if (pool !== undefined && (!Number.isInteger(pool) || pool < 1 || pool > 1000)) {
-    throw new UsageError(`--db: pool=${poolRaw} must be an integer 1..1000`, 'E_BAD_DB_URL');
-  }
-  u.searchParams.delete('schema');
-  u.searchParams.delete('pool');
-  return { connectionString: u.toString(), schema, pool };
-}
+export { parsePostgresUrl, type PostgresUrl } from './db-url.js';
 
 /** Map a connect-time failure to a typed error with a one-line message. */
 function connectError(err: unknown, where: string): StoreConnectError {

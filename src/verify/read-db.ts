@@ -2,12 +2,10 @@ import { CouponBenchError, UsageError } from '../errors.js';
 import { parseCouponId } from '../model/coupon-id.js';
 import type { CouponStore } from '../store/store.js';
 import { ISSUED_TABLE } from '../store/schema.js';
-import { dbEngineOf, redactUrl, sqlitePathOf } from '../store/open-store.js';
+import { dbEngineOf, redactUrl, sqlitePathOf } from '../store/db-url.js';
 import { bindTemplateQuery } from './db-query.js';
 import { DbSnapshotBuilder } from './db-snapshot-builder.js';
 import type { DbSnapshot } from './snapshot.js';
-
-export { sqlitePathOf } from '../store/open-store.js';
 
 /**
  * SQLite fast path: a read-only connection iterating raw [user_id, seq] arrays, about three times

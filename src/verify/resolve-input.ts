@@ -3,7 +3,8 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { LEDGER_FILE, REPORT_FILE } from '../model/ledger-record.js';
 import type { RunReport } from '../model/report.js';
-import { DEFAULT_PREFIX, isValidPrefix } from '../redis/keys.js';
+import { DEFAULT_PREFIX } from '../redis/keys.js';
+import { validateStoreUrls } from '../store/store-urls.js';
 import type { VerifyInput } from './verify.js';
 
 /** Inputs after reading the report and applying flags over it. */
@@ -73,6 +74,8 @@ function ledgerOfReport(report: RunReport, reportPath: string): string {
 
 /** Read the report (given or latest), then let flags override what it says. */
 export function resolveInput(input: VerifyInput): ResolvedInput {
+  // Malformed store URLs are usage errors before any work, not "unreachable" after it.
+  validateStoreUrls({ redis: input.redisUrl, db: input.dbUrl, prefix: input.prefix });
   const noFlags = !input.reportPath && !input.ledgerPath && !input.redisUrl && !input.dbUrl;
   let reportPath = input.reportPath;
   if (noFlags) {
@@ -83,8 +86,14 @@ export function resolveInput(input: VerifyInput): ResolvedInput {
     }
   }
   const report = reportPath ? readReport(reportPath) : undefined;
+  if (report?.stores) {
+    const fromReport = report.stores;
+    validateStoreUrls(
+      { redis: input.redisUrl ? undefined : fromReport.redis, db: input.dbUrl ? undefined : fromReport.db, prefix: input.prefix ? undefined : fromReport.prefix },
+      `${reportPath} (stores)`,
+    );
+  }
   const prefix = input.prefix ?? report?.stores?.prefix ?? DEFAULT_PREFIX;
-  if (!isValidPrefix(prefix)) throw new UsageError(`--prefix: "${prefix}" is not a valid key prefix`, 'E_BAD_PREFIX');
   const stocks = new Map<number, number>();
   for (const t of report?.templates ?? []) stocks.set(t.templateId, t.stock);
   for (const [id, stock] of Object.entries(input.stocks ?? {})) stocks.set(Number(id), stock);

@@ -49,6 +49,21 @@ describe('coupon-bench run (spawned CLI)', () => {
     expect(report.harness.reasons[0]).toMatch(/target unreachable/);
   });
 
+  it('malformed store URLs for --verify are usage errors (exit 1) before any request is sent', async () => {
+    const before = stand.received;
+    for (const [flags, code] of [
+      [['--redis', 'nonsense'], 'E_BAD_REDIS_URL'],
+      [['--db', 'foo:bar'], 'E_BAD_DB_URL'],
+      [['--prefix', 'no spaces'], 'E_BAD_PREFIX'],
+    ] as const) {
+      const r = await cli(['run', 'seed-k6', '--target', stand.url, '--duration', '1s', '--vus', '2', '--verify', ...flags, '--out', `bad-${code}`], cwd);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`[${code}]`);
+      expect(existsSync(join(cwd, `bad-${code}`))).toBe(false);
+    }
+    expect(stand.received).toBe(before);
+  });
+
   it('a failing --threshold exits 99 and --json prints the report', async () => {
     const r = await cli(
       ['run', 'seed-k6', '--target', stand.url, '--duration', '1s', '--vus', '5', '--json', '--threshold', 'outcomes.issued:count==0', '--threshold', 'checks:rate==1', '--out', 'thr'],

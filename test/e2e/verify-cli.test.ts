@@ -71,6 +71,16 @@ describe('coupon-bench verify (spawned CLI)', () => {
     expect(r.out).toContain(`report: ${join(run, 'report.json')}`);
   });
 
+  it('malformed store URLs are usage errors (exit 1) with the same codes as serve, not "unreachable" (97)', () => {
+    const path = ledger('urls.ndjson', [ok(1, 1)]);
+    const db = cli(['--ledger', path, '--template', '1:1', '--db', 'foo:bar']);
+    expect(db.code).toBe(1);
+    expect(db.err).toMatch(/--db: unsupported URL "foo:bar".*\[E_BAD_DB_URL\]/);
+    const redis = cli(['--ledger', path, '--template', '1:1', '--redis', 'nonsense']);
+    expect(redis.code).toBe(1);
+    expect(redis.err).toMatch(/--redis: "nonsense" is not a URL.*\[E_BAD_REDIS_URL\]/);
+  });
+
   it('bad flags are usage errors (exit 1)', () => {
     expect(cli(['--template', 'abc']).code).toBe(1);
     const r = cli(['--ledger', join(dir, 'missing.ndjson'), '--template', '1']);
