@@ -125,7 +125,7 @@ export async function runDemo(opts: DemoOpts): Promise<number> {
     } else {
       say(`demo: not verifying — the harness is invalid: ${report.harness.reasons.join('; ')}`);
     }
-    report.stores = { redis: server.redisUrl, db: server.dbUrl, prefix: server.prefix };
+    report.stores = { redis: server.redisUrl, db: server.dbUrl, prefix: server.prefix, source: 'serve' };
     report.exitCode = exitCodeOf(report);
     const reportPath = await writeRunReport(result.runDir, report);
     const htmlPath = join(result.runDir, 'report.html');

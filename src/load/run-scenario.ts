@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { ExitCode, UsageError } from '../errors.js';
+import { CouponBenchError, ExitCode, UsageError } from '../errors.js';
 import { makeOutputDir } from '../output-path.js';
 import { LEDGER_FILE } from '../model/ledger-record.js';
 import type { RunReport } from '../model/report.js';
@@ -54,10 +54,11 @@ export interface RunInput {
   /** audit the stores and ledger after the run (records report.verdict; exit 100 on failure) */
   verify?: boolean;
   /**
-   * the stores an external target uses, recorded in report.stores so verify can audit them; with
-   * `serve`, the stores the bundled server uses (by default a private Redis and SQLite in the run folder)
+   * the stores an external target uses, recorded in report.stores (source `flags`) so verify must
+   * audit them; with `serve`, the stores the bundled server uses (by default a private Redis and
+   * SQLite in the run folder; source `serve`)
    */
-  stores?: RunReport['stores'];
+  stores?: Omit<NonNullable<RunReport['stores']>, 'source'>;
   /**
    * Poll the bundled server's GET /api/templates/:id once a second to show the persister's lag in
    * the progress (default: on with `serve` or `setup`, where the target is known to be ours).
@@ -184,7 +185,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
   else input.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     let target = scenario.target ?? DEFAULT_TARGET;
-    let stores: RunReport['stores'] | undefined = input.stores;
+    let stores: RunReport['stores'] | undefined = input.stores ? { ...input.stores, source: 'flags' } : undefined;
     if (input.serve) {
       const { startServedTarget } = await import('./served-target.js');
       // The store flags are the served server's own; without them, a private Redis and SQLite in the run folder.
@@ -200,7 +201,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       });
       target = server.url;
       // The URLs as given: the server reports its database URL without the password verify needs.
-      stores = { redis: given.redis ?? server.redisUrl, db: dbUrl, prefix: server.prefix, served: true };
+      stores = { redis: given.redis ?? server.redisUrl, db: dbUrl, prefix: server.prefix, source: 'serve' };
       emit({ type: 'server', url: server.url, stores });
     }
     let url: URL;
@@ -393,13 +394,22 @@ function interruptedReason(i: NonNullable<RunReport['interrupted']>, durationMs:
 /** 97 when the harness is invalid (nothing else can be trusted), then 100 (invariants), then 99 (thresholds). */
 export function exitCodeOf(report: RunReport): number {
   if (!report.harness.valid || (report.harness.answered ?? 0) === 0) return ExitCode.HarnessInvalid;
-  if (report.verdict && !report.verdict.ok) return report.verdict.exitCode === ExitCode.HarnessInvalid ? ExitCode.HarnessInvalid : ExitCode.InvariantFailed;
+  if (report.verdict && !report.verdict.ok) return report.verdict.exitCode === ExitCode.Ok ? ExitCode.InvariantFailed : report.verdict.exitCode;
   if (report.thresholds.some((t) => !t.ok)) return ExitCode.ThresholdsFailed;
   return ExitCode.Ok;
 }
 
-/** Integration point with the verify engineer's audit (lazy: only loaded with --verify). */
+/**
+ * Integration point with the verify engineer's audit (lazy: only loaded with --verify). The run's
+ * stores are up now, so every one it knows must answer: one that does not makes the verdict "not
+ * audited" with the error's exit code (97 unreachable) instead of a pass with its invariants skipped.
+ */
 async function runVerify(reportPath: string): Promise<VerdictJson> {
-  const { verify } = await import('../verify/verify.js');
-  return verify({ reportPath });
+  const { verify, notAuditedVerdict } = await import('../verify/verify.js');
+  try {
+    return await verify({ reportPath, storesRequired: true });
+  } catch (err) {
+    if (err instanceof CouponBenchError) return notAuditedVerdict(err);
+    throw err;
+  }
 }

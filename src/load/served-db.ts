@@ -41,7 +41,7 @@ function writtenByServedRun(runDir: string): boolean {
     return false;
   }
   const db = report.stores?.db;
-  if (report.tool?.name !== 'coupon-bench' || report.stores?.served !== true) return false;
+  if (report.tool?.name !== 'coupon-bench' || report.stores?.source !== 'serve') return false;
   const path = typeof db === 'string' ? sqlitePathOf(db) : undefined;
   return path !== undefined && basename(path) === SERVED_DB_FILE;
 }

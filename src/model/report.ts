@@ -68,10 +68,12 @@ export interface RunReport {
     httpClient?: string;
   };
   /**
-   * the stores the target used, when known, so `verify` can find them; `served` when they were the
-   * stores of the server `run --serve` started
+   * the stores the target used, when known, so `verify` can find them. `source`: `flags` when the
+   * user named them (`run --redis/--db/--prefix`): verify must read them, an unreachable one is
+   * exit 97; `serve` for the run's own server, whose private Redis is gone once the run ends.
+   * Reports without `source` are treated like `serve`.
    */
-  stores?: { redis?: string; db?: string; prefix?: string; served?: boolean };
+  stores?: { redis?: string; db?: string; prefix?: string; source?: 'flags' | 'serve' };
   templates: Array<{ templateId: number; stock: number }>;
   metrics: {
     http_reqs: { count: number; rate: number };

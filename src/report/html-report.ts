@@ -12,7 +12,10 @@ type Status = { word: 'PASS' | 'FAIL' | 'INVALID'; tone: 'pass' | 'fail' | 'warn
 function overallStatus(r: RunReport): Status {
   const failedThresholds = r.thresholds.filter((t) => !t.ok);
   if (!r.harness.valid) return { word: 'INVALID', tone: 'warn', why: `harness invalid: ${r.harness.reasons.join('; ') || 'see reasons'}` };
-  if (r.verdict && !r.verdict.ok) return { word: 'FAIL', tone: 'fail', why: r.verdict.headline };
+  if (r.verdict && !r.verdict.ok) {
+    // 100: an invariant failed; anything else: the audit could not check (a store unreachable, nothing checked).
+    return r.verdict.exitCode === 100 ? { word: 'FAIL', tone: 'fail', why: r.verdict.headline } : { word: 'INVALID', tone: 'warn', why: r.verdict.headline };
+  }
   if (failedThresholds.length) {
     return { word: 'FAIL', tone: 'fail', why: `${failedThresholds.length} threshold(s) crossed: ${failedThresholds.map((t) => `${t.metric} ${t.expression}`).join(', ')}` };
   }

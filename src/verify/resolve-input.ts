@@ -14,7 +14,7 @@ export interface ResolvedInput {
   ledgerPath?: string;
   ledgerMode?: 'full' | 'acked';
   redisUrl?: string;
-  /** the user named it (unreachable = error) rather than it coming from a report */
+  /** it must answer (unreachable = exit 97): named by a flag, by the run's flags, or `storesRequired` */
   redisExplicit: boolean;
   dbUrl?: string;
   dbExplicit: boolean;
@@ -107,15 +107,17 @@ export function resolveInput(input: VerifyInput): ResolvedInput {
   if (input.redisStockKey !== undefined && !input.redisUrl) {
     throw new UsageError('--redis-stock-key needs --redis <url>', 'E_USAGE');
   }
+  // Stores the run was told about by its user must be read now as then; a run's own server's are not.
+  const reportStoresRequired = input.storesRequired === true || report?.stores?.source === 'flags';
   return {
     report,
     reportPath,
     ledgerPath: input.ledgerPath ?? (report && reportPath ? ledgerOfReport(report, reportPath) : undefined),
     ledgerMode: input.ledgerPath ? undefined : report?.ledger?.mode,
     redisUrl: input.redisUrl ?? report?.stores?.redis,
-    redisExplicit: input.redisUrl !== undefined,
+    redisExplicit: input.redisUrl !== undefined || (report?.stores?.redis !== undefined && reportStoresRequired),
     dbUrl: input.dbUrl ?? report?.stores?.db,
-    dbExplicit: input.dbUrl !== undefined,
+    dbExplicit: input.dbUrl !== undefined || (report?.stores?.db !== undefined && reportStoresRequired),
     prefix,
     templateIds: [...new Set(templateIds)],
     stocks,

@@ -1,11 +1,19 @@
 import Table from 'cli-table3';
 import { Chalk } from 'chalk';
+import { ExitCode } from '../errors.js';
 import type { InvariantStatus, VerdictJson } from '../model/verdict.js';
 
 function formatCounts(counts: Record<string, number>): string {
   return Object.entries(counts)
     .map(([k, v]) => `${k}=${v.toLocaleString('en-US')}`)
     .join(' ');
+}
+
+/** PASS, FAIL (an invariant failed), NOTHING CHECKED (97) or NOT AUDITED (a tool error, exit 1). */
+export function verdictWord(v: Pick<VerdictJson, 'exitCode'>): string {
+  if (v.exitCode === ExitCode.Ok) return 'PASS';
+  if (v.exitCode === ExitCode.InvariantFailed) return 'FAIL';
+  return v.exitCode === ExitCode.HarnessInvalid ? 'NOTHING CHECKED' : 'NOT AUDITED';
 }
 
 /** The verdict as a terminal table (invariant, status, counts, examples) under a headline. */
@@ -27,7 +35,7 @@ export function formatVerdict(v: VerdictJson, opts: { color: boolean }): string 
     const notes = [i.detail, ...i.examples.map((e) => `• ${e}`)].join('\n');
     table.push([i.name, paint[i.status](i.status), formatCounts(i.counts), notes]);
   }
-  const verdict = v.exitCode === 0 ? c.green.bold('PASS') : v.exitCode === 100 ? c.red.bold('FAIL') : c.yellow.bold('NOTHING CHECKED');
+  const verdict = c.bold[v.exitCode === 0 ? 'green' : v.exitCode === 100 ? 'red' : 'yellow'](verdictWord(v));
   const lines = [`${verdict}  ${v.headline}`, table.toString()];
   if (v.sources && Object.keys(v.sources).length) {
     lines.push(Object.entries(v.sources).map(([k, s]) => c.dim(`${k}: ${s}`)).join('\n'));

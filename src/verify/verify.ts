@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { ExitCode, HarnessInvalidError, UsageError } from '../errors.js';
+import { CouponBenchError, ExitCode, HarnessInvalidError, UsageError } from '../errors.js';
 import { INVARIANTS, type InvariantResult, type VerdictJson } from '../model/verdict.js';
 import { templateKeys, templatesIndexKey } from '../redis/keys.js';
 import { sqlitePathOf } from '../store/db-url.js';
@@ -34,6 +34,11 @@ export interface VerifyInput {
   redisStockKey?: string;
   /** where to look for the latest run when no input is given (default ./reports) */
   reportsDir?: string;
+  /**
+   * The report's stores must answer even when the run did not name them (`run --verify` audits
+   * them while they are up). Stores named by flags, or by the run's flags, must answer anyway.
+   */
+  storesRequired?: boolean;
 }
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 5000;
@@ -46,12 +51,14 @@ async function connectRedis(url: string): Promise<Redis> {
     retryStrategy: (times) => (times > 3 ? null : 100 * times),
     connectionName: 'coupon-bench-verify',
   });
-  redis.on('error', () => undefined);
+  // ioredis rejects with "Connection is closed." once it gives up; the cause is the last error it saw.
+  let cause: Error | undefined;
+  redis.on('error', (err: Error) => (cause = err));
   try {
     await redis.connect();
   } catch (err) {
     redis.disconnect();
-    throw err;
+    throw cause ?? err;
   }
   return redis;
 }
@@ -63,36 +70,62 @@ function stockKeyFor(pattern: string, templateId: number, multiple: boolean): st
   return pattern;
 }
 
-/** Open what the inputs name; explicitly named stores must answer, a report's are skipped if gone. */
-async function openSources(r: ResolvedInput): Promise<{ redis?: Redis; redisMissing?: string; store?: CouponStore; dbMissing?: string }> {
-  const out: { redis?: Redis; redisMissing?: string; store?: CouponStore; dbMissing?: string } = {};
-  if (r.redisUrl) {
-    try {
-      out.redis = await connectRedis(r.redisUrl);
-    } catch (err) {
-      const why = `Redis ${redactUrl(r.redisUrl)} unreachable (${(err as Error).message})`;
-      if (r.redisExplicit) throw new HarnessInvalidError(`verify: ${why}`, 'E_REDIS_UNREACHABLE');
-      out.redisMissing = `${why}; the run's stores are gone — pass --redis`;
-    }
-  } else out.redisMissing = 'no --redis';
-  if (r.dbUrl && !r.dbQuery) {
-    const sqlitePath = sqlitePathOf(r.dbUrl);
-    if (sqlitePath !== undefined && !existsSync(sqlitePath)) {
-      // openStore would create an empty database; an audit must never invent the thing it judges.
-      const why = `database file ${sqlitePath} does not exist`;
-      if (r.dbExplicit) throw new UsageError(`--db: ${why}`, 'E_BAD_DB_URL');
-      out.dbMissing = why;
-    } else {
-      try {
-        out.store = await openStore(r.dbUrl);
-      } catch (err) {
-        const why = `database ${redactUrl(r.dbUrl)} unreachable (${(err as Error).message})`;
-        if (r.dbExplicit) throw new HarnessInvalidError(`verify: ${why}`, 'E_DB_UNREACHABLE');
-        out.dbMissing = why;
-      }
-    }
-  } else if (!r.dbUrl) out.dbMissing = 'no --db';
-  return out;
+type Sources = { redis?: Redis; redisMissing?: string; store?: CouponStore; dbMissing?: string };
+
+async function openRedisSource(r: ResolvedInput): Promise<Pick<Sources, 'redis' | 'redisMissing'>> {
+  if (!r.redisUrl) return { redisMissing: 'no --redis' };
+  try {
+    return { redis: await connectRedis(r.redisUrl) };
+  } catch (err) {
+    const why = `Redis ${redactUrl(r.redisUrl)} unreachable (${(err as Error).message})`;
+    if (r.redisExplicit) throw new HarnessInvalidError(`verify: ${why}`, 'E_REDIS_UNREACHABLE');
+    return { redisMissing: `${why}; the run's stores are gone — pass --redis` };
+  }
+}
+
+async function openDbSource(r: ResolvedInput): Promise<Pick<Sources, 'store' | 'dbMissing'>> {
+  if (!r.dbUrl) return { dbMissing: 'no --db' };
+  if (r.dbQuery) return {};
+  const sqlitePath = sqlitePathOf(r.dbUrl);
+  if (sqlitePath !== undefined && !existsSync(sqlitePath)) {
+    // openStore would create an empty database; an audit must never invent the thing it judges.
+    const why = `database file ${sqlitePath} does not exist`;
+    if (r.dbExplicit) throw new UsageError(`--db: ${why}`, 'E_BAD_DB_URL');
+    return { dbMissing: why };
+  }
+  try {
+    return { store: await openStore(r.dbUrl) };
+  } catch (err) {
+    const why = `database ${redactUrl(r.dbUrl)} unreachable (${(err as Error).message})`;
+    if (r.dbExplicit) throw new HarnessInvalidError(`verify: ${why}`, 'E_DB_UNREACHABLE');
+    return { dbMissing: why };
+  }
+}
+
+/**
+ * Open what the inputs name. Stores the user named (flags, or the run's flags recorded in its
+ * report) must answer (97 otherwise); those of a run's own server are skipped if gone. Nothing
+ * stays open when it throws.
+ */
+async function openSources(r: ResolvedInput): Promise<Sources> {
+  const redis = await openRedisSource(r);
+  try {
+    return { ...redis, ...(await openDbSource(r)) };
+  } catch (err) {
+    redis.redis?.disconnect();
+    throw err;
+  }
+}
+
+/** The verdict of an audit that could not read a store it had to (every invariant SKIP, its exit code). */
+export function notAuditedVerdict(err: CouponBenchError): VerdictJson {
+  return {
+    ok: false,
+    headline: `not audited: ${err.message} [${err.code}]`,
+    templates: [],
+    invariants: INVARIANTS.map((name) => ({ name, status: 'SKIP', counts: {}, examples: [], detail: `not audited (${err.code})` })),
+    exitCode: err.exitCode,
+  };
 }
 
 /** Templates to judge: flags, else the report, else whatever the stores and ledger know. */

@@ -27,7 +27,7 @@ describe('run --serve starts from fresh stores of its own (spawned CLI)', () => 
     expect(row('unknown-bounded').status).toBe('PASS');
     expect(row('no-over-issue').counts).toMatchObject({ dbRows: 10 });
     const report = JSON.parse(readFileSync(join(cwd, 'again', 'report.json'), 'utf8')) as RunReport;
-    expect(report.stores).toMatchObject({ db: `sqlite:${join(cwd, 'again', 'coupons.sqlite')}`, served: true });
+    expect(report.stores).toMatchObject({ db: `sqlite:${join(cwd, 'again', 'coupons.sqlite')}`, source: 'serve' });
   });
 
   it('a coupons.sqlite no served run wrote is refused (exit 1, one line) and left alone', async () => {

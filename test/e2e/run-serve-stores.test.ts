@@ -53,7 +53,7 @@ describe('run --serve and the store flags (spawned CLI)', () => {
     expect(r.stderr).toMatch(/serving on http:\/\/127\.0\.0\.1:\d+ \(redis redis:\/\/127\.0\.0\.1:6379, db postgres:\/\/.*, prefix cbtest-servestores-/);
     expect(r.stdout).toMatch(/exactly 10 issued to 10 distinct users/);
     const report = JSON.parse(readFileSync(join(cwd, 'pg', 'report.json'), 'utf8')) as RunReport;
-    expect(report.stores).toEqual({ redis: REDIS_URL, db: db.url, prefix, served: true });
+    expect(report.stores).toEqual({ redis: REDIS_URL, db: db.url, prefix, source: 'serve' });
     const status = new Map(report.verdict?.invariants.map((i) => [i.name, i.status]));
     for (const name of ['redis-db-match', 'outbox-drained', 'no-lost-ack', 'seq-contiguous', 'no-phantom'] as const) expect(status.get(name), name).toBe('PASS');
     expect(existsSync(join(cwd, 'pg', 'coupons.sqlite'))).toBe(false);

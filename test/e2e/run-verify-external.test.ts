@@ -31,13 +31,39 @@ describe('run --setup --verify against an external serve, stores given by flags 
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/exactly 10 issued to 10 distinct users/);
     const report = JSON.parse(readFileSync(join(cwd, 'ext', 'report.json'), 'utf8')) as RunReport;
-    expect(report.stores).toEqual({ redis: REDIS_URL, db, prefix });
+    expect(report.stores).toEqual({ redis: REDIS_URL, db, prefix, source: 'flags' });
     const byName = new Map(report.verdict?.invariants.map((i) => [i.name, i.status]));
     // with the stores known, the store invariants are judged, not skipped
     for (const name of ['redis-db-match', 'outbox-drained', 'no-lost-ack', 'seq-contiguous'] as const) expect(byName.get(name)).toBe('PASS');
     const junit = readFileSync(join(cwd, 'ext', 'run.xml'), 'utf8');
     expect(junit).toMatch(/<testcase[^>]*name="redis-db-match"/);
     expect(junit).not.toMatch(/<failure/);
+  });
+
+  it('a named store that does not answer is exit 97 (not a pass with SKIPs), in run --verify and in verify alike', async () => {
+    const gone = 'redis://127.0.0.1:1';
+    const base = ['run', 'seed-k6', '--target', serve.url, '--setup', '--verify', '--duration', '1s', '--vus', '5', '--prefix', prefix];
+    const r = await cli([...base, '--redis', gone, '--db', db, '--out', 'redis-gone'], cwd);
+    expect(r.code, r.stderr).toBe(97);
+    expect(r.stdout).toMatch(/NOTHING CHECKED {2}not audited: verify: Redis redis:\/\/127\.0\.0\.1:1 unreachable \(connect ECONNREFUSED/);
+    expect(r.stdout).not.toMatch(/^PASS/m);
+    const report = JSON.parse(readFileSync(join(cwd, 'redis-gone', 'report.json'), 'utf8')) as RunReport;
+    expect(report.exitCode).toBe(97);
+    expect(report.verdict?.exitCode).toBe(97);
+    expect(report.stores?.source).toBe('flags');
+    // the report remembers that the user named these stores: auditing it later must read them too
+    const later = await cli(['verify', '--report', join(cwd, 'redis-gone', 'report.json')], cwd);
+    expect(later.code).toBe(97);
+    expect(later.stderr).toMatch(/Redis redis:\/\/127\.0\.0\.1:1 unreachable.*\[E_REDIS_UNREACHABLE\]/);
+    const ledgerOnly = await cli(['verify', '--ledger', join(cwd, 'redis-gone', 'ledger.ndjson'), '--template', '1:10', '--redis', gone], cwd);
+    expect(ledgerOnly.code).toBe(97);
+
+    const dbGone = await cli([...base, '--redis', REDIS_URL, '--db', 'postgres://postgres@127.0.0.1:1/test', '--out', 'db-gone'], cwd);
+    expect(dbGone.code, dbGone.stderr).toBe(97);
+    expect(dbGone.stdout).toMatch(/not audited: verify: database postgres:\/\/postgres@127\.0\.0\.1:1\/test unreachable.*\[E_DB_UNREACHABLE\]/);
+    const dbLater = await cli(['verify', '--report', join(cwd, 'db-gone', 'report.json')], cwd);
+    expect(dbLater.code).toBe(97);
+    expect(dbLater.stderr).toContain('[E_DB_UNREACHABLE]');
   });
 
   it('without the stores, the store invariants are SKIP with a reason, never PASS', async () => {

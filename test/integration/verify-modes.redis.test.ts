@@ -130,6 +130,27 @@ describe('bundled stores through a report', () => {
     expect(status(v, 'no-phantom')).toBe('SKIP');
     expect(v.exitCode).toBe(0);
   });
+
+  it("stores the run's user named (source flags) must answer: unreachable is 97, never SKIPs and a pass", async () => {
+    const { dbUrl, ledger } = await seedStores(3, [1, 2, 3]);
+    const runDir = tmp();
+    writeFileSync(join(runDir, 'ledger.ndjson'), ledgerLines(ledger));
+    const write = (source: 'flags' | 'serve'): string => {
+      const path = join(runDir, `report-${source}.json`);
+      const stores = { redis: 'redis://127.0.0.1:1', db: dbUrl, prefix: 'cb', source };
+      writeFileSync(path, JSON.stringify({ templates: [{ templateId: 1, stock: 3 }], stores, ledger: { file: 'ledger.ndjson', records: 3, mode: 'acked' } }));
+      return path;
+    };
+    const named = write('flags');
+    await expect(verify({ reportPath: named })).rejects.toMatchObject({ code: 'E_REDIS_UNREACHABLE', exitCode: 97 });
+    // a run's own server's stores are gone after it: skipped with the reason, as before...
+    const served = write('serve');
+    expect((await verify({ reportPath: served })).exitCode).toBe(0);
+    // ...but not while run --verify audits them (they must be up then)
+    await expect(verify({ reportPath: served, storesRequired: true })).rejects.toMatchObject({ code: 'E_REDIS_UNREACHABLE', exitCode: 97 });
+    // a flag replaces the report's store
+    expect((await verify({ reportPath: named, redisUrl: REDIS_URL, prefix: uniquePrefix('none') })).exitCode).not.toBe(97);
+  });
 });
 
 describe('--drain-timeout', () => {
