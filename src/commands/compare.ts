@@ -11,7 +11,7 @@ interface CompareOpts {
 /** `coupon-bench compare`: compare two runs and gate regressions (exit 99). */
 export function compareCommand(): Command {
   return new Command('compare')
-    .description('compare two runs metric by metric and gate regressions (exit 99)')
+    .description('compare two runs metric by metric and gate regressions (exit 99; 97 when a run checked nothing)')
     .argument('<base.json>', 'the baseline report.json')
     .argument('<new.json>', 'the new report.json')
     .option(

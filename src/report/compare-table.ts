@@ -35,6 +35,7 @@ export function formatCompareTable(result: CompareResult, opts: { color: boolean
     const arrow = m.better === 'lower' ? '↓ better' : '↑ better';
     let verdict: string;
     if (m.limit === undefined) verdict = c.dim(m.worse ? 'worse' : m.base === m.next ? 'same' : 'better');
+    else if (result.untrusted.length > 0) verdict = c.yellow('– not comparable');
     else if (m.regressed) verdict = c.red.bold('✗ REGRESSED');
     else verdict = c.green('✓ ok');
     table.push([
@@ -48,7 +49,8 @@ export function formatCompareTable(result: CompareResult, opts: { color: boolean
   }
   const lines = [`compare  base ${result.base.runId} (${result.base.requests} reqs)  →  new ${result.next.runId} (${result.next.requests} reqs)`, table.toString()];
   for (const w of result.warnings) lines.push(c.yellow(`warning: ${w}`));
-  if (!result.metrics.some((m) => m.limit !== undefined)) lines.push(c.dim('no metric gated (pass --max-regression 10% or p95=5%,rate=10% to gate)'));
+  if (result.untrusted.length > 0) lines.push(c.yellow.bold(`✗ nothing to compare (exit 97): ${result.untrusted.join('; ')}`));
+  else if (!result.metrics.some((m) => m.limit !== undefined)) lines.push(c.dim('no metric gated (pass --max-regression 10% or p95=5%,rate=10% to gate)'));
   else if (result.ok) lines.push(c.green('✓ no gated metric regressed beyond its limit'));
   else lines.push(c.red.bold(`✗ regressed beyond the limit: ${result.regressions.join(', ')}`));
   return lines.join('\n');

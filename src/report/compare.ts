@@ -3,6 +3,7 @@ import { STEAL_WARN_PERCENT, type RunReport } from '../model/report.js';
 import { COMPARE_METRICS, type Better, type MetricDef } from './compare-metrics.js';
 import { limitFor, type RegressionGates } from './compare-gates.js';
 import { histogramStats } from './histogram-codec.js';
+import { untrustedRunReasons } from './run-validity.js';
 
 /** One metric's change between two runs. */
 export interface MetricChange {
@@ -24,13 +25,15 @@ export interface MetricChange {
   regressed: boolean;
 }
 
-/** Result of `compare`: every metric, the regressions, and the exit code (99 on a regression). */
+/** Result of `compare`: every metric, the regressions, and the exit code (97 on an untrusted run, 99 on a regression). */
 export interface CompareResult {
   base: { runId: string; scenario: string; requests: number };
   next: { runId: string; scenario: string; requests: number };
   metrics: MetricChange[];
   /** names of the gated metrics that regressed beyond their limit */
   regressions: string[];
+  /** why a run cannot be compared (its harness was invalid, it checked nothing): exit 97 when any */
+  untrusted: string[];
   warnings: string[];
   ok: boolean;
   exitCode: number;
@@ -81,21 +84,26 @@ export function compareReports(base: RunReport, next: RunReport, gates: Regressi
   if (bc.count === 0 || nc.count === 0) warnings.push('a run recorded no latencies; latency comparisons are meaningless');
   if (base.interrupted) warnings.push(`the base run was interrupted by ${base.interrupted.signal}: it is incomplete and not a baseline`);
   if (next.interrupted) warnings.push(`the new run was interrupted by ${next.interrupted.signal}: it is incomplete`);
-  if (!base.harness.valid || !next.harness.valid) warnings.push('a run had an invalid harness; its figures cannot be trusted');
+  // A run that checked nothing (or whose harness was invalid) has no figures to compare: never a pass.
+  const untrusted = [
+    ...untrustedRunReasons(base).map((why) => `base run: ${why}`),
+    ...untrustedRunReasons(next).map((why) => `new run: ${why}`),
+  ];
   for (const [which, r] of [['base', base], ['new', next]] as const) {
     const steal = r.harness.host?.stealPercent;
     if (steal !== undefined && steal >= STEAL_WARN_PERCENT) {
       warnings.push(`noisy host during the ${which} run: the hypervisor took ${steal}% of its CPU time (steal); its latencies include those stalls`);
     }
   }
-  const ok = regressions.length === 0;
+  const exitCode = untrusted.length > 0 ? ExitCode.HarnessInvalid : regressions.length > 0 ? ExitCode.ThresholdsFailed : ExitCode.Ok;
   return {
     base: { runId: base.runId, scenario: base.scenario.name, requests: base.metrics.http_reqs.count },
     next: { runId: next.runId, scenario: next.scenario.name, requests: next.metrics.http_reqs.count },
     metrics,
     regressions,
+    untrusted,
     warnings,
-    ok,
-    exitCode: ok ? ExitCode.Ok : ExitCode.ThresholdsFailed,
+    ok: exitCode === ExitCode.Ok,
+    exitCode,
   };
 }

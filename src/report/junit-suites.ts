@@ -1,6 +1,6 @@
 import type { RunReport, ThresholdResult } from '../model/report.js';
-import type { VerdictJson } from '../model/verdict.js';
-import type { CompareResult } from './compare.js';
+import type { InvariantResult, VerdictJson } from '../model/verdict.js';
+import type { CompareResult, MetricChange } from './compare.js';
 import type { JUnitCase, JUnitSuite } from './junit.js';
 
 /** Thresholds as test cases: one per metric expression. */
@@ -17,23 +17,32 @@ export function thresholdsSuite(thresholds: readonly ThresholdResult[], opts: { 
   return suite;
 }
 
-/** Invariants as test cases; SKIP invariants are reported as skipped, never as passed. */
+function invariantCase(inv: InvariantResult): JUnitCase {
+  const counts = Object.entries(inv.counts)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  const c: JUnitCase = { name: inv.name, classname: 'coupon-bench.invariants', systemOut: `${inv.detail}${counts ? `\n${counts}` : ''}` };
+  if (inv.status === 'FAIL') {
+    c.failure = { message: inv.detail, type: 'invariant', details: [inv.detail, counts, ...inv.examples.map((x) => `- ${x}`)].filter(Boolean).join('\n') };
+  } else if (inv.status === 'SKIP') {
+    c.skipped = inv.detail;
+  }
+  return c;
+}
+
+/**
+ * Invariants as test cases; SKIP invariants are reported as skipped, never as passed. An audit that
+ * checked nothing (97) or could not run fails the suite with one more case, though no invariant did.
+ */
 export function verdictSuite(verdict: VerdictJson): JUnitSuite {
+  const cases = verdict.invariants.map(invariantCase);
+  if (verdict.exitCode !== 0 && verdict.exitCode !== 100) {
+    cases.unshift({ name: 'audit checked something', classname: 'coupon-bench.invariants', failure: { message: verdict.headline, type: 'harness' } });
+  }
   return {
     name: 'invariants',
     properties: { headline: verdict.headline, templates: verdict.templates.join(','), exitCode: String(verdict.exitCode) },
-    cases: verdict.invariants.map((inv): JUnitCase => {
-      const counts = Object.entries(inv.counts)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' ');
-      const c: JUnitCase = { name: inv.name, classname: 'coupon-bench.invariants', systemOut: `${inv.detail}${counts ? `\n${counts}` : ''}` };
-      if (inv.status === 'FAIL') {
-        c.failure = { message: inv.detail, type: 'invariant', details: [inv.detail, counts, ...inv.examples.map((x) => `- ${x}`)].filter(Boolean).join('\n') };
-      } else if (inv.status === 'SKIP') {
-        c.skipped = inv.detail;
-      }
-      return c;
-    }),
+    cases,
   };
 }
 
@@ -48,22 +57,26 @@ export function reportSuites(report: RunReport): JUnitSuite[] {
   return report.verdict ? [run, verdictSuite(report.verdict)] : [run];
 }
 
-/** Compare results as test cases: gated metrics pass or fail, ungated ones are informational. */
-export function compareSuite(result: CompareResult): JUnitSuite {
-  return {
-    name: `compare ${result.base.runId} -> ${result.next.runId}`,
-    cases: result.metrics
-      .filter((m) => m.limit !== undefined)
-      .map((m): JUnitCase => {
-        const change = m.change === null ? 'from 0' : `${(m.change * 100).toFixed(1)}%`;
-        const limit = `${((m.limit ?? 0) * 100).toFixed(1)}%`;
-        const c: JUnitCase = {
-          name: `${m.metric} max regression ${limit}`,
-          classname: 'coupon-bench.compare',
-          systemOut: `base ${m.base} new ${m.next} change ${change} (${m.better} is better)`,
-        };
-        if (m.regressed) c.failure = { message: `${m.metric} regressed ${change} (${m.base} -> ${m.next}), limit ${limit}`, type: 'regression' };
-        return c;
-      }),
+function gateCase(m: MetricChange): JUnitCase {
+  const change = m.change === null ? 'from 0' : `${(m.change * 100).toFixed(1)}%`;
+  const limit = `${((m.limit ?? 0) * 100).toFixed(1)}%`;
+  const c: JUnitCase = {
+    name: `${m.metric} max regression ${limit}`,
+    classname: 'coupon-bench.compare',
+    systemOut: `base ${m.base} new ${m.next} change ${change} (${m.better} is better)`,
   };
+  if (m.regressed) c.failure = { message: `${m.metric} regressed ${change} (${m.base} -> ${m.next}), limit ${limit}`, type: 'regression' };
+  return c;
+}
+
+/**
+ * Compare results as test cases: gated metrics pass or fail, ungated ones are informational. A run
+ * that cannot be compared (97) fails the suite with one more case, even when no metric is gated.
+ */
+export function compareSuite(result: CompareResult): JUnitSuite {
+  const cases = result.metrics.filter((m) => m.limit !== undefined).map(gateCase);
+  if (result.untrusted.length > 0) {
+    cases.unshift({ name: 'runs comparable', classname: 'coupon-bench.compare', failure: { message: result.untrusted.join('; '), type: 'harness' } });
+  }
+  return { name: `compare ${result.base.runId} -> ${result.next.runId}`, cases };
 }

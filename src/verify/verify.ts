@@ -9,6 +9,7 @@ import type { CouponStore } from '../store/store.js';
 import { formatHeadline, headlineTotals } from './headline.js';
 import { INVARIANT_CHECKS } from './invariants/index.js';
 import { mergeResults } from './merge-results.js';
+import { nothingCheckedReason } from './nothing-checked.js';
 import { readQueryTemplate, readStoreTemplate } from './read-db.js';
 import { emptyLedgerSnapshot, readLedger, type LedgerFold } from './read-ledger.js';
 import { readBundledTemplate, readStockKey, waitForDrain } from './read-redis.js';
@@ -221,11 +222,10 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
 
     const failed = invariants.some((i) => i.status === 'FAIL');
     const judged = invariants.some((i) => i.status !== 'SKIP');
-    const requests = r.report?.metrics?.http_reqs?.count ?? ledger?.records;
-    const zeroRequests = requests === 0;
-    const exitCode = failed ? ExitCode.InvariantFailed : !judged || zeroRequests ? ExitCode.HarnessInvalid : ExitCode.Ok;
+    const unchecked = nothingCheckedReason(r.report, ledger?.records);
+    const exitCode = failed ? ExitCode.InvariantFailed : !judged || unchecked ? ExitCode.HarnessInvalid : ExitCode.Ok;
     let headline = formatHeadline(headlineTotals(snaps, r.report?.outcomes), invariants);
-    if (!failed && zeroRequests) headline = `zero requests checked: ${headline}`;
+    if (!failed && unchecked) headline = `${unchecked}: ${headline}`;
     if (templateIds.length === 0) headline = 'nothing to check: no template found (pass --template or --report)';
     return {
       ok: exitCode === ExitCode.Ok,

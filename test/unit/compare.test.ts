@@ -106,6 +106,24 @@ describe('compareReports', () => {
     expect(compareReports(makeReport(), makeReport()).warnings.join()).not.toMatch(/interrupted/);
   });
 
+  it('a run that checked nothing cannot be compared: exit 97, gated or not, either side', () => {
+    const nothing = makeReport();
+    nothing.harness = { valid: false, reasons: ['target unreachable: http://127.0.0.1:1 (ECONNREFUSED)'], answered: 0 };
+    const r = compareReports(base, nothing, parseMaxRegression(['p95=10%']));
+    expect(r.exitCode).toBe(97);
+    expect(r.ok).toBe(false);
+    expect(r.untrusted).toEqual(['new run: target unreachable: http://127.0.0.1:1 (ECONNREFUSED)']);
+    const table = formatCompareTable(r, { color: false });
+    expect(table).toMatch(/p95 .*– not comparable/);
+    expect(table).not.toMatch(/✓ ok|no gated metric regressed/);
+    expect(compareReports(nothing, base).exitCode).toBe(97);
+    // an older report that did not mark it invalid but got no answer is no better
+    const silent = makeReport();
+    silent.harness = { valid: true, reasons: [], answered: 0 };
+    expect(compareReports(base, silent).untrusted).toEqual(['new run: zero requests checked: no request got an HTTP answer']);
+    expect(compareReports(base, makeReport()).untrusted).toEqual([]);
+  });
+
   it('treats a count that grew from zero as an unbounded regression when gated', () => {
     const b = makeReport();
     b.metrics.dropped_iterations.count = 5;

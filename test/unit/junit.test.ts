@@ -29,6 +29,15 @@ describe('toJUnit', () => {
     expect(skipped).toEqual(['unknown-bounded']);
   });
 
+  it('an audit that checked nothing (97) fails the suite though no invariant failed', () => {
+    const v = { ...makeVerdict(true), ok: false, exitCode: 97, headline: 'zero requests checked: 0 issued' };
+    v.invariants = v.invariants.map((i) => ({ ...i, status: 'SKIP' as const }));
+    const suite = verdictSuite(v);
+    expect(suite.cases[0]).toMatchObject({ name: 'audit checked something', failure: { message: 'zero requests checked: 0 issued' } });
+    expect(suite.cases.filter((c) => c.failure)).toHaveLength(1);
+    expect(verdictSuite(makeVerdict(true)).cases.some((c) => c.failure)).toBe(false);
+  });
+
   it('turns gated compare metrics into test cases that fail on regression', () => {
     const result = compareReports(makeReport(), makeReport({ latencyFactor: 1.2 }), parseMaxRegression(['p95=10%,rate=10%']));
     const suite = compareSuite(result);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { bindTemplateQuery } from '../../src/verify/db-query.js';
 import { formatHeadline } from '../../src/verify/headline.js';
 import { mergeResults } from '../../src/verify/merge-results.js';
+import { nothingCheckedReason } from '../../src/verify/nothing-checked.js';
 import { readLedger } from '../../src/verify/read-ledger.js';
 import { parseLedgerLine } from '../../src/verify/ledger-line.js';
 import { formatVerdict } from '../../src/verify/verdict-table.js';
@@ -129,5 +130,19 @@ describe('parseLedgerLine', () => {
     expect(parseLedgerLine('{"o":"maybe","tpl":1,"u":5}')).toBeUndefined();
     expect(parseLedgerLine('[1,2]')).toBeUndefined();
     expect(parseLedgerLine('{"o":"issued"')).toBeUndefined();
+  });
+});
+
+describe('nothingCheckedReason', () => {
+  it("a run whose own harness was invalid checked nothing verify can pass on", () => {
+    const invalid = { harness: { valid: false, reasons: ['zero requests checked: no request got an HTTP answer'] }, metrics: { http_reqs: { count: 900 } } };
+    expect(nothingCheckedReason(invalid, 900)).toBe('harness invalid (zero requests checked: no request got an HTTP answer)');
+    expect(nothingCheckedReason({ harness: { valid: true, reasons: [], answered: 0 } }, 3)).toBe('zero requests checked');
+    expect(nothingCheckedReason({ harness: { valid: true, reasons: [], answered: 5 }, metrics: { http_reqs: { count: 5 } } }, 0)).toBeUndefined();
+  });
+  it('without a report, the ledger decides', () => {
+    expect(nothingCheckedReason(undefined, 0)).toBe('zero requests checked');
+    expect(nothingCheckedReason(undefined, 4)).toBeUndefined();
+    expect(nothingCheckedReason(undefined, undefined)).toBeUndefined();
   });
 });
