@@ -5,6 +5,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CouponBenchError, ExitCode, UsageError } from '../errors.js';
 import { makeOutputDir } from '../output-path.js';
 import { LEDGER_FILE } from '../model/ledger-record.js';
+import { noIssuanceReason } from '../model/issuance-checked.js';
 import type { RunReport } from '../model/report.js';
 import type { VerdictJson } from '../model/verdict.js';
 import type { RunningServer } from '../server/serve-options.js';
@@ -332,6 +333,11 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       reasons.push(`target unreachable: no connection could be opened (${exec.warmupErrors[0] ?? ''})`);
     }
     if (recorder.answered === 0 && !unreachable && interrupted?.during !== 'setup') reasons.push('zero requests checked: no request got an HTTP answer');
+    else if (!unreachable && interrupted?.during !== 'setup' && recorder.answered > 0) {
+      // Answers, but none from issuance (every one a 404 for a template never created, say): nothing was checked either.
+      const none = noIssuanceReason(report.outcomes);
+      if (none) reasons.push(none);
+    }
     const plannedIterations = exec?.planned;
     const maxDropped = scenario.harness?.maxDroppedRatio ?? DEFAULT_MAX_DROPPED_RATIO;
     if (plannedIterations && recorder.dropped / plannedIterations > maxDropped) {

@@ -1,13 +1,27 @@
+import { noIssuanceReason } from '../model/issuance-checked.js';
+import type { Outcome } from '../model/outcome.js';
 import { untrustedRunReasons, type RunValidityInput } from '../report/run-validity.js';
+
+/** What the ledger read says about requests: how many records, its mode, and its outcome counts. */
+export interface LedgerTotals {
+  records: number;
+  mode?: 'full' | 'acked';
+  counts?: Readonly<Record<Outcome, number>>;
+}
 
 /**
  * Why an audit checked nothing (exit 97 unless an invariant failed), or undefined when it checked
- * something. A run whose own harness was invalid (target unreachable, every request timed out,
- * generator saturated, ...) cannot pass here either: its exit code was 97, and so is its audit's.
+ * something. With a report, the run's own verdict on itself decides (see untrustedRunReasons: a
+ * run that exited 97 is never audited to a pass). Without one, the ledger: no record at all, or a
+ * full ledger none of whose answers came from issuance (an acked one holds no refusals, so its
+ * counts cannot tell).
  */
-export function nothingCheckedReason(report: RunValidityInput | undefined, ledgerRecords: number | undefined): string | undefined {
-  if (report?.harness?.valid === false) return `harness invalid (${untrustedRunReasons(report).join('; ')})`;
-  const requests = report?.metrics?.http_reqs?.count ?? ledgerRecords;
-  if (requests === 0 || report?.harness?.answered === 0) return 'zero requests checked';
-  return undefined;
+export function nothingCheckedReason(report: RunValidityInput | undefined, ledger: LedgerTotals | undefined): string | undefined {
+  if (report) {
+    const why = untrustedRunReasons(report);
+    if (why.length) return report.harness?.valid === false ? `harness invalid (${why.join('; ')})` : why.join('; ');
+    if (report.metrics?.http_reqs?.count !== undefined) return undefined;
+  }
+  if (ledger?.records === 0) return 'zero requests checked';
+  return ledger?.mode === 'full' && ledger.counts ? noIssuanceReason(ledger.counts) : undefined;
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { CouponBenchError, ExitCode, HarnessInvalidError, UsageError } from '../errors.js';
+import { OUTCOMES, type Outcome } from '../model/outcome.js';
 import { INVARIANTS, type InvariantResult, type VerdictJson } from '../model/verdict.js';
 import { templateKeys, templatesIndexKey } from '../redis/keys.js';
 import { sqlitePathOf } from '../store/db-url.js';
@@ -118,6 +119,13 @@ async function openSources(r: ResolvedInput): Promise<Sources> {
   }
 }
 
+/** Outcome counts of the ledger over the templates judged. */
+function ledgerCounts(snaps: readonly TemplateSnapshot[]): Record<Outcome, number> {
+  const sum = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  for (const s of snaps) for (const o of OUTCOMES) sum[o] += s.ledger?.counts[o] ?? 0;
+  return sum;
+}
+
 /** The verdict of an audit that could not read a store it had to (every invariant SKIP, its exit code). */
 export function notAuditedVerdict(err: CouponBenchError): VerdictJson {
   return {
@@ -222,10 +230,10 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
 
     const failed = invariants.some((i) => i.status === 'FAIL');
     const judged = invariants.some((i) => i.status !== 'SKIP');
-    const unchecked = nothingCheckedReason(r.report, ledger?.records);
+    const unchecked = nothingCheckedReason(r.report, ledger && { records: ledger.records, mode: ledgerMode, counts: ledgerCounts(snaps) });
     const exitCode = failed ? ExitCode.InvariantFailed : !judged || unchecked ? ExitCode.HarnessInvalid : ExitCode.Ok;
     let headline = formatHeadline(headlineTotals(snaps, r.report?.outcomes), invariants);
-    if (!failed && unchecked) headline = `${unchecked}: ${headline}`;
+    if (!failed && unchecked) headline = `${unchecked} — ${headline}`;
     if (templateIds.length === 0) headline = 'nothing to check: no template found (pass --template or --report)';
     return {
       ok: exitCode === ExitCode.Ok,

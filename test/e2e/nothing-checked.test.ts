@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/model/report.js';
 import { runCli } from '../helpers/cli.js';
+import { startStandIn, type StandIn } from '../helpers/load-stand-in.js';
 import { makeReport } from '../unit/report-fixture.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'cb-nothing-'));
@@ -36,7 +37,9 @@ describe('a run that checked nothing never passes afterwards either (spawned CLI
   let silent: Server;
   const sockets = new Set<Socket>();
   let silentUrl: string;
+  let noTemplates: StandIn;
   beforeAll(async () => {
+    noTemplates = await startStandIn({});
     // accepts connections and never answers: every request times out (unknown)
     silent = createServer((s) => {
       sockets.add(s);
@@ -47,6 +50,7 @@ describe('a run that checked nothing never passes afterwards either (spawned CLI
     writeFileSync(join(cwd, 'base.json'), JSON.stringify(makeReport()));
   });
   afterAll(async () => {
+    await noTemplates.close();
     for (const s of sockets) s.destroy();
     await new Promise<void>((r) => silent.close(() => r()));
     rmSync(cwd, { recursive: true, force: true });
@@ -60,7 +64,7 @@ describe('a run that checked nothing never passes afterwards either (spawned CLI
     expect(r.harness.reasons.join()).toMatch(/zero requests checked: no request got an HTTP answer/);
     const v = await cli(['verify', '--report', join(cwd, 'timeouts', 'report.json')]);
     expect(v.code, v.stdout).toBe(97);
-    expect(v.stdout).toMatch(/^NOTHING CHECKED {2}harness invalid \(zero requests checked: no request got an HTTP answer\): /m);
+    expect(v.stdout).toMatch(/^NOTHING CHECKED {2}harness invalid \(zero requests checked: no request got an HTTP answer\) — /m);
     expect(v.stdout).not.toMatch(/^PASS/m);
   });
 
@@ -78,5 +82,27 @@ describe('a run that checked nothing never passes afterwards either (spawned CLI
     const swapped = await cli(['compare', join(cwd, 'unreachable', 'report.json'), join(cwd, 'base.json')]);
     expect(swapped.code).toBe(97);
     expect(swapped.stdout).toContain('base run: target unreachable');
+  });
+
+  it('every answer 404 (the template was never created, no --setup): 97 with the hint, in run and verify', async () => {
+    const run = await cli(['run', scenario(noTemplates.url), '--ledger', 'full', '--out', 'all-404']);
+    expect(run.code, run.stderr).toBe(97);
+    expect(run.stdout).toMatch(/│ not_found\s+│\s+\d+ │ 100\.0% │/);
+    expect(run.stdout).toMatch(/harness invalid: zero requests checked: every answer was not_found \(404 COUPON_TEMPLATE_NOT_FOUND\): was the template created \(--setup\)\?/);
+    const reportPath = join(cwd, 'all-404', 'report.json');
+    const v = await cli(['verify', '--report', reportPath]);
+    expect(v.code, v.stdout).toBe(97);
+    expect(v.stdout).toMatch(/^NOTHING CHECKED {2}harness invalid \(zero requests checked: every answer was not_found .*--setup\)\?\) — /m);
+    // the full ledger alone says the same
+    const ledger = await cli(['verify', '--ledger', join(cwd, 'all-404', 'ledger.ndjson'), '--template', '1:10']);
+    expect(ledger.code, ledger.stdout).toBe(97);
+    expect(ledger.stdout).toMatch(/^NOTHING CHECKED {2}zero requests checked: every answer was not_found/m);
+    // and so does a report written before runs were judged this way (harness marked valid)
+    const old = report('all-404');
+    old.harness = { ...old.harness, valid: true, reasons: [] };
+    writeFileSync(reportPath, JSON.stringify(old));
+    const oldV = await cli(['verify', '--report', reportPath]);
+    expect(oldV.code).toBe(97);
+    expect(oldV.stdout).toMatch(/was the template created \(--setup\)\?/);
   });
 });

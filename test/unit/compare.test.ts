@@ -122,6 +122,12 @@ describe('compareReports', () => {
     silent.harness = { valid: true, reasons: [], answered: 0 };
     expect(compareReports(base, silent).untrusted).toEqual(['new run: zero requests checked: no request got an HTTP answer']);
     expect(compareReports(base, makeReport()).untrusted).toEqual([]);
+    // nor one whose every answer was a 404 (no template: the issuance checks never ran)
+    const notFound = makeReport();
+    notFound.outcomes = { issued: 0, sold_out: 0, duplicate: 0, not_found: 9000, rejected: 0, unknown: 0 };
+    expect(compareReports(base, notFound).untrusted).toEqual([
+      'new run: zero requests checked: every answer was not_found (404 COUPON_TEMPLATE_NOT_FOUND): was the template created (--setup)?',
+    ]);
   });
 
   it('treats a count that grew from zero as an unbounded regression when gated', () => {

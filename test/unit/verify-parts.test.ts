@@ -9,6 +9,7 @@ import { nothingCheckedReason } from '../../src/verify/nothing-checked.js';
 import { readLedger } from '../../src/verify/read-ledger.js';
 import { parseLedgerLine } from '../../src/verify/ledger-line.js';
 import { formatVerdict } from '../../src/verify/verdict-table.js';
+import type { Outcome } from '../../src/model/outcome.js';
 import type { VerdictJson } from '../../src/model/verdict.js';
 
 describe('bindTemplateQuery', () => {
@@ -134,15 +135,24 @@ describe('parseLedgerLine', () => {
 });
 
 describe('nothingCheckedReason', () => {
-  it("a run whose own harness was invalid checked nothing verify can pass on", () => {
+  const counts = (o: Partial<Record<Outcome, number>>): Record<Outcome, number> => ({ issued: 0, sold_out: 0, duplicate: 0, not_found: 0, rejected: 0, unknown: 0, ...o });
+  it('a run whose own harness was invalid checked nothing verify can pass on', () => {
     const invalid = { harness: { valid: false, reasons: ['zero requests checked: no request got an HTTP answer'] }, metrics: { http_reqs: { count: 900 } } };
-    expect(nothingCheckedReason(invalid, 900)).toBe('harness invalid (zero requests checked: no request got an HTTP answer)');
-    expect(nothingCheckedReason({ harness: { valid: true, reasons: [], answered: 0 } }, 3)).toBe('zero requests checked');
-    expect(nothingCheckedReason({ harness: { valid: true, reasons: [], answered: 5 }, metrics: { http_reqs: { count: 5 } } }, 0)).toBeUndefined();
+    expect(nothingCheckedReason(invalid, { records: 900 })).toBe('harness invalid (zero requests checked: no request got an HTTP answer)');
+    expect(nothingCheckedReason({ harness: { valid: true, reasons: [], answered: 0 } }, { records: 3 })).toBe('zero requests checked: no request got an HTTP answer');
+    expect(nothingCheckedReason({ harness: { valid: true, reasons: [], answered: 5 }, metrics: { http_reqs: { count: 5 } } }, { records: 0 })).toBeUndefined();
   });
   it('without a report, the ledger decides', () => {
-    expect(nothingCheckedReason(undefined, 0)).toBe('zero requests checked');
-    expect(nothingCheckedReason(undefined, 4)).toBeUndefined();
+    expect(nothingCheckedReason(undefined, { records: 0 })).toBe('zero requests checked');
+    expect(nothingCheckedReason(undefined, { records: 4 })).toBeUndefined();
     expect(nothingCheckedReason(undefined, undefined)).toBeUndefined();
+  });
+  it('answers none of which came from issuance checked nothing: report counters, or a full ledger', () => {
+    const notFound = counts({ not_found: 1000 });
+    expect(nothingCheckedReason({ outcomes: notFound, metrics: { http_reqs: { count: 1000 } } }, undefined)).toMatch(/^zero requests checked: every answer was not_found .*was the template created \(--setup\)\?$/);
+    expect(nothingCheckedReason(undefined, { records: 1000, mode: 'full', counts: notFound })).toMatch(/every answer was not_found/);
+    // an acked ledger holds no refusals: its counts cannot say
+    expect(nothingCheckedReason(undefined, { records: 3, mode: 'acked', counts: counts({ unknown: 3 }) })).toBeUndefined();
+    expect(nothingCheckedReason({ outcomes: counts({ not_found: 990, sold_out: 10 }) }, undefined)).toBeUndefined();
   });
 });
