@@ -64,6 +64,15 @@ export interface LedgerSnapshot {
   extraIssuedExamples: string[];
 }
 
+/** A store that was read and does not know a template at all. */
+export interface TemplateAbsence {
+  store: 'redis' | 'db';
+  /** e.g. `in Redis under prefix "cb"` */
+  where: string;
+  /** the flag that chose where to look, e.g. `--prefix` */
+  flag: string;
+}
+
 /** Everything the invariants need about one template. Pure data: invariants never do I/O. */
 export interface TemplateSnapshot {
   templateId: number;
@@ -77,6 +86,12 @@ export interface TemplateSnapshot {
   dbMissing?: string;
   ledger?: LedgerSnapshot;
   ledgerMissing?: string;
+  /**
+   * Stores that were read and hold nothing at all of this template: where it was looked for (e.g.
+   * `in Redis under prefix "cb"`) and the flag that chose the place. With coupons confirmed for it
+   * in the ledger, a wrong prefix, database or template id.
+   */
+  absentFrom?: TemplateAbsence[];
 }
 
 /** Bit of one outcome in {@link LedgerSnapshot.outcomesByUser}. */

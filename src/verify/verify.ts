@@ -202,13 +202,19 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
       if (snap && bundledRedis) {
         if (snap.stock === undefined && (snap.users?.size ?? 0) === 0 && (snap.outbox?.length ?? 0) === 0) {
           s.redisMissing = `template ${id} not found in Redis under prefix "${r.prefix}"`;
+          s.absentFrom = [{ store: 'redis', where: `in Redis under prefix "${r.prefix}"`, flag: '--prefix' }];
         } else s.redis = snap;
       } else if (snap) {
         s.redis = snap;
         s.redisMissing = "another team's Redis: only its stock key is read (--redis-stock-key)";
       }
       if (r.dbQuery && r.dbUrl) s.db = await readQueryTemplate(r.dbUrl, r.dbQuery, id);
-      else if (store) s.db = await readStoreTemplate(store, id);
+      else if (store) {
+        s.db = await readStoreTemplate(store, id);
+        if (s.db.rows === 0 && s.db.templateStock === undefined) {
+          s.absentFrom = [...(s.absentFrom ?? []), { store: 'db', where: `in the database ${store.location}`, flag: '--db' }];
+        }
+      }
       if (ledger) s.ledger = ledger.templates.get(id) ?? emptyLedgerSnapshot(ledgerMode ?? 'acked');
       const reported = r.report?.outcomes;
       if (s.ledger && s.ledger.mode === 'acked' && reported && templateIds.length === 1) {

@@ -153,6 +153,30 @@ describe('bundled stores through a report', () => {
   });
 });
 
+describe('a wrong --prefix or template id', () => {
+  it('coupons confirmed to clients for a template the stores do not have: no-lost-ack FAILS (100) with a hint, never SKIP and a pass', async () => {
+    const { prefix, dbUrl, dir, ledger } = await seedStores(10, [1, 2, 3, 4, 5]);
+    const ledgerPath = join(dir, 'ledger.ndjson');
+    writeFileSync(ledgerPath, ledgerLines(ledger));
+    const base = { ledgerPath, redisUrl: REDIS_URL, templateIds: [1], stocks: { 1: 10 }, drainTimeoutMs: 200 };
+    const wrong = await verify({ ...base, prefix: 'wrongprefix' });
+    expect(wrong.exitCode).toBe(100);
+    const lost = wrong.invariants.find((i) => i.name === 'no-lost-ack')!;
+    expect(lost.status).toBe('FAIL');
+    expect(lost.detail).toBe('5 coupon(s) were confirmed to clients, but template 1 is not in Redis under prefix "wrongprefix": wrong --prefix or template id?');
+    // a template id the stores do not know either, with the database read too
+    writeFileSync(ledgerPath, ledgerLines(ledger.map((r) => ({ ...r, tpl: 7 }))));
+    const other = await verify({ ...base, prefix, dbUrl, templateIds: [7], stocks: { 7: 10 } });
+    expect(other.exitCode).toBe(100);
+    expect(other.invariants.find((i) => i.name === 'no-lost-ack')!.detail).toMatch(/template 7 is not in the database .*coupons\.sqlite: wrong --db or template id\?/);
+    // the right prefix and template pass
+    writeFileSync(ledgerPath, ledgerLines(ledger));
+    const right = await verify({ ...base, prefix, dbUrl });
+    expect(status(right, 'no-lost-ack')).toBe('PASS');
+    expect(right.exitCode).toBe(0);
+  });
+});
+
 describe('--drain-timeout', () => {
   it('fails outbox-drained when nothing persists within the timeout', async () => {
     const { prefix, dbUrl } = await seedStores(5, [1, 2, 3], false);

@@ -156,6 +156,29 @@ describe('no-lost-ack', () => {
     expect(r.status).toBe('PASS');
     expect(r.detail).toContain('Redis');
   });
+  it('a store that was read and does not know the template loses every acknowledged coupon: FAIL with a hint, not SKIP', () => {
+    const wrongPrefix: TemplateSnapshot = {
+      ...good(),
+      redis: undefined,
+      db: undefined,
+      redisMissing: 'template 1 not found in Redis under prefix "wrongprefix"',
+      absentFrom: [{ store: 'redis', where: 'in Redis under prefix "wrongprefix"', flag: '--prefix' }],
+    };
+    const r = noLostAck(wrongPrefix);
+    expect(r.status).toBe('FAIL');
+    expect(r.counts).toEqual({ acked: 3, missing: 3 });
+    expect(r.detail).toBe('3 coupon(s) were confirmed to clients, but template 1 is not in Redis under prefix "wrongprefix": wrong --prefix or template id?');
+    expect(r.examples[0]).toBe('user 10: told 200 (seq 1), template unknown to the store');
+    // nothing confirmed: nothing lost, and nothing to compare with
+    expect(noLostAck({ ...wrongPrefix, ledger: ledgerOf([['sold_out', 40]]) }).status).toBe('SKIP');
+    // a store that was not read at all is still a SKIP
+    expect(noLostAck({ ...wrongPrefix, absentFrom: undefined }).status).toBe('SKIP');
+  });
+  it('a database that does not know the template: the missing rows name it', () => {
+    const r = noLostAck({ ...good(), db: dbOf([]), absentFrom: [{ store: 'db', where: 'in the database /x.sqlite', flag: '--db' }] });
+    expect(r.status).toBe('FAIL');
+    expect(r.detail).toBe('clients were told 200 for coupons the DB does not hold (template 1 is not in the database /x.sqlite: wrong --db or template id?)');
+  });
 });
 
 describe('no-phantom', () => {
