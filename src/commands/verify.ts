@@ -8,7 +8,7 @@ interface VerifyFlags {
   redis?: string;
   db?: string;
   prefix?: string;
-  template?: string[];
+  template?: TemplateFlag[];
   drainTimeout: number;
   json?: boolean;
   dbQuery?: string;
@@ -17,10 +17,28 @@ interface VerifyFlags {
   junit?: string;
 }
 
-/** `--template 3` or `--template 3:10` (id and declared stock), repeatable. */
-function collectTemplate(value: string, previous: string[] | undefined): string[] {
-  if (!/^[1-9]\d*(:\d+)?$/.test(value)) throw new InvalidArgumentError('expected <id> or <id>:<stock>, positive integers');
-  return [...(previous ?? []), value];
+/** One `--template` flag: the id, and the declared stock when given. */
+export interface TemplateFlag {
+  id: number;
+  stock?: number;
+}
+
+/**
+ * `--template 3` or `--template 3:10`: a positive id, and a stock of 0 or more (the same range as
+ * `run --stock` and the admin API: a template of stock 0 is a valid sold-out-from-the-start case).
+ */
+export function parseTemplateFlag(value: string): TemplateFlag {
+  const m = /^(\d+)(?::(\d+))?$/.exec(value.trim());
+  const id = Number(m?.[1]);
+  const stock = m?.[2] === undefined ? undefined : Number(m[2]);
+  if (!m || !Number.isSafeInteger(id) || id < 1 || (stock !== undefined && !Number.isSafeInteger(stock))) {
+    throw new InvalidArgumentError('expected <id> or <id>:<stock>: id a positive integer, stock an integer >= 0');
+  }
+  return stock === undefined ? { id } : { id, stock };
+}
+
+function collectTemplate(value: string, previous: TemplateFlag[] | undefined): TemplateFlag[] {
+  return [...(previous ?? []), parseTemplateFlag(value)];
 }
 
 
@@ -33,7 +51,7 @@ export function verifyCommand(): Command {
     .option('--redis <url>', 'Redis the service used')
     .option('--db <url>', 'database: sqlite:<path> | postgres://… | mysql://…')
     .option('--prefix <prefix>', 'Redis key prefix (default: the report\'s, else cb)')
-    .option('--template <id[:stock]>', 'template to judge, with its stock when no report says it (repeatable)', collectTemplate)
+    .option('--template <id[:stock]>', 'template to judge, with its stock (0 or more) when no report says it (repeatable)', collectTemplate)
     .option('--drain-timeout <duration>', `wait up to this long for the outbox to be persisted, ${DURATION_FLAG_HELP}`, drainTimeoutMs, 5000)
     .option('--db-query <sql>', "another team's SQL returning user id, coupon id [, seq] for a template (:template, $1 or ?)")
     .option('--redis-stock-key <key>', "another team's Redis key holding the stock limit ({template} = id)")
@@ -50,9 +68,8 @@ export function verifyCommand(): Command {
         const templateIds: number[] = [];
         const stocks: Record<number, number> = {};
         for (const t of flags.template ?? []) {
-          const [id, stock] = t.split(':').map(Number);
-          templateIds.push(id!);
-          if (stock !== undefined) stocks[id!] = stock;
+          templateIds.push(t.id);
+          if (t.stock !== undefined) stocks[t.id] = t.stock;
         }
         const verdict = await verify({
           reportPath: flags.report,

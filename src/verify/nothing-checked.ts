@@ -22,6 +22,11 @@ export function nothingCheckedReason(report: RunValidityInput | undefined, ledge
     if (why.length) return report.harness?.valid === false ? `harness invalid (${why.join('; ')})` : why.join('; ');
     if (report.metrics?.http_reqs?.count !== undefined) return undefined;
   }
-  if (ledger?.records === 0) return 'zero requests checked';
+  if (ledger?.records === 0) {
+    // An acked ledger records issued and unknown answers only: with stock 0 (or every answer a
+    // refusal) it is empty after thousands of requests. Only the run's report counts those.
+    if (ledger.mode === 'full') return 'zero requests checked';
+    return "zero requests checked (the ledger holds no record; an acked ledger has only issued and unknown answers, none when every answer was a refusal, as with stock 0: pass the run's --report, whose counters hold the refusals)";
+  }
   return ledger?.mode === 'full' && ledger.counts ? noIssuanceReason(ledger.counts) : undefined;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,29 @@ describe('run --setup --verify against an external serve, stores given by flags 
     const dbLater = await cli(['verify', '--report', join(cwd, 'db-gone', 'report.json')], cwd);
     expect(dbLater.code).toBe(97);
     expect(dbLater.stderr).toContain('[E_DB_UNREACHABLE]');
+  });
+
+  it('a template of stock 0: run --stock 0 and verify agree (0 issued, every answer sold out)', async () => {
+    const scenario = join(cwd, 'stock0.json');
+    const seed = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'scenarios', 'seed-k6.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(scenario, JSON.stringify({ ...seed, $schema: undefined, name: 'stock0', templates: [{ id: 2, stock: 5 }] }));
+    const stores = ['--redis', REDIS_URL, '--db', db, '--prefix', prefix];
+    const run = await cli(['run', scenario, '--target', serve.url, '--setup', '--stock', '0', '--duration', '1s', '--vus', '5', ...stores, '--out', 'stock0'], cwd);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(cwd, 'stock0', 'report.json'), 'utf8')) as RunReport;
+    expect(report.outcomes.issued).toBe(0);
+    expect(report.outcomes.sold_out).toBeGreaterThan(0);
+    const byReport = await cli(['verify', '--report', join(cwd, 'stock0', 'report.json')], cwd);
+    expect(byReport.code, byReport.stdout).toBe(0);
+    expect(byReport.stdout).toMatch(/^PASS {2}exactly 0 issued/m);
+    const byFlags = await cli(['verify', '--ledger', join(cwd, 'stock0', 'ledger.ndjson'), '--template', '2:0', ...stores], cwd);
+    expect(byFlags.code, byFlags.stdout).toBe(97); // acked ledger: no record, refusals only in the report
+    expect(byFlags.stdout).toContain("pass the run's --report");
+    const verified = await cli(['run', scenario, '--target', serve.url, '--setup', '--stock', '0', '--duration', '1s', '--vus', '5', '--verify', ...stores, '--out', 'stock0-verify'], cwd);
+    expect(verified.code, verified.stdout).toBe(0);
+    const full = await cli(['verify', '--ledger', join(cwd, 'stock0-verify', 'ledger.ndjson'), '--template', '2:0', ...stores], cwd);
+    expect(full.code, full.stdout).toBe(0);
+    expect(full.stdout).toMatch(/sold-out-exact\s+│\s+PASS/);
   });
 
   it('without the stores, the store invariants are SKIP with a reason, never PASS', async () => {

@@ -81,6 +81,23 @@ describe('coupon-bench verify (spawned CLI)', () => {
     expect(redis.err).toMatch(/--redis: "nonsense" is not a URL.*\[E_BAD_REDIS_URL\]/);
   });
 
+  it('--template 1:0 judges a template of stock 0, as run --stock 0 creates', () => {
+    const allRefused = ledger('stock0.ndjson', [soldOut(1), soldOut(2), soldOut(3)]);
+    const r = cli(['--ledger', allRefused, '--template', '1:0']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toMatch(/no-over-issue\s+│\s+PASS\s+│\s+stock=0/);
+    const oneIssued = cli(['--ledger', ledger('stock0-bad.ndjson', [ok(1, 1), soldOut(2)]), '--template', '1:0']);
+    expect(oneIssued.code).toBe(100);
+    expect(oneIssued.out).toContain('ledger: 1 clients told 200 > stock 0');
+    // an acked ledger of such a run is empty: the verdict says why it cannot judge and what to pass
+    const empty = cli(['--ledger', ledger('stock0-acked.ndjson', []), '--template', '1:0']);
+    expect(empty.code).toBe(97);
+    expect(empty.out).toMatch(/^NOTHING CHECKED {2}zero requests checked \(the ledger holds no record; an acked ledger .* as with stock 0: pass the run's --report/m);
+    const bad = cli(['--ledger', allRefused, '--template', '1:-1']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('id a positive integer, stock an integer >= 0');
+  });
+
   it('bad flags are usage errors (exit 1)', () => {
     expect(cli(['--template', 'abc']).code).toBe(1);
     const r = cli(['--ledger', join(dir, 'missing.ndjson'), '--template', '1']);
