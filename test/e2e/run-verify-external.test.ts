@@ -42,8 +42,15 @@ describe('run --setup --verify against an external serve, stores given by flags 
 
   it('a named store that does not answer is exit 97 (not a pass with SKIPs), in run --verify and in verify alike', async () => {
     const gone = 'redis://127.0.0.1:1';
-    const base = ['run', 'seed-k6', '--target', serve.url, '--setup', '--verify', '--duration', '1s', '--vus', '5', '--prefix', prefix];
-    const r = await cli([...base, '--redis', gone, '--db', db, '--out', 'redis-gone'], cwd);
+    // Each run sets up a template of its own: --setup refuses one an earlier run has issued from.
+    const seed = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'scenarios', 'seed-k6.json'), 'utf8')) as Record<string, unknown>;
+    const scenarioFor = (id: number): string => {
+      const file = join(cwd, `gone-${id}.json`);
+      writeFileSync(file, JSON.stringify({ ...seed, $schema: undefined, name: `gone-${id}`, templates: [{ id, stock: 10 }] }));
+      return file;
+    };
+    const base = (id: number): string[] => ['run', scenarioFor(id), '--target', serve.url, '--setup', '--verify', '--duration', '1s', '--vus', '5', '--prefix', prefix];
+    const r = await cli([...base(3), '--redis', gone, '--db', db, '--out', 'redis-gone'], cwd);
     expect(r.code, r.stderr).toBe(97);
     expect(r.stdout).toMatch(/NOTHING CHECKED {2}not audited: verify: Redis redis:\/\/127\.0\.0\.1:1 unreachable \(connect ECONNREFUSED/);
     expect(r.stdout).not.toMatch(/^PASS/m);
@@ -55,10 +62,10 @@ describe('run --setup --verify against an external serve, stores given by flags 
     const later = await cli(['verify', '--report', join(cwd, 'redis-gone', 'report.json')], cwd);
     expect(later.code).toBe(97);
     expect(later.stderr).toMatch(/Redis redis:\/\/127\.0\.0\.1:1 unreachable.*\[E_REDIS_UNREACHABLE\]/);
-    const ledgerOnly = await cli(['verify', '--ledger', join(cwd, 'redis-gone', 'ledger.ndjson'), '--template', '1:10', '--redis', gone], cwd);
+    const ledgerOnly = await cli(['verify', '--ledger', join(cwd, 'redis-gone', 'ledger.ndjson'), '--template', '3:10', '--redis', gone], cwd);
     expect(ledgerOnly.code).toBe(97);
 
-    const dbGone = await cli([...base, '--redis', REDIS_URL, '--db', 'postgres://postgres@127.0.0.1:1/test', '--out', 'db-gone'], cwd);
+    const dbGone = await cli([...base(4), '--redis', REDIS_URL, '--db', 'postgres://postgres@127.0.0.1:1/test', '--out', 'db-gone'], cwd);
     expect(dbGone.code, dbGone.stderr).toBe(97);
     expect(dbGone.stdout).toMatch(/not audited: verify: database postgres:\/\/postgres@127\.0\.0\.1:1\/test unreachable.*\[E_DB_UNREACHABLE\]/);
     const dbLater = await cli(['verify', '--report', join(cwd, 'db-gone', 'report.json')], cwd);
