@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CouponBenchError, ExitCode, UsageError } from '../errors.js';
 import { makeOutputDir } from '../output-path.js';
+import { redactUrl } from '../store/db-url.js';
 import { LEDGER_FILE } from '../model/ledger-record.js';
 import { noIssuanceReason } from '../model/issuance-checked.js';
 import type { RunReport } from '../model/report.js';
@@ -321,7 +322,8 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       environment: { ...environmentFingerprint(), httpClient: engine.clientKind },
       ...(exec?.burst ? { burst: exec.burst } : {}),
       ...(exec ? { traffic: engine.traffic() } : {}),
-      ...(stores ? { stores } : {}),
+      // No passwords in a file CI may upload: verify --report asks for them again (see resolve-input.ts).
+      ...(stores ? { stores: withoutPasswords(stores) } : {}),
     });
 
     // Harness validity: can this measurement be trusted at all?
@@ -377,7 +379,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     let reportPath = await writeRunReport(runDir, report);
 
     if (input.verify && report.harness.valid) {
-      report.verdict = await runVerify(reportPath);
+      report.verdict = await runVerify(reportPath, stores);
       report.exitCode = exitCodeOf(report);
       reportPath = await writeRunReport(runDir, report);
     }
@@ -397,6 +399,15 @@ function interruptedReason(i: NonNullable<RunReport['interrupted']>, durationMs:
   return `interrupted by ${i.signal} after ${(durationMs / 1000).toFixed(1)} s${of}: the run is incomplete`;
 }
 
+/** The stores as report.json records them: URLs without their passwords. */
+function withoutPasswords(s: NonNullable<RunReport['stores']>): NonNullable<RunReport['stores']> {
+  return {
+    ...s,
+    ...(s.redis !== undefined ? { redis: redactUrl(s.redis) } : {}),
+    ...(s.db !== undefined ? { db: redactUrl(s.db) } : {}),
+  };
+}
+
 /** 97 when the harness is invalid (nothing else can be trusted), then 100 (invariants), then 99 (thresholds). */
 export function exitCodeOf(report: RunReport): number {
   if (!report.harness.valid || (report.harness.answered ?? 0) === 0) return ExitCode.HarnessInvalid;
@@ -410,10 +421,16 @@ export function exitCodeOf(report: RunReport): number {
  * stores are up now, so every one it knows must answer: one that does not makes the verdict "not
  * audited" with the error's exit code (97 unreachable) instead of a pass with its invariants skipped.
  */
-async function runVerify(reportPath: string): Promise<VerdictJson> {
+async function runVerify(reportPath: string, stores: RunReport['stores']): Promise<VerdictJson> {
   const { verify, notAuditedVerdict } = await import('../verify/verify.js');
   try {
-    return await verify({ reportPath, storesRequired: true });
+    // The stores as given (the report keeps them without passwords).
+    return await verify({
+      reportPath,
+      storesRequired: true,
+      ...(stores?.redis !== undefined ? { redisUrl: stores.redis } : {}),
+      ...(stores?.db !== undefined ? { dbUrl: stores.db } : {}),
+    });
   } catch (err) {
     if (err instanceof CouponBenchError) return notAuditedVerdict(err);
     throw err;

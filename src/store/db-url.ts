@@ -24,6 +24,11 @@ export function redactUrl(url: string): string {
   return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
 }
 
+/** True for a URL {@link redactUrl} took the password out of. */
+export function isRedacted(url: string): boolean {
+  return /\/\/[^:/@]*:\*\*\*@/.test(url);
+}
+
 /** The file path of a `sqlite:` URL (`sqlite:./x.sqlite`, `sqlite:///abs/x.sqlite`), or undefined for other engines. */
 export function sqlitePathOf(dbUrl: string): string | undefined {
   return dbUrl.startsWith('sqlite:') ? dbUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : undefined;

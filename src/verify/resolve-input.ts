@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { LEDGER_FILE, REPORT_FILE } from '../model/ledger-record.js';
 import type { RunReport } from '../model/report.js';
 import { DEFAULT_PREFIX } from '../redis/keys.js';
+import { isRedacted } from '../store/db-url.js';
 import { validateStoreUrls } from '../store/store-urls.js';
 import type { VerifyInput } from './verify.js';
 
@@ -88,6 +89,15 @@ export function resolveInput(input: VerifyInput): ResolvedInput {
   const report = reportPath ? readReport(reportPath) : undefined;
   if (report?.stores) {
     const fromReport = report.stores;
+    // report.json keeps store URLs without their passwords: such a store must be named again.
+    for (const [flag, url, given] of [
+      ['--redis', fromReport.redis, input.redisUrl],
+      ['--db', fromReport.db, input.dbUrl],
+    ] as const) {
+      if (given === undefined && url !== undefined && isRedacted(url)) {
+        throw new UsageError(`${reportPath}: the report keeps ${url} without its password; pass ${flag} <url> with it`, 'E_PASSWORD_NEEDED');
+      }
+    }
     validateStoreUrls(
       { redis: input.redisUrl ? undefined : fromReport.redis, db: input.dbUrl ? undefined : fromReport.db, prefix: input.prefix ? undefined : fromReport.prefix },
       `${reportPath} (stores)`,

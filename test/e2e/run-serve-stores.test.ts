@@ -75,4 +75,28 @@ describe('run --serve and the store flags (spawned CLI)', () => {
       redis.disconnect();
     }
   });
+
+  it('report.json keeps no password: verify --report asks for the URL again, then audits with it', async () => {
+    // The local PostgreSQL trusts every password: the run works with one, and it must not be written down.
+    const secret = 'hunter2secret';
+    const fresh = testDb('postgres'); // a schema of its own: --serve refuses one holding coupons
+    const withPassword = fresh.url.replace('postgres://postgres@', `postgres://postgres:${secret}@`);
+    const p2 = uniquePrefix('servestores-pw');
+    try {
+      const r = await cli(['run', 'seed-k6', '--serve', '--verify', '--duration', '1s', '--vus', '10', '--seed', '6', '--db', withPassword, '--prefix', p2, '--out', 'pw'], cwd);
+      expect(r.code, r.stderr).toBe(0);
+      const text = readFileSync(join(cwd, 'pw', 'report.json'), 'utf8');
+      expect(text).not.toContain(secret);
+      expect((JSON.parse(text) as RunReport).stores?.db).toBe(withPassword.replace(secret, '***'));
+      const asked = await cli(['verify', '--report', join(cwd, 'pw', 'report.json')], cwd);
+      expect(asked.code).toBe(1);
+      expect(asked.stderr).toMatch(/keeps postgres:\/\/postgres:\*\*\*@.* without its password; pass --db <url> with it \[E_PASSWORD_NEEDED\]/);
+      expect(asked.stderr).not.toContain(secret);
+      const audited = await cli(['verify', '--report', join(cwd, 'pw', 'report.json'), '--db', withPassword], cwd);
+      expect(audited.code, audited.stdout).toBe(0);
+    } finally {
+      await deletePrefix(REDIS_URL, p2);
+      await fresh.drop();
+    }
+  });
 });
