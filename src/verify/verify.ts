@@ -98,6 +98,12 @@ async function openDbSource(r: ResolvedInput): Promise<Pick<Sources, 'store' | '
   try {
     return { store: await openStore(r.dbUrl) };
   } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    // Refused credentials, a missing database or one that cannot be opened: the flags are wrong
+    // (exit 1, as serve says), not a store that is away (97).
+    if (r.dbExplicit && (code === 'E_DB_AUTH' || code === 'E_DB_NOT_FOUND' || code === 'E_DB_INIT')) {
+      throw new CouponBenchError(code, `verify: ${(err as Error).message}`);
+    }
     const why = `database ${redactUrl(r.dbUrl)} unreachable (${(err as Error).message})`;
     if (r.dbExplicit) throw new HarnessInvalidError(`verify: ${why}`, 'E_DB_UNREACHABLE');
     return { dbMissing: why };

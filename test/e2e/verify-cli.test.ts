@@ -81,6 +81,18 @@ describe('coupon-bench verify (spawned CLI)', () => {
     expect(redis.err).toMatch(/--redis: "nonsense" is not a URL.*\[E_BAD_REDIS_URL\]/);
   });
 
+  it('a database that refuses the credentials is exit 1 (E_DB_AUTH, as serve says), not "unreachable" (97)', () => {
+    const path = ledger('auth.ndjson', [ok(1, 1)]);
+    const pg = new URL(process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+    // The local server trusts every password, so an unknown role is what it refuses.
+    pg.username = 'cb_no_such_role';
+    pg.password = 'hunter2secret';
+    const r = cli(['--ledger', path, '--template', '1:1', '--db', pg.toString()]);
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/refused the credentials.*\[E_DB_AUTH\]/);
+    expect(r.err).not.toContain('hunter2secret');
+  });
+
   it('--template 1:0 judges a template of stock 0, as run --stock 0 creates', () => {
     const allRefused = ledger('stock0.ndjson', [soldOut(1), soldOut(2), soldOut(3)]);
     const r = cli(['--ledger', allRefused, '--template', '1:0']);
