@@ -50,15 +50,21 @@ function poolOf(u: URL): number | undefined {
   return pool;
 }
 
-/** Split our parameters (`schema`, `pool`) off a postgres:// URL; throws UsageError on nonsense. */
-export function parsePostgresUrl(url: string): PostgresUrl {
+/** A database server's URL, parsed, with a host; throws UsageError (E_BAD_DB_URL) otherwise. */
+function serverUrl(url: string, kind: string): URL {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new UsageError(`--db: "${redactUrl(url)}" is not a valid postgres:// URL`, 'E_BAD_DB_URL');
+    throw new UsageError(`--db: "${redactUrl(url)}" is not a valid ${kind} URL`, 'E_BAD_DB_URL');
   }
   if (!u.hostname) throw new UsageError(`--db: "${redactUrl(url)}" has no host`, 'E_BAD_DB_URL');
+  return u;
+}
+
+/** Split our parameters (`schema`, `pool`) off a postgres:// URL; throws UsageError on nonsense. */
+export function parsePostgresUrl(url: string): PostgresUrl {
+  const u = serverUrl(url, 'postgres://');
   const schema = u.searchParams.get('schema') ?? 'public';
   if (!PG_IDENT.test(schema)) throw new UsageError(`--db: schema "${schema}" must match ${PG_IDENT.source}`, 'E_BAD_DB_URL');
   const pool = poolOf(u);
@@ -79,13 +85,7 @@ export interface MysqlUrl {
 
 /** Parse `mysql://user:pass@host:port/database?pool=n`; throws UsageError on nonsense. */
 export function parseMysqlUrl(url: string): MysqlUrl {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new UsageError(`--db: "${redactUrl(url)}" is not a valid mysql:// URL`, 'E_BAD_DB_URL');
-  }
-  if (!u.hostname) throw new UsageError(`--db: "${redactUrl(url)}" has no host`, 'E_BAD_DB_URL');
+  const u = serverUrl(url, 'mysql://');
   const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
   if (!MYSQL_DB_NAME.test(database)) {
     throw new UsageError(`--db: "${redactUrl(url)}" needs a database name matching ${MYSQL_DB_NAME.source}, e.g. mysql://root@127.0.0.1:3306/coupons`, 'E_BAD_DB_URL');

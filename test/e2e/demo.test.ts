@@ -1,26 +1,16 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/model/report.js';
 import { runCli } from '../helpers/cli.js';
+import { portOpen } from '../helpers/net.js';
 
 const run = (args: string[], env: NodeJS.ProcessEnv, cwd: string) => runCli(args, { env, cwd, timeoutMs: 90_000 });
 // The shared Redis the demo must NOT touch: it answers on the default port during this test.
 const SHARED_REDIS = 'redis://127.0.0.1:6379';
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      done(true);
-    });
-    s.once('error', () => done(false));
-  });
-}
 
 async function countKeys(url: string, pattern: string): Promise<number> {
   const r = new Redis(url, { maxRetriesPerRequest: 2 });

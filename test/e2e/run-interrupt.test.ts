@@ -1,25 +1,15 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/model/report.js';
 import { spawnCli } from '../helpers/cli.js';
 import { startStandIn, type StandIn } from '../helpers/load-stand-in.js';
+import { portOpen } from '../helpers/net.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const readReport = (path: string): RunReport => JSON.parse(readFileSync(path, 'utf8')) as RunReport;
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      done(true);
-    });
-    s.once('error', () => done(false));
-  });
-}
 
 /** What every interrupted run must say: exit 97, report marked interrupted and invalid, summary saying so. */
 function expectInterrupted(r: { code: number | null; stdout: string; stderr: string }, report: RunReport, signal: string): void {

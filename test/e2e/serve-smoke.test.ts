@@ -1,18 +1,12 @@
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTemplate } from '../../src/server/admin-client.js';
 import { BIN, spawnServe, type Spawned } from './serve-harness.js';
+import { portOpen } from '../helpers/net.js';
 
-const portOpen = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
 
 describe('coupon-bench serve (spawned CLI, managed defaults)', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'cb-serve-smoke-'));

@@ -1,0 +1,16 @@
+import { connect } from 'node:net';
+
+/** True when something accepts TCP connections on 127.0.0.1:port (a server or redis-server still up). */
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => {
+      s.destroy();
+      resolve(false);
+    });
+  });
+}
