@@ -54,8 +54,6 @@ export function folderProblem(dir: string): string | undefined {
   return undefined;
 }
 
-const makeDirs = async (dir: string): Promise<string | undefined> => folderProblem(dir);
-
 /** Why `file` cannot be written, after creating its missing folders; undefined when it can. */
 async function makeFileRoom(file: string): Promise<string | undefined> {
   const st = await stat(file).catch(() => undefined);
@@ -68,14 +66,14 @@ async function makeFileRoom(file: string): Promise<string | undefined> {
     }
     return undefined;
   }
-  return makeDirs(dirname(resolve(file)));
+  return folderProblem(dirname(resolve(file)));
 }
 
 const badPath = (flag: string, path: string, why: string): UsageError => new UsageError(`${flag} ${path}: cannot write there: ${why}`, 'E_OUTPUT_PATH');
 
 /** An output folder named by `flag`: created (with its parents) and writable, else a usage error naming both. */
 export async function prepareOutputDir(flag: string, dir: string): Promise<void> {
-  const why = await makeDirs(dir);
+  const why = folderProblem(dir);
   if (why !== undefined) throw badPath(flag, dir, why);
 }
 
@@ -101,6 +99,6 @@ export async function writeOutputFile(file: string, data: string): Promise<void>
 
 /** Create a folder the tool writes in (its parents one level at a time); a failure is `E_OUTPUT_WRITE`. */
 export async function makeOutputDir(dir: string): Promise<void> {
-  const why = await makeDirs(dir);
+  const why = folderProblem(dir);
   if (why !== undefined) throw new CouponBenchError('E_OUTPUT_WRITE', `cannot create ${dir}: ${why}`);
 }

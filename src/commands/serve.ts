@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { CouponBenchError, UsageError } from '../errors.js';
 import { withExitCode } from './action.js';
@@ -58,6 +59,15 @@ export function serveCommand(): Command {
         // replays what Redis had issued but the database did not hold yet.
         const sqlitePath = sqlitePathOf(dbUrl);
         const redisDir = flags.redisDir ?? (flags.redis === undefined && sqlitePath && sqlitePath !== ':memory:' ? `${sqlitePath}.redis` : undefined);
+        // The folder beside a database file that is gone (deleted to start afresh) holds that
+        // database's Redis: replayed in front of a new, empty one it would answer for coupons no
+        // table holds.
+        if (flags.redisDir === undefined && redisDir !== undefined && sqlitePath !== undefined && !existsSync(sqlitePath) && existsSync(redisDir)) {
+          throw new UsageError(
+            `${redisDir} holds the Redis data of a database that is gone (${sqlitePath} does not exist): remove that folder to start afresh`,
+            'E_STALE_REDIS_DIR',
+          );
+        }
         const server = await startServer({
           host: flags.host,
           port,

@@ -156,11 +156,12 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
   if (input.overrides) scenario = applyOverrides(scenario, input.overrides);
   // Parse every threshold before sending anything: a typo must not cost a run.
   const thresholds: Threshold[] = [...parseThresholdMap(scenario.thresholds), ...(input.thresholds ?? []).map(parseThresholdFlag)];
-  // The same for the stores named for verify: a malformed URL is a usage error now, not after the load.
   const ledgerMode: 'acked' | 'full' = input.verify ? 'full' : (input.ledgerMode ?? scenario.ledger ?? 'acked');
   const seed = (scenario.seed ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
   scenario = { ...scenario, seed };
 
+  // The same for the target and store flags (the CLI checked them already; other callers may not
+  // have): a malformed URL is a usage error now, not after the load.
   checkRunStores({ serve: input.serve === true, target: input.overrides?.target, stores: input.stores });
 
   const runId = input.runId ?? newRunId(scenario.name);

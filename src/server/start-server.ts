@@ -7,7 +7,7 @@ import { templateKeys, templatesIndexKey, isValidPrefix } from '../redis/keys.js
 import { startManagedRedis, type ManagedRedis } from '../redis/managed-redis.js';
 import { openStore, redactUrl, validateDbUrl } from '../store/open-store.js';
 import { RetryingStore } from '../store/retrying-store.js';
-import type { PersisterHandle } from '../store/persister-options.js';
+import type { PersisterHandle, PersisterStats } from '../store/persister-options.js';
 import { startPersister } from '../store/persister.js';
 import { FastFront } from './fast-front.js';
 import { AppRequest, HttpApp, onPipelineReply, type IssueExchange } from './http-app.js';
@@ -85,16 +85,22 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
     // Templates the database knows but Redis lost (an empty Redis in front of an old database) are
     // rebuilt before the first request, and again after every reconnect (see template-restore.ts).
+    let persister: PersisterHandle | undefined;
+    const closing = { now: false };
     const restores = watchRestores(redis, store, opts.prefix, {
       ...(opts.onRestore ? { onResult: opts.onRestore } : {}),
       onError: (err) => opts.onRestoreError?.(err),
       deferUnreachable: opts.waitForDb === true,
+      // The first pass runs before the persister starts; later ones wait for its batch in hand.
+      fence: () => (persister ? persisterIdle(persister, closing) : Promise.resolve()),
     });
-    cleanups.push(async () => restores.stop());
+    cleanups.push(async () => {
+      closing.now = true;
+      restores.stop();
+    });
     late.onDbOpen = () => restores.rerun();
     await restores.first;
 
-    let persister: PersisterHandle | undefined;
     if (opts.persister !== false) {
       persister = await startPersister({
         ...opts.persisterOptions,
@@ -107,6 +113,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       cleanups.push(() => p.stop());
     }
 
+    // One source of the persister's figures for /metrics and /healthz.
+    const p = persister;
+    const persisterStats = p ? (): PersisterStats => p.stats() : undefined;
     // The metrics read the app's live figures at scrape time; the app records into the metrics.
     const live: { app?: HttpApp } = {};
     // Final state of sold-out templates (see sold-out-snapshot.ts), with the issue pipeline only.
@@ -116,7 +125,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         : undefined;
     const metrics = new ServerMetrics({
       outboxLag: () => outboxLag(redis, opts.prefix),
-      persister: () => persister?.stats(),
+      persister: () => persisterStats?.(),
       redisUp: () => (pipeline ?? redis).status === 'ready',
       inFlight: () => live.app?.inFlight ?? 0,
       snapshotAnswers: soldOut && (() => soldOut.answers),
@@ -131,7 +140,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       adminToken: opts.adminToken,
       maxInFlight: opts.maxInFlight ?? 10_000,
       bodyLimit: opts.bodyLimitBytes ?? 4096,
-      ...(persister ? { persisterStats: () => persister.stats() } : {}),
+      ...(persisterStats ? { persisterStats } : {}),
     });
     live.app = theApp;
 
@@ -193,6 +202,19 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   } catch (err) {
     await cleanup();
     throw err;
+  }
+}
+
+/**
+ * Resolves once the persister reports, in figures taken after this call, that it holds no batch
+ * (nothing read from the outbox is still on its way to the database), or once the server closes.
+ */
+async function persisterIdle(p: PersisterHandle, closing: { now: boolean }): Promise<void> {
+  const since = Date.now();
+  while (!closing.now) {
+    const s = p.stats();
+    if ((s.at ?? 0) > since && s.busy !== true) return;
+    await sleep(20);
   }
 }
 

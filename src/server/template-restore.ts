@@ -62,29 +62,48 @@ export async function restoreTemplates(redis: Redis, store: CouponStore, prefix:
 
 /** What {@link watchRestores} reports. */
 export interface RestoreWatch {
-  /** The pass at start is done (or waits for the database, with `deferUnreachable`). */
+  /** The pass at start is done (at once with `deferUnreachable` and the database away: it runs on `rerun()`). */
   readonly first: Promise<void>;
   /** Run a pass now (say, once a late database opens). */
   rerun(): void;
   stop(): void;
 }
 
+/** Backoff between tries of a pass that failed (the database errs), ms. */
+const RETRY_MS = [200, 1000, 5000];
+
 /**
  * Restore lost templates now and again whenever the Redis connection comes back (a restarted Redis
- * may come back empty), one pass at a time. Results that are not `present` go to `onResult`;
- * a failed later pass goes to `onError` and runs again on the next reconnect or `rerun()`.
+ * may come back empty), one pass at a time. Results that are not `present` go to `onResult`. A later
+ * pass first awaits `fence` (the persister has no batch in hand: a commit landing after the scan
+ * would hold seqs Redis hands out again), and a failed one goes to `onError` and is tried again with
+ * backoff until it succeeds or the next reconnect runs it.
  */
 export function watchRestores(
   redis: Redis,
   store: CouponStore,
   prefix: string,
-  hooks: { onResult?: (r: RestoreResult) => void; onError?: (err: unknown) => void; deferUnreachable?: boolean },
+  hooks: {
+    onResult?: (r: RestoreResult) => void;
+    onError?: (err: unknown) => void;
+    deferUnreachable?: boolean;
+    fence?: () => Promise<void>;
+  },
 ): RestoreWatch {
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = false;
+  let failures = 0;
+  let retry: NodeJS.Timeout | undefined;
   const pass = async (): Promise<void> => {
     for (const r of await restoreTemplates(redis, store, prefix)) if (r.outcome !== 'present') hooks.onResult?.(r);
+  };
+  const settled = (): void => {
+    running = undefined;
+    if (again) {
+      again = false;
+      rerun();
+    }
   };
   const rerun = (): void => {
     if (stopped) return;
@@ -92,21 +111,32 @@ export function watchRestores(
       again = true;
       return;
     }
-    running = pass()
-      .catch((err: unknown) => hooks.onError?.(err))
-      .finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          rerun();
-        }
-      });
+    clearTimeout(retry);
+    running = (async () => {
+      await hooks.fence?.();
+      if (stopped) return;
+      await pass();
+      failures = 0;
+    })()
+      .catch((err: unknown) => {
+        hooks.onError?.(err);
+        if (stopped) return;
+        retry = setTimeout(rerun, RETRY_MS[Math.min(failures++, RETRY_MS.length - 1)]);
+        retry.unref();
+      })
+      .finally(settled);
   };
   const onReady = (): void => rerun();
   const first = pass().catch((err: unknown) => {
     if (hooks.deferUnreachable && (err as { code?: unknown }).code === 'E_DB_UNREACHABLE') return;
     throw err;
   });
+  // Reconnects while the first pass runs wait for it (one pass at a time).
+  running = first.then(
+    () => undefined,
+    () => undefined,
+  );
+  void running.finally(settled);
   void first.then(
     () => redis.on('ready', onReady),
     () => undefined,
@@ -116,6 +146,7 @@ export function watchRestores(
     rerun,
     stop: () => {
       stopped = true;
+      clearTimeout(retry);
       redis.removeListener('ready', onReady);
     },
   };

@@ -19,14 +19,17 @@ export function dbEngineOf(url: string): 'sqlite' | 'postgres' | 'mysql' {
   );
 }
 
-/** The URL without its password, for messages and reports. */
+/** A password as a query parameter (`?password=`, `?sslpassword=`, as the PostgreSQL driver takes). */
+const PASSWORD_PARAM = /([?&](?:ssl)?password=)[^&#]*/gi;
+
+/** The URL without its passwords (in the user info or as a query parameter), for messages and reports. */
 export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@').replace(PASSWORD_PARAM, '$1***');
 }
 
-/** True for a URL {@link redactUrl} took the password out of. */
+/** True for a URL {@link redactUrl} took a password out of. */
 export function isRedacted(url: string): boolean {
-  return /\/\/[^:/@]*:\*\*\*@/.test(url);
+  return /\/\/[^:/@]*:\*\*\*@/.test(url) || /[?&](?:ssl)?password=\*\*\*(?:&|#|$)/i.test(url);
 }
 
 /** The file path of a `sqlite:` URL (`sqlite:./x.sqlite`, `sqlite:///abs/x.sqlite`), or undefined for other engines. */

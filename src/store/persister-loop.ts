@@ -203,11 +203,15 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
   const { signal } = control;
 
   const stats: PersisterStats = emptyPersisterStats();
+  /** batches being written, and whether a read ahead is out: what `stats.busy` reports */
+  const hold = { writing: 0, readAhead: false };
   let lastStatsAt = 0;
   const emit = (force = false): void => {
     const now = Date.now();
     if (!force && now - lastStatsAt < STATS_EVERY_MS) return;
     lastStatsAt = now;
+    stats.busy = hold.writing > 0 || hold.readAhead;
+    stats.at = now;
     control.onStats?.({ ...stats });
   };
 
@@ -351,7 +355,18 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
     };
 
     /** Process one delivered batch of one template. */
-    const processBatch = async ({ t, entries }: Batch): Promise<void> => {
+    const processBatch = async (b: Batch): Promise<void> => {
+      hold.writing++;
+      try {
+        await writeBatch(b);
+      } finally {
+        // The last batch in hand is done: say so at once (a Redis restore may be waiting on it).
+        if (--hold.writing === 0) emit(true);
+      }
+    };
+
+    /** Write one delivered batch of one template. */
+    const writeBatch = async ({ t, entries }: Batch): Promise<void> => {
       const gone: string[] = [];
       const rows: IssuedRow[] = [];
       const ids: string[] = [];
@@ -580,10 +595,14 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
         }
         const read = await (prefetched ?? readNew(list, true));
         prefetched = undefined;
+        hold.readAhead = false;
         lastReadAt = Date.now();
         const n = sizeOf(read);
         // Busy outbox: Redis prepares the next batch while this one goes to the database.
-        if ('res' in read && read.busy && !signal.aborted) prefetched = readNew(list, false);
+        if ('res' in read && read.busy && !signal.aborted) {
+          prefetched = readNew(list, false);
+          hold.readAhead = true;
+        }
         await processRead(read);
         if (n === 0) {
           lastReadAt = 0; // idle: the next read blocks right away

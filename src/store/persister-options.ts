@@ -65,6 +65,13 @@ export interface PersisterStats {
   totalFailures?: number;
   /** message of the last database error, if the last attempt failed (optional, additive) */
   lastError?: string;
+  /**
+   * entries read from the outbox are on their way to the database (a batch being written, or a read
+   * ahead): a commit may still come. Restoring Redis from the database waits for this to clear.
+   */
+  busy?: boolean;
+  /** ms (epoch) at which these figures were taken */
+  at?: number;
 }
 
 /** A running persister. */

@@ -76,6 +76,12 @@ describe('serve on its private Redis beside a SQLite database (spawned CLI)', ()
     }
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
+
+    // The database deleted to start afresh: its Redis folder must not come back in front of a new one.
+    rmSync(join(cwd, 'c.sqlite'));
+    const stale = await runCli(['serve', ...args], { cwd, timeoutMs: 20_000 });
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/c\.sqlite\.redis holds the Redis data of a database that is gone .*remove that folder to start afresh \[E_STALE_REDIS_DIR\]/);
   }, 90_000);
 
   it("a terminal's Ctrl-C (SIGINT to the whole process group) reaches serve, not its redis-server: serve drains, then stops it", async () => {

@@ -63,6 +63,10 @@ describe.each<StoreEngine>(['postgres', 'mysql'])('%s outage through a cuttable 
       await issueUsers(redis, k, 1, 301, 700); // issuance goes on: Redis is the gate
       await waitFor('failures reported', () => h.stats().failures >= 2);
       await waitFor('lag reported', () => h.stats().lag === 700);
+      // A batch in hand that cannot commit yet: busy, as fresh figures say (a Redis restore waits on it).
+      const heldAt = Date.now();
+      await waitFor('fresh figures', () => (h.stats().at ?? 0) > heldAt);
+      expect(h.stats().busy).toBe(true);
       expect(await store.countIssued(1)).toBe(300);
       expect(h.stats().lastError).toBeTruthy();
       expect(h.stats().deadLettered).toBe(0); // an outage is never a reason to dead-letter
@@ -70,6 +74,7 @@ describe.each<StoreEngine>(['postgres', 'mysql'])('%s outage through a cuttable 
       await proxy.restore();
       await expectDrained(redis, store, k.outbox, 1000);
       await waitFor('healthy stats', () => h.stats().failures === 0 && h.stats().lag === 0);
+      await waitFor('no batch in hand', () => h.stats().busy === false);
       expect(h.stats().persisted + h.stats().duplicatesIgnored).toBeGreaterThanOrEqual(1000);
       expect(h.stats().deadLettered).toBe(0);
       expect(Number(await redis.hlen(k.users))).toBe(1000);

@@ -12,7 +12,7 @@ import { startManagedRedis, type ManagedRedis } from '../../src/redis/managed-re
 import { registerScripts } from '../../src/redis/scripts.js';
 import type { RunningServer, ServeOptions } from '../../src/server/serve-options.js';
 import { startServer } from '../../src/server/start-server.js';
-import { restoreTemplate, type RestoreResult } from '../../src/server/template-restore.js';
+import { restoreTemplate, watchRestores, type RestoreResult } from '../../src/server/template-restore.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { IssuedRow } from '../../src/store/store.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/env.js';
@@ -203,5 +203,69 @@ describe('serve in front of a database that outlived its Redis', () => {
     for (let i = 0; i < 100 && r.status === 503; i++) r = await issue(pool, 15, 1);
     expect(r.body).toMatchObject({ code: 'COUPON_ALREADY_ISSUED', couponId: '1-3' });
     expect((await issue(pool, 16, 1)).body).toMatchObject({ seq: 4 });
+  });
+});
+
+describe('watchRestores after a reconnect (real Redis restarted empty)', () => {
+  let managed: ManagedRedis;
+  let redis: Redis;
+  beforeAll(async () => {
+    managed = await startManagedRedis({ appendOnly: false });
+    redis = new Redis(managed.url, { maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+    redis.on('error', () => undefined);
+    registerScripts(redis);
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await managed?.stop();
+  });
+
+  it('scans the database only once the fence opens (a commit the persister had in hand counts), and retries a pass that failed', async () => {
+    const store = await openStore(await seededDb());
+    const results: RestoreResult[] = [];
+    const errors: unknown[] = [];
+    let failNext = false;
+    const flaky = new Proxy(store, {
+      get(target, key, receiver) {
+        if (key === 'listTemplates' && failNext) {
+          failNext = false;
+          return () => Promise.reject(new Error('database hiccup'));
+        }
+        const v = Reflect.get(target, key, receiver) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    let fenced = 0;
+    const w = watchRestores(redis, flaky, 'wr', {
+      onResult: (r) => results.push(r),
+      onError: (err) => errors.push(err),
+      // The persister's last batch lands while the pass waits: user 13 got seq 3 before Redis went away.
+      fence: async () => {
+        if (fenced++ === 0) await store.insertIssued([row(1, 13, 3)]);
+      },
+    });
+    try {
+      await w.first;
+      expect(results).toEqual([{ templateId: 1, outcome: 'restored', persisted: 2, issued: 2 }]);
+
+      await managed.kill();
+      await managed.restart(); // empty again
+      expect(await until(async () => results.length === 2)).toBe(true);
+      expect(results[1]).toEqual({ templateId: 1, outcome: 'restored', persisted: 3, issued: 3 });
+      const k = templateKeys('wr', 1);
+      expect(await redis.hget(k.users, '13')).toBe('3');
+      expect((await redis.issue(k.stock, k.seq, k.users, k.outbox, 14, 1)).slice(0, 2)).toEqual([1, 4]);
+
+      // A pass whose database read fails is tried again by itself, not only at the next reconnect.
+      failNext = true;
+      await managed.kill();
+      await managed.restart();
+      expect(await until(async () => results.length === 3)).toBe(true);
+      expect(errors.map((e) => (e as Error).message)).toEqual(['database hiccup']);
+      expect(results[2]).toMatchObject({ templateId: 1, outcome: 'restored', persisted: 3 });
+    } finally {
+      w.stop();
+      await store.close();
+    }
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CouponBenchError, UsageError } from '../../src/errors.js';
-import { validateDbUrl } from '../../src/store/db-url.js';
+import { isRedacted, redactUrl, validateDbUrl } from '../../src/store/db-url.js';
 import { validateStoreUrls } from '../../src/store/store-urls.js';
 import { resolveInput } from '../../src/verify/resolve-input.js';
 
@@ -57,5 +57,21 @@ describe('resolveInput (verify) checks store URLs before opening anything', () =
     expect(codeOf(() => resolveInput({ reportPath: path }))).toBe('E_BAD_REDIS_URL');
     expect(codeOf(() => resolveInput({ reportPath: path, redisUrl: 'redis://127.0.0.1:6379' }))).toBe('E_BAD_DB_URL');
     expect(resolveInput({ reportPath: path, redisUrl: 'redis://127.0.0.1:6379', dbUrl: 'sqlite:x' }).dbUrl).toBe('sqlite:x');
+  });
+});
+
+describe('redactUrl', () => {
+  it('takes out passwords in the user info and as query parameters, and says so', () => {
+    expect(redactUrl('postgres://u:s3cret@h:5432/db?schema=x')).toBe('postgres://u:***@h:5432/db?schema=x');
+    expect(redactUrl('redis://:s3cret@127.0.0.1:6379')).toBe('redis://:***@127.0.0.1:6379');
+    expect(redactUrl('postgres://u@h/db?password=s3cret&schema=x&sslpassword=k3y')).toBe('postgres://u@h/db?password=***&schema=x&sslpassword=***');
+    for (const url of ['postgres://u:s3cret@h/db', 'postgres://u@h/db?schema=x&password=s3cret', 'mysql://root:pw@h/db']) {
+      expect(redactUrl(url)).not.toMatch(/s3cret|pw@/);
+      expect(isRedacted(redactUrl(url))).toBe(true);
+    }
+    for (const url of ['postgres://postgres@127.0.0.1:5432/test?schema=x', 'redis://127.0.0.1:6379', 'sqlite:./a.sqlite']) {
+      expect(redactUrl(url)).toBe(url);
+      expect(isRedacted(url)).toBe(false);
+    }
   });
 });
