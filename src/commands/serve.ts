@@ -91,7 +91,7 @@ export function serveCommand(): Command {
             process.stdout.write(
               r.outcome === 'restored'
                 ? `  template ${r.templateId}: rebuilt in Redis from the database (${r.persisted} coupon${r.persisted === 1 ? "" : "s"}; issuing resumes after seq ${r.issued})\n`
-                : `  warning: template ${r.templateId}: Redis has issued ${r.issued} but the database holds ${r.persisted} coupons: Redis lost writes; left as is\n`,
+                : `  warning: template ${r.templateId}: Redis held fewer coupons than the database (${r.persisted}): it lost writes; the missing holders are back, issuing resumes after seq ${r.issued}\n`,
             ),
           onRestoreError: (err) => process.stderr.write(`  warning: could not check templates against the database: ${err instanceof Error ? err.message : String(err)}\n`),
         }).catch((err: unknown) => {

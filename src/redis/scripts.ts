@@ -33,6 +33,8 @@ declare module 'ioredis' {
       group: string,
       callback?: Callback<CreateTemplateReply>,
     ): Result<CreateTemplateReply, Context>;
+    /** lua/raiseSeq-1.lua */
+    raiseSeq(seqKey: string, seq: string | number, callback?: Callback<number>): Result<number, Context>;
     /** lua/restoreTemplate-4.lua */
     restoreTemplate(
       stockKey: string,

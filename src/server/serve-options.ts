@@ -47,7 +47,7 @@ export interface ServeOptions {
   waitForDb?: boolean;
   /** told when the database is found unreachable at start ('waiting') and when it opens later ('open') */
   onDbState?: (state: 'waiting' | 'open', detail: string) => void;
-  /** told of each template rebuilt in Redis from the database, or found behind it (see template-restore.ts) */
+  /** told of each template rebuilt in Redis from the database, or repaired from it (see template-restore.ts) */
   onRestore?: (result: RestoreResult) => void;
   /** told when a restore pass after a Redis reconnect or a late database open failed (it runs again on the next one) */
   onRestoreError?: (err: unknown) => void;

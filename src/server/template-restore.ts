@@ -11,14 +11,37 @@ export interface RestoreResult {
   /**
    * `present`: Redis holds the template and at least every coupon the database holds;
    * `restored`: Redis had lost it and now holds it again, issuing after the database's last seq;
-   * `behind`: Redis holds the template but fewer coupons than the database (it lost writes):
-   * left as is, for an operator to look at.
+   * `repaired`: Redis held it but fewer coupons than the database (it lost writes): the missing
+   * holders went back in and its count was raised to the database's last seq.
    */
-  readonly outcome: 'present' | 'restored' | 'behind';
+  readonly outcome: 'present' | 'restored' | 'repaired';
   /** coupons the database holds for the template */
   readonly persisted: number;
   /** Redis's issued count afterwards */
   readonly issued: number;
+}
+
+/** Every persisted (user, seq) of a template into its users hash; returns the count and the highest seq. */
+async function refillUsers(redis: Redis, store: CouponStore, t: TemplateRow, usersKey: string, onlyMissing: boolean): Promise<{ persisted: number; maxSeq: number }> {
+  let maxSeq = 0;
+  let persisted = 0;
+  for await (const rows of store.scanIssued(t.templateId)) {
+    if (onlyMissing) {
+      // Redis holds the template: add the holders it lost, never overwrite one it has.
+      const pipe = redis.pipeline();
+      for (const r of rows) pipe.hsetnx(usersKey, String(r.userId), String(r.seq));
+      await pipe.exec();
+    } else {
+      for (let i = 0; i < rows.length; i += HSET_CHUNK) {
+        const args: (string | number)[] = [];
+        for (const r of rows.slice(i, i + HSET_CHUNK)) args.push(r.userId, r.seq);
+        await redis.hset(usersKey, ...args);
+      }
+    }
+    persisted += rows.length;
+    maxSeq = Math.max(maxSeq, rows[rows.length - 1]!.seq);
+  }
+  return { persisted, maxSeq };
 }
 
 /**
@@ -26,28 +49,24 @@ export interface RestoreResult {
  * persistence, or a new private redis-server in front of an old database. Without this, creating
  * the template again would issue seq 1 anew: a second coupon to users who hold one, and coupon ids
  * the database already has. Every persisted (user, seq) goes back into the users hash first, then
- * one script sets seq and stock together (see lua/restoreTemplate-4.lua). Coupons Redis had issued
- * but not yet persisted when it lost them are gone with it; Redis's own persistence covers those.
+ * one script sets seq and stock together (see lua/restoreTemplate-4.lua). A Redis that holds the
+ * template but fewer coupons than the database (it lost its last writes) gets the missing holders
+ * back and its count raised to the database's last seq (lua/raiseSeq-1.lua); both only ever add.
+ * Coupons Redis had issued but not yet persisted when it lost them are gone with it; Redis's own
+ * persistence covers those.
  */
 export async function restoreTemplate(redis: Redis, store: CouponStore, prefix: string, t: TemplateRow): Promise<RestoreResult> {
   const k = templateKeys(prefix, t.templateId);
   const [stockS, seqS, held] = await Promise.all([redis.get(k.stock), redis.get(k.seq), redis.hlen(k.users)]);
   if (stockS !== null) {
     const issued = Number(seqS ?? 0);
-    const persisted = await store.countIssued(t.templateId);
-    return { templateId: t.templateId, outcome: issued >= persisted && held >= persisted ? 'present' : 'behind', persisted, issued };
+    const count = await store.countIssued(t.templateId);
+    if (issued >= count && held >= count) return { templateId: t.templateId, outcome: 'present', persisted: count, issued };
+    const { persisted, maxSeq } = await refillUsers(redis, store, t, k.users, true);
+    const raised = await redis.raiseSeq(k.seq, maxSeq);
+    return { templateId: t.templateId, outcome: 'repaired', persisted, issued: raised };
   }
-  let maxSeq = 0;
-  let persisted = 0;
-  for await (const rows of store.scanIssued(t.templateId)) {
-    for (let i = 0; i < rows.length; i += HSET_CHUNK) {
-      const args: (string | number)[] = [];
-      for (const r of rows.slice(i, i + HSET_CHUNK)) args.push(r.userId, r.seq);
-      await redis.hset(k.users, ...args);
-    }
-    persisted += rows.length;
-    maxSeq = Math.max(maxSeq, rows[rows.length - 1]!.seq);
-  }
+  const { persisted, maxSeq } = await refillUsers(redis, store, t, k.users, false);
   const [code, , issued] = await redis.restoreTemplate(k.stock, k.seq, k.users, k.outbox, t.stock, maxSeq, PERSISTER_GROUP);
   await redis.sadd(templatesIndexKey(prefix), String(t.templateId));
   return { templateId: t.templateId, outcome: code === 0 ? 'restored' : 'present', persisted, issued };

@@ -93,7 +93,7 @@ describe('restoreTemplate (real Redis and SQLite)', () => {
     }
   });
 
-  it('reports a Redis that holds the template but fewer coupons than the database, and leaves it as is', async () => {
+  it('repairs a Redis that holds the template but fewer coupons than the database: adds the lost holders, raises the count, never lowers or overwrites', async () => {
     const p = uniquePrefix('restore-behind');
     const store = await openStore(await seededDb());
     try {
@@ -101,14 +101,21 @@ describe('restoreTemplate (real Redis and SQLite)', () => {
       await redis.set(k.stock, '5');
       await redis.set(k.seq, '1');
       await redis.hset(k.users, '11', '1');
-      expect(await restoreTemplate(redis, store, p, (await store.getTemplate(1))!)).toEqual({ templateId: 1, outcome: 'behind', persisted: 2, issued: 1 });
-      expect(await redis.get(k.seq)).toBe('1');
-      expect(await redis.hgetall(k.users)).toEqual({ '11': '1' });
+      expect(await restoreTemplate(redis, store, p, (await store.getTemplate(1))!)).toEqual({ templateId: 1, outcome: 'repaired', persisted: 2, issued: 2 });
+      expect(await redis.get(k.seq)).toBe('2');
+      expect(await redis.hgetall(k.users)).toEqual({ '11': '1', '12': '2' });
+      expect((await redis.issue(k.stock, k.seq, k.users, k.outbox, 12, 1)).slice(0, 2)).toEqual([2, 2]);
+      expect((await redis.issue(k.stock, k.seq, k.users, k.outbox, 13, 1)).slice(0, 2)).toEqual([1, 3]);
+      // A Redis ahead of the database (coupons not persisted yet) is left alone.
+      expect(await restoreTemplate(redis, store, p, (await store.getTemplate(1))!)).toEqual({ templateId: 1, outcome: 'present', persisted: 2, issued: 3 });
+      expect(await redis.raiseSeq(k.seq, 2)).toBe(3);
+      expect(await redis.get(k.seq)).toBe('3');
     } finally {
       await store.close();
       await deletePrefix(REDIS_URL, p);
     }
   });
+
 });
 
 describe('serve in front of a database that outlived its Redis', () => {
