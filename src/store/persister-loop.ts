@@ -360,8 +360,9 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
       try {
         await writeBatch(b);
       } finally {
-        // The last batch in hand is done: say so at once (a Redis restore may be waiting on it).
-        if (--hold.writing === 0) emit(true);
+        // Nothing in hand any more: say so at once (a Redis restore may be waiting on it). Under load
+        // a read ahead is out, and the figures go at their usual pace.
+        if (--hold.writing === 0 && !hold.readAhead) emit(true);
       }
     };
 
