@@ -1,4 +1,4 @@
-import { newHistogram, type Histogram } from './histogram.js';
+import { newHistogram, withinRecorded, type Histogram } from './histogram.js';
 
 // HdrHistogram's layout for lowest value 1 µs and 3 significant digits: 2,048 sub-buckets, each
 // power-of-two bucket after the first adds 1,024 counts. 18 buckets cover 1 µs .. 2^27 µs (134 s).
@@ -118,8 +118,7 @@ export class LatencyCounts {
    */
   boundedPercentileUs(p: number): number {
     if (this.total === 0) return 0;
-    const us = this.percentileUs(p);
-    return us < this.minUs ? this.minUs : us > this.maxUs ? this.maxUs : us;
+    return withinRecorded(this.percentileUs(p), { minUs: this.minUs, maxUs: this.maxUs });
   }
 
   /** Forget every count. */

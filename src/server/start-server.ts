@@ -2,10 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { CouponBenchError, UsageError } from '../errors.js';
-import { createRedis, parseRedisUrl } from '../redis/client.js';
-import { templateKeys, templatesIndexKey, isValidPrefix } from '../redis/keys.js';
+import { createRedis } from '../redis/client.js';
+import { templateKeys, templatesIndexKey } from '../redis/keys.js';
 import { startManagedRedis, type ManagedRedis } from '../redis/managed-redis.js';
-import { openStore, redactUrl, validateDbUrl } from '../store/open-store.js';
+import { openStore, redactUrl } from '../store/open-store.js';
+import { validateStoreUrls } from '../store/store-urls.js';
 import { RetryingStore } from '../store/retrying-store.js';
 import type { PersisterHandle, PersisterStats } from '../store/persister-options.js';
 import { startPersister } from '../store/persister.js';
@@ -32,14 +33,12 @@ export function isLoopbackHost(host: string): boolean {
  * the outbox persister (in a worker thread) and the HTTP listener. Resolves once it listens.
  */
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
-  if (!isValidPrefix(opts.prefix)) throw new UsageError(`--prefix: "${opts.prefix}" must be 1-64 of A-Z a-z 0-9 : _ . -`, 'E_BAD_PREFIX');
+  // Bad URLs and prefixes fail before anything is started.
+  validateStoreUrls({ redis: opts.redisUrl, db: opts.dbUrl, prefix: opts.prefix });
   if (!isLoopbackHost(opts.host) && !opts.adminToken) {
     throw new UsageError(`--admin-token is required when binding to a non-loopback address (${opts.host})`, 'E_ADMIN_TOKEN_REQUIRED');
   }
   if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new UsageError(`--port: ${opts.port} is not a port`, 'E_BAD_PORT');
-  // Bad URLs fail before anything is started.
-  validateDbUrl(opts.dbUrl);
-  if (opts.redisUrl !== undefined) parseRedisUrl(opts.redisUrl);
 
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async (): Promise<void> => {

@@ -104,6 +104,13 @@ export function parseMysqlUrl(url: string): MysqlUrl {
   };
 }
 
+/** The file of a `sqlite:` URL; throws a UsageError (`E_BAD_DB_URL`) when it names none. */
+export function sqliteFileOf(url: string): string {
+  const path = sqlitePathOf(url) ?? '';
+  if (path === '') throw new UsageError('--db: sqlite: URL needs a path, e.g. sqlite:./coupons.sqlite', 'E_BAD_DB_URL');
+  return path;
+}
+
 /**
  * Check a `--db` URL as far as it can be checked without connecting (engine, sqlite path, host,
  * schema, database name, pool); throws a UsageError (`E_BAD_DB_URL`) naming the problem.
@@ -111,7 +118,7 @@ export function parseMysqlUrl(url: string): MysqlUrl {
 export function validateDbUrl(url: string): void {
   switch (dbEngineOf(url)) {
     case 'sqlite':
-      if (sqlitePathOf(url) === '') throw new UsageError('--db: sqlite: URL needs a path, e.g. sqlite:./coupons.sqlite', 'E_BAD_DB_URL');
+      sqliteFileOf(url);
       return;
     case 'postgres':
       parsePostgresUrl(url);

@@ -1,7 +1,6 @@
-import { UsageError } from '../errors.js';
 import type { CouponStore } from './store.js';
 import { StoreConnectError } from './store-errors.js';
-import { dbEngineOf, sqlitePathOf } from './db-url.js';
+import { dbEngineOf, sqliteFileOf } from './db-url.js';
 
 export { dbEngineOf, redactUrl, sqlitePathOf, validateDbUrl } from './db-url.js';
 
@@ -20,8 +19,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
   let store: CouponStore;
   switch (engine) {
     case 'sqlite': {
-      const path = sqlitePathOf(url) ?? '';
-      if (path === '') throw new UsageError('--db: sqlite: URL needs a path, e.g. sqlite:./coupons.sqlite', 'E_BAD_DB_URL');
+      const path = sqliteFileOf(url);
       const { SqliteStore } = await import('./sqlite-store.js');
       try {
         store = new SqliteStore(path);
