@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-step set-up on a fresh Debian machine with Node 20 (run as root, or with sudo available).
-#   bash scripts/setup.sh          installs redis-server if missing, npm ci, build
+#   bash scripts/setup.sh          installs redis-server if missing, npm ci (which builds dist/)
 #   bash scripts/setup.sh --test   also what the tests need: wrk, chromium, and the local
 #                                  Redis / PostgreSQL / MariaDB services started if they are down
 set -euo pipefail
@@ -16,11 +16,24 @@ command -v redis-server >/dev/null || pkgs+=(redis-server)
 if ((want_test)); then
   command -v chromium >/dev/null || pkgs+=(chromium)
 fi
+# Most of a fresh set-up is npm ci compiling better-sqlite3's SQLite from source (its prebuilt
+# binaries are fetched from GitHub, which a registry-only machine cannot reach): the Debian
+# packages install meanwhile instead of before it.
+apt_pid=""
 if ((${#pkgs[@]})); then
-  echo "setup: installing ${pkgs[*]} from Debian's packages"
+  echo "setup: installing ${pkgs[*]} from Debian's packages (alongside npm ci)"
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+  ( $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null ) &
+  apt_pid=$!
+fi
+
+# npm ci runs the `prepare` script, which builds dist/.
+SECONDS=0
+npm ci --no-audit --no-fund
+echo "setup: npm ci and build took ${SECONDS} s"
+if [[ -n "$apt_pid" ]] && ! wait "$apt_pid"; then
+  echo "setup: installing ${pkgs[*]} with apt-get failed" >&2
+  exit 1
 fi
 
 if ((want_test)); then
@@ -41,6 +54,3 @@ if ((want_test)); then
     for _ in $(seq 1 30); do mariadb-admin -uroot -h127.0.0.1 ping >/dev/null 2>&1 && break; sleep 1; done
   fi
 fi
-
-npm ci --no-audit --no-fund
-npm run build
