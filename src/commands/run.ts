@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { ScenarioOverrides } from '../load/scenario.js';
+import { UsageError } from '../errors.js';
 import { withExitCode } from './action.js';
 import { DURATION_FLAG_HELP, durationFlag, integerAtLeast } from './parse-options.js';
 import { INTERRUPT_HELP, trapInterrupts } from './interrupt.js';
@@ -16,6 +17,7 @@ interface RunFlags extends ScenarioOverrides {
   setup?: boolean;
   adminToken?: string;
   verify?: boolean;
+  strict?: boolean;
   junit?: string;
   redis?: string;
   db?: string;
@@ -57,7 +59,7 @@ export function runCommand(): Command {
     .option('--out <dir>', 'run folder for report.json and the ledger (default reports/<run-id>)')
     .option('--reports-dir <dir>', 'parent folder of run folders', 'reports')
     .option('--threshold <metric:expr>', "k6 threshold, e.g. 'http_req_duration:p(95)<5' (repeatable)", collect, [])
-    .option('--ledger <mode>', 'acked (issued + unknown, default) or full (every request)', ledgerMode)
+    .option('--ledger <mode>', 'full (every answer, default) or acked (only issued + unknown: smaller, but verify cannot judge no-phantom, no-lied-refusal)', ledgerMode)
     .option('--serve', 'start the bundled server in a worker thread for the run and send the load there (its stores: --redis, --db, --prefix; default a private Redis and SQLite in the run folder)')
     .option('--setup', "create the scenario's templates through the target's admin API first (refused, exit 97, when one already has coupons)")
     .option('--admin-token <token>', 'admin token for --setup')
@@ -65,6 +67,7 @@ export function runCommand(): Command {
     .option('--db <url>', "the target's database (with --serve: the served server's): sqlite:<path> | postgres://… | mysql://…")
     .option('--prefix <prefix>', "the target's Redis key prefix (with --serve: the served server's; default cb)")
     .option('--verify', 'audit Redis, the database and the ledger after the run (implies --ledger full)')
+    .option('--strict', 'with --verify: an invariant that cannot be judged (SKIP) is exit 97, not a qualified PASS')
     .option('--junit <file>', 'write harness, thresholds and invariants as JUnit XML')
     .option('--json', 'print the report JSON to stdout instead of the summary')
     .option('--quiet', 'no progress and no summary (exit code and files only)')
@@ -84,6 +87,7 @@ export function runCommand(): Command {
         // Contradicting or malformed flags fail before any folder is made; then every output path
         // is made usable before anything starts: a typo must not cost a run.
         checkRunStores({ serve: flags.serve === true, target: flags.target, stores });
+        if (flags.strict && !flags.verify) throw new UsageError('--strict judges the audit: it needs --verify', 'E_USAGE');
         if (flags.junit !== undefined) await prepareOutputFile('--junit', flags.junit);
         if (flags.out !== undefined) await prepareOutputDir('--out', flags.out);
         else await prepareOutputDir('--reports-dir', flags.reportsDir ?? 'reports');
@@ -106,6 +110,7 @@ export function runCommand(): Command {
               ...(flags.serve ? { serve: true } : {}),
               ...(flags.setup ? { setup: true } : {}),
               ...(flags.verify ? { verify: true } : {}),
+              ...(flags.strict ? { strict: true } : {}),
               ...(flags.adminToken !== undefined ? { adminToken: flags.adminToken } : {}),
               ...(stores !== undefined ? { stores } : {}),
             },

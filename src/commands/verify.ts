@@ -15,6 +15,7 @@ interface VerifyFlags {
   redisStockKey?: string;
   reportsDir?: string;
   junit?: string;
+  strict?: boolean;
 }
 
 /** One `--template` flag: the id, and the declared stock when given. */
@@ -56,6 +57,7 @@ export function verifyCommand(): Command {
     .option('--db-query <sql>', "another team's SQL returning user id, coupon id [, seq] for a template (:template, $1 or ?)")
     .option('--redis-stock-key <key>', "another team's Redis key holding the stock limit ({template} = id)")
     .option('--reports-dir <dir>', 'where to look for the latest run', 'reports')
+    .option('--strict', 'an invariant that cannot be judged with the inputs given (SKIP) is exit 97, not a qualified PASS')
     .option('--json', 'print the verdict as JSON')
     .option('--junit <file>', 'write the invariants as JUnit XML test cases')
     .action(
@@ -83,6 +85,7 @@ export function verifyCommand(): Command {
           dbQuery: flags.dbQuery,
           redisStockKey: flags.redisStockKey,
           reportsDir: flags.reportsDir,
+          ...(flags.strict ? { strict: true } : {}),
         });
         if (flags.junit !== undefined) {
           const [{ writeJUnit }, { verdictSuite }] = await Promise.all([import('../report/junit-write.js'), import('../report/junit-suites.js')]);

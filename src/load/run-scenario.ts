@@ -55,6 +55,8 @@ export interface RunInput {
   adminToken?: string;
   /** audit the stores and ledger after the run (records report.verdict; exit 100 on failure) */
   verify?: boolean;
+  /** with verify: an invariant that cannot be judged makes the audit exit 97 (verify --strict) */
+  strict?: boolean;
   /**
    * the stores an external target uses, recorded in report.stores (source `flags`) so verify must
    * audit them; with `serve`, the stores the bundled server uses (by default a private Redis and
@@ -156,7 +158,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
   if (input.overrides) scenario = applyOverrides(scenario, input.overrides);
   // Parse every threshold before sending anything: a typo must not cost a run.
   const thresholds: Threshold[] = [...parseThresholdMap(scenario.thresholds), ...(input.thresholds ?? []).map(parseThresholdFlag)];
-  const ledgerMode: 'acked' | 'full' = input.verify ? 'full' : (input.ledgerMode ?? scenario.ledger ?? 'acked');
+  const ledgerMode: 'acked' | 'full' = input.verify ? 'full' : (input.ledgerMode ?? scenario.ledger ?? 'full');
   const seed = (scenario.seed ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
   scenario = { ...scenario, seed };
 
@@ -380,7 +382,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     let reportPath = await writeRunReport(runDir, report);
 
     if (input.verify && report.harness.valid) {
-      report.verdict = await runVerify(reportPath, stores);
+      report.verdict = await runVerify(reportPath, stores, input.strict === true);
       report.exitCode = exitCodeOf(report);
       reportPath = await writeRunReport(runDir, report);
     }
@@ -422,13 +424,14 @@ export function exitCodeOf(report: RunReport): number {
  * stores are up now, so every one it knows must answer: one that does not makes the verdict "not
  * audited" with the error's exit code (97 unreachable) instead of a pass with its invariants skipped.
  */
-async function runVerify(reportPath: string, stores: RunReport['stores']): Promise<VerdictJson> {
+async function runVerify(reportPath: string, stores: RunReport['stores'], strict: boolean): Promise<VerdictJson> {
   const { verify, notAuditedVerdict } = await import('../verify/verify.js');
   try {
     // The stores as given (the report keeps them without passwords).
     return await verify({
       reportPath,
       storesRequired: true,
+      strict,
       ...(stores?.redis !== undefined ? { redisUrl: stores.redis } : {}),
       ...(stores?.db !== undefined ? { dbUrl: stores.db } : {}),
     });

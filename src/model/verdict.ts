@@ -36,6 +36,26 @@ export interface VerdictJson {
   templates: number[];
   invariants: InvariantResult[];
   exitCode: number;
+  /**
+   * Invariants that could not be judged (SKIP), in contract order: a PASS with any of these says
+   * so ("PASS (2 of 10 not checked)"), and `verify --strict` makes it exit 97. Absent in reports
+   * written before it was recorded; derive it from `invariants` then ({@link notCheckedOf}).
+   */
+  notChecked?: InvariantName[];
+  /** true when only --strict made this audit exit 97: everything judged held, something was skipped */
+  strictRefused?: boolean;
   /** where each input came from (report, ledger and mode, stores with credentials removed) */
   sources?: Record<string, string>;
+}
+
+/** The invariants of `v` that were skipped (SKIP), whether or not it recorded `notChecked`. */
+export function notCheckedOf(v: Pick<VerdictJson, 'invariants' | 'notChecked'>): InvariantName[] {
+  return v.notChecked ?? v.invariants.filter((i) => i.status === 'SKIP').map((i) => i.name);
+}
+
+/** "2 of 10 not checked: no-phantom, no-lied-refusal", or undefined when every invariant was judged. */
+export function notCheckedPhrase(v: Pick<VerdictJson, 'invariants' | 'notChecked'>): string | undefined {
+  const skipped = notCheckedOf(v);
+  if (skipped.length === 0) return undefined;
+  return `${skipped.length} of ${v.invariants.length} not checked: ${skipped.join(', ')}`;
 }

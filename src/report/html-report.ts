@@ -1,6 +1,6 @@
 import { OUTCOMES } from '../model/outcome.js';
 import type { DurationSummary, RunReport } from '../model/report.js';
-import type { InvariantResult, VerdictJson } from '../model/verdict.js';
+import { notCheckedOf, type InvariantResult, type VerdictJson } from '../model/verdict.js';
 import { OUTCOME_STYLE, issuedChart, latencyChart, spectrumChart, throughputChart, type Chart } from './html-charts.js';
 import { escapeHtml as e } from './html-escape.js';
 import { fmt } from './html-format.js';
@@ -19,7 +19,7 @@ function overallStatus(r: RunReport): Status {
   if (failedThresholds.length) {
     return { word: 'FAIL', tone: 'fail', why: `${failedThresholds.length} threshold(s) crossed: ${failedThresholds.map((t) => `${t.metric} ${t.expression}`).join(', ')}` };
   }
-  if (r.verdict) return { word: 'PASS', tone: 'pass', why: r.verdict.headline };
+  if (r.verdict) return notCheckedOf(r.verdict).length ? { word: 'PASS', tone: 'warn', why: r.verdict.headline } : { word: 'PASS', tone: 'pass', why: r.verdict.headline };
   return { word: 'PASS', tone: 'pass', why: 'thresholds held; stores were not verified in this run (run with --verify)' };
 }
 

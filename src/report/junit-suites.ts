@@ -1,5 +1,5 @@
 import type { RunReport, ThresholdResult } from '../model/report.js';
-import type { InvariantResult, VerdictJson } from '../model/verdict.js';
+import { notCheckedOf, type InvariantResult, type VerdictJson } from '../model/verdict.js';
 import type { CompareResult, MetricChange } from './compare.js';
 import type { JUnitCase, JUnitSuite } from './junit.js';
 
@@ -41,7 +41,7 @@ export function verdictSuite(verdict: VerdictJson): JUnitSuite {
   }
   return {
     name: 'invariants',
-    properties: { headline: verdict.headline, templates: verdict.templates.join(','), exitCode: String(verdict.exitCode) },
+    properties: { headline: verdict.headline, templates: verdict.templates.join(','), exitCode: String(verdict.exitCode), notChecked: notCheckedOf(verdict).join(',') },
     cases,
   };
 }

@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import { Chalk } from 'chalk';
 import { ExitCode } from '../errors.js';
-import type { InvariantStatus, VerdictJson } from '../model/verdict.js';
+import { notCheckedOf, type InvariantStatus, type VerdictJson } from '../model/verdict.js';
 
 function formatCounts(counts: Record<string, number>): string {
   return Object.entries(counts)
@@ -9,11 +9,16 @@ function formatCounts(counts: Record<string, number>): string {
     .join(' ');
 }
 
-/** PASS, FAIL (an invariant failed), NOTHING CHECKED (97) or NOT AUDITED (a tool error, exit 1). */
-export function verdictWord(v: Pick<VerdictJson, 'exitCode'>): string {
-  if (v.exitCode === ExitCode.Ok) return 'PASS';
+/**
+ * PASS, "PASS (2 of 10 not checked)" when some invariants were skipped, FAIL (an invariant failed),
+ * NOT FULLY CHECKED (--strict with a skip, 97), NOTHING CHECKED (97) or NOT AUDITED (a tool error, exit 1).
+ */
+export function verdictWord(v: Pick<VerdictJson, 'exitCode' | 'invariants' | 'notChecked' | 'strictRefused'>): string {
+  const skipped = notCheckedOf(v).length;
+  if (v.exitCode === ExitCode.Ok) return skipped ? `PASS (${skipped} of ${v.invariants.length} not checked)` : 'PASS';
   if (v.exitCode === ExitCode.InvariantFailed) return 'FAIL';
-  return v.exitCode === ExitCode.HarnessInvalid ? 'NOTHING CHECKED' : 'NOT AUDITED';
+  if (v.exitCode !== ExitCode.HarnessInvalid) return 'NOT AUDITED';
+  return v.strictRefused ? 'NOT FULLY CHECKED' : 'NOTHING CHECKED';
 }
 
 /** The verdict as a terminal table (invariant, status, counts, examples) under a headline. */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { CouponBenchError, ExitCode, HarnessInvalidError, UsageError } from '../errors.js';
 import { OUTCOMES, type Outcome } from '../model/outcome.js';
-import { INVARIANTS, type InvariantResult, type VerdictJson } from '../model/verdict.js';
+import { INVARIANTS, notCheckedPhrase, type InvariantResult, type VerdictJson } from '../model/verdict.js';
 import { templateKeys, templatesIndexKey } from '../redis/keys.js';
 import { sqlitePathOf } from '../store/db-url.js';
 import { openStore, redactUrl } from '../store/open-store.js';
@@ -41,6 +41,8 @@ export interface VerifyInput {
    * them while they are up). Stores named by flags, or by the run's flags, must answer anyway.
    */
   storesRequired?: boolean;
+  /** any invariant that cannot be judged (SKIP) makes the audit exit 97 instead of a qualified PASS */
+  strict?: boolean;
 }
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 5000;
@@ -139,6 +141,7 @@ export function notAuditedVerdict(err: CouponBenchError): VerdictJson {
     headline: `not audited: ${err.message} [${err.code}]`,
     templates: [],
     invariants: INVARIANTS.map((name) => ({ name, status: 'SKIP', counts: {}, examples: [], detail: `not audited (${err.code})` })),
+    notChecked: [...INVARIANTS],
     exitCode: err.exitCode,
   };
 }
@@ -243,15 +246,23 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
     const failed = invariants.some((i) => i.status === 'FAIL');
     const judged = invariants.some((i) => i.status !== 'SKIP');
     const unchecked = nothingCheckedReason(r.report, ledger && { records: ledger.records, mode: ledgerMode, counts: ledgerCounts(snaps) });
-    const exitCode = failed ? ExitCode.InvariantFailed : !judged || unchecked ? ExitCode.HarnessInvalid : ExitCode.Ok;
+    const notChecked = invariants.filter((i) => i.status === 'SKIP').map((i) => i.name);
+    // A PASS never hides what it did not check: the headline names the skipped invariants, and
+    // --strict refuses to pass with any.
+    const strictRefused = input.strict === true && notChecked.length > 0 && !failed && judged && !unchecked;
+    const exitCode = failed ? ExitCode.InvariantFailed : !judged || unchecked || strictRefused ? ExitCode.HarnessInvalid : ExitCode.Ok;
     let headline = formatHeadline(headlineTotals(snaps, r.report?.outcomes), invariants);
     if (!failed && unchecked) headline = `${unchecked} — ${headline}`;
+    const skippedPhrase = judged ? notCheckedPhrase({ invariants, notChecked }) : undefined;
+    if (skippedPhrase) headline += `; ${skippedPhrase}${strictRefused ? ' (--strict: exit 97)' : ''}`;
     if (templateIds.length === 0) headline = 'nothing to check: no template found (pass --template or --report)';
     return {
       ok: exitCode === ExitCode.Ok,
       headline,
       templates: templateIds,
       invariants,
+      notChecked,
+      ...(strictRefused ? { strictRefused } : {}),
       exitCode,
       sources: {
         ...(r.reportPath ? { report: r.reportPath } : {}),

@@ -43,7 +43,7 @@ describe('executors send what they promise', () => {
 
   it('constant-vus: every response recorded equals what the server received; VUs capped', async () => {
     srv = await startStandIn({ 1: 5 });
-    const r = await run(scenario({ executor: 'constant-vus', vus: 10, duration: '1s', users: { type: 'uniform', min: 1, max: 20 } }));
+    const r = await run(scenario({ executor: 'constant-vus', vus: 10, duration: '1s', users: { type: 'uniform', min: 1, max: 20 }, ledger: 'acked' }));
     expect(r.report.metrics.http_reqs.count).toBe(srv.received);
     expect(srv.received).toBeGreaterThan(50);
     expect(r.report.metrics.vus.max).toBe(10);

@@ -17,7 +17,7 @@ const DUPLICATE = outcomeBit(OUTCOME_INDEX.duplicate);
 export function noLiedRefusal(s: TemplateSnapshot): InvariantResult {
   const name = 'no-lied-refusal';
   if (!s.ledger) return skip(name, `no ledger: ${s.ledgerMissing ?? 'pass --report or --ledger'}`);
-  if (s.ledger.mode !== 'full') return skip(name, "the ledger holds no refusals ('acked'); run with --verify or --ledger full");
+  if (s.ledger.mode !== 'full') return skip(name, "the ledger holds no refusals ('acked'); run without --ledger acked");
   const held = holdings(s);
   if (!held) return skip(name, holdingsMissing(s));
   const off = new Offences();

@@ -6,7 +6,7 @@ import { Offences, holdings, holdingsMissing, judge, skip } from './result.js';
 export function noPhantom(s: TemplateSnapshot): InvariantResult {
   const name = 'no-phantom';
   if (!s.ledger) return skip(name, `no ledger: ${s.ledgerMissing ?? 'pass --report or --ledger'}`);
-  if (s.ledger.mode !== 'full') return skip(name, "the ledger records only issued/unknown answers ('acked'); run with --verify or --ledger full");
+  if (s.ledger.mode !== 'full') return skip(name, "the ledger records only issued/unknown answers ('acked'); run without --ledger acked");
   const held = holdings(s);
   if (!held) return skip(name, holdingsMissing(s));
   const off = new Offences();
