@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { Client, buildConnector, type Dispatcher } from 'undici';
-import { LeanConnection } from './lean-connection.js';
+import { LeanConnection, newConnectStats, type ConnectStats } from './lean-connection.js';
 import { connectHost } from '../url-host.js';
 import { OUTCOME_INDEX, classifyResponse } from '../model/outcome.js';
 import type { Recorder } from './recorder.js';
@@ -66,6 +66,8 @@ export class Engine {
   /** undici's open sockets, and the bytes of the ones already closed (lean connections count their own) */
   private readonly undiciSockets = new Set<Socket>();
   private readonly undiciClosed = { sent: 0, received: 0 };
+  /** connection set-ups of every slot (lean connections count theirs; undici's sockets are counted as they open) */
+  private readonly connects: ConnectStats = newConnectStats();
   /** undici's own connector (one per engine), wrapped by every Client to see its sockets */
   private connector: ReturnType<typeof buildConnector> | undefined;
   /** dispatch options, reused: undici copies what it needs when it builds its Request */
@@ -91,7 +93,7 @@ export class Engine {
   private conn(i: number): LeanConnection {
     let c = this.lean[i];
     if (!c) {
-      c = new LeanConnection(this.host, this.port, Math.min(this.opts.timeoutMs, 10_000));
+      c = new LeanConnection(this.host, this.port, Math.min(this.opts.timeoutMs, 10_000), this.connects);
       this.lean[i] = c;
     }
     return c;
@@ -123,6 +125,7 @@ export class Engine {
   }
 
   private trackSocket(s: Socket): void {
+    this.connects.opened++;
     this.undiciSockets.add(s);
     s.once('close', () => {
       this.undiciClosed.sent += s.bytesWritten;
@@ -131,8 +134,12 @@ export class Engine {
     });
   }
 
-  /** Bytes sent and received on every connection so far, request heads and bodies included (k6's data_sent / data_received). */
-  traffic(): { sent: number; received: number } {
+  /**
+   * Bytes sent and received on every connection so far, request heads and bodies included (k6's
+   * data_sent / data_received), and the connection set-ups: how many worked, and the failed
+   * attempts by error code (a refused connect is retried, not counted as an answer).
+   */
+  traffic(): { sent: number; received: number; connections: number; connectErrors: Record<string, number> } {
     let sent = this.undiciClosed.sent;
     let received = this.undiciClosed.received;
     for (const s of this.undiciSockets) {
@@ -144,7 +151,7 @@ export class Engine {
       sent += c.sent;
       received += c.received;
     }
-    return { sent, received };
+    return { sent, received, connections: this.connects.opened, connectErrors: { ...this.connects.failed } };
   }
 
   get slots(): number {

@@ -22,6 +22,18 @@ export interface LeanHandler {
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 /** Reconnect before sending when the server's keep-alive timeout is this close (as undici does). */
 const KEEP_ALIVE_MARGIN_MS = 1000;
+/** Backoff between connect attempts for a request not yet sent: doubles from the first, up to the cap. */
+const RETRY_FIRST_MS = 10;
+const RETRY_CAP_MS = 250;
+
+/** Connection set-ups of a set of connections (an engine's): the ones that worked, and why the others failed. */
+export interface ConnectStats {
+  opened: number;
+  /** failed connect attempts by error code (ECONNREFUSED, ECONNRESET, CONNECT_TIMEOUT, ...) */
+  failed: Record<string, number>;
+}
+
+export const newConnectStats = (): ConnectStats => ({ opened: 0, failed: {} });
 
 function socketError(code: string, message: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });
@@ -32,7 +44,10 @@ function socketError(code: string, message: string): Error & { code: string } {
  * the request written with one write, the answer read through `onread` into a shared buffer and
  * framed by {@link parseResponse}. It does one job, so it costs about what Node's socket layer
  * costs (bench/run-vs-wrk.js: a third of undici's CPU per request). Reconnects on the next request
- * after the server closed, and before the server's announced keep-alive timeout runs out.
+ * after the server closed (also a server that closes after every answer, as HTTP/1.0 ones do), and
+ * before the server's announced keep-alive timeout runs out. A request whose connection cannot be
+ * set up (refused, reset, timed out) was never sent, so it is safe to try again: the connection
+ * retries with a bounded backoff until it is sent or the caller cancels it.
  */
 export class LeanConnection {
   private socket: Socket | undefined;
@@ -46,6 +61,11 @@ export class LeanConnection {
   private serverKeepAliveMs = 0;
   /** close once the request in flight is answered (close() was called while busy) */
   private closeAfter = false;
+  /** a connect retry waiting to run */
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retries = 0;
+  /** why the last connect attempt failed (for the error of a request never sent) */
+  private lastConnectError: string | undefined;
   private readonly res: ParsedResponse = { status: 0, body: undefined, keepAlive: true, keepAliveMs: 0, untilClose: false };
   private readonly abort = (err?: Error): void => this.fail(err ?? socketError('REQUEST_ABORTED', 'request aborted'));
   /** bytes written and read on this connection's sockets so far (k6's data_sent / data_received) */
@@ -56,6 +76,7 @@ export class LeanConnection {
     private readonly host: string,
     private readonly port: number,
     private readonly connectTimeoutMs: number,
+    private readonly stats: ConnectStats = newConnectStats(),
   ) {}
 
   /**
@@ -86,7 +107,11 @@ export class LeanConnection {
   /** Close after the request in flight (if any). */
   close(): Promise<void> {
     const s = this.socket;
-    if (s === undefined) return Promise.resolve();
+    if (s === undefined) {
+      // A request still waiting for its connection was never sent: it ends now, as NOT_SENT.
+      if (this.handler !== undefined) this.cancel(socketError('CONNECTION_CLOSED', 'connection closed before the request was sent'));
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       s.once('close', () => resolve());
       if (this.handler === undefined) s.end();
@@ -94,8 +119,14 @@ export class LeanConnection {
     });
   }
 
-  /** Give up on the request in flight (its handler gets `err`) and drop the socket. */
+  /**
+   * Give up on the request in flight (its handler gets `err`) and drop the socket. A request that
+   * never left (its connection could not be set up) fails as NOT_SENT, naming the connect error.
+   */
   cancel(err: Error): void {
+    if (this.request !== undefined && this.lastConnectError !== undefined) {
+      err = socketError('NOT_SENT', `never sent: the connection could not be set up (${this.lastConnectError}, ${this.retries + 1} attempts)`);
+    }
     this.fail(err);
   }
 
@@ -121,6 +152,9 @@ export class LeanConnection {
       if (this.socket !== s) return;
       s.setTimeout(0);
       this.connected = true;
+      this.stats.opened++;
+      this.retries = 0;
+      this.lastConnectError = undefined;
       const req = this.request;
       this.request = undefined;
       if (req !== undefined && this.handler !== undefined) {
@@ -131,11 +165,26 @@ export class LeanConnection {
     });
     let error: Error | undefined;
     s.on('error', (err) => (error = err));
+    // The server closed its side (an idle keep-alive connection timed out, or it closes after each
+    // answer): do not send on it again.
+    s.on('end', () => {
+      if (this.socket === s && this.handler === undefined) this.drop();
+    });
     s.on('close', () => {
       if (this.socket !== s) return;
+      const wasConnected = this.connected;
       this.socket = undefined;
       this.connected = false;
       this.partial = undefined;
+      if (!wasConnected) {
+        const code = (error as (Error & { code?: string }) | undefined)?.code ?? 'SOCKET_CLOSED';
+        this.stats.failed[code] = (this.stats.failed[code] ?? 0) + 1;
+        if (this.handler !== undefined && this.request !== undefined) {
+          this.lastConnectError = code;
+          this.retryLater();
+          return;
+        }
+      }
       if (this.handler === undefined) return;
       if (this.res.untilClose) {
         this.deliver();
@@ -144,6 +193,16 @@ export class LeanConnection {
       const code = (error as (Error & { code?: string }) | undefined)?.code ?? 'SOCKET_CLOSED';
       this.fail(socketError(code, error?.message ?? 'the server closed the connection before answering'));
     });
+  }
+
+  /** The request was not sent (connect failed): open again after a backoff (10, 20, 40 ... 250 ms). */
+  private retryLater(): void {
+    const wait = Math.min(RETRY_CAP_MS, RETRY_FIRST_MS * 2 ** this.retries);
+    this.retries++;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.handler !== undefined && this.request !== undefined && this.socket === undefined) this.open();
+    }, wait * (0.5 + Math.random() * 0.5));
   }
 
   private onRead(n: number, chunk: Buffer): boolean {
@@ -208,6 +267,12 @@ export class LeanConnection {
 
   /** Forget the socket (the next request opens a new one). */
   private drop(): void {
+    if (this.retryTimer !== undefined) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+    }
+    this.retries = 0;
+    this.lastConnectError = undefined;
     const s = this.socket;
     this.socket = undefined;
     this.connected = false;

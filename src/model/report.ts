@@ -1,3 +1,4 @@
+import type { FaultBand } from './fault.js';
 import type { Outcome } from './outcome.js';
 import type { VerdictJson } from './verdict.js';
 
@@ -91,6 +92,11 @@ export interface RunReport {
     data_sent?: number;
     /** bytes received, answer heads included (k6's data_received) */
     data_received?: number;
+    /**
+     * connection set-ups: `count` that worked, `failed` attempts (refused, reset, timed out; a
+     * request whose connection failed is tried again, not sent) with their error codes
+     */
+    http_connections?: { count: number; failed: number; errors?: Record<string, number> };
     /** corrected latency per outcome class (ms), for the outcome table */
     http_req_duration_by_outcome?: Partial<Record<Outcome, DurationSummary>>;
   };
@@ -130,6 +136,8 @@ export interface RunReport {
     thinkActualMs?: number;
   };
   verdict?: VerdictJson;
+  /** the faults injected during the load (`--fault`, the scenario's `faults`), in the order they began */
+  faults?: FaultBand[];
   /** why the run stopped early, when it did (a threshold with abortOnFail) */
   abortedBy?: string;
   /**

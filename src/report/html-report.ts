@@ -181,6 +181,10 @@ export function renderHtmlReport(report: RunReport): string {
     ['run exit code', r.exitCode],
   ];
   if (m.data_sent !== undefined || m.data_received !== undefined) runRows.push(['data sent / received', `${fmt.bytes(m.data_sent)} / ${fmt.bytes(m.data_received)}`]);
+  if (m.http_connections) {
+    const why = Object.entries(m.http_connections.errors ?? {}).map(([code, n]) => `${code} ${n}`).join(', ');
+    runRows.push(['connections opened / failed', `${m.http_connections.count} / ${m.http_connections.failed}${why ? ` (${why})` : ''}`]);
+  }
   if (r.burst) runRows.push(['burst', `${fmt.int(r.burst.requests)} requests sent within ${fmt.ms(r.burst.sendSpreadUs / 1000)}`]);
   if (r.stores) runRows.push(['stores', [r.stores.redis, r.stores.db, r.stores.prefix && `prefix ${r.stores.prefix}`].filter(Boolean).join(' · ')]);
   const envRows: Array<[string, unknown]> = [

@@ -40,7 +40,12 @@ export interface AggregateInput {
   burst?: RunReport['burst'];
   stores?: RunReport['stores'];
   /** bytes the engine's connections sent and received (k6's data_sent / data_received) */
-  traffic?: { sent: number; received: number };
+  traffic?: { sent: number; received: number; connections?: number; connectErrors?: Record<string, number> };
+}
+
+function connectionsMetric(count: number, errors: Record<string, number>): NonNullable<RunReport['metrics']['http_connections']> {
+  const failed = Object.values(errors).reduce((a, n) => a + n, 0);
+  return failed > 0 ? { count, failed, errors } : { count, failed };
 }
 
 const rate = (count: number, ms: number): number => (ms > 0 ? Math.round((count / (ms / 1000)) * 1000) / 1000 : 0);
@@ -87,6 +92,7 @@ export function aggregateRun(input: AggregateInput): RunReport {
       checks: { passes, fails, rate: passes + fails > 0 ? Math.round((passes / (passes + fails)) * 1e6) / 1e6 : 0 },
       dropped_iterations: { count: m.dropped, rate: rate(m.dropped, ms) },
       ...(input.traffic ? { data_sent: input.traffic.sent, data_received: input.traffic.received } : {}),
+      ...(input.traffic?.connections !== undefined ? { http_connections: connectionsMetric(input.traffic.connections, input.traffic.connectErrors ?? {}) } : {}),
       http_req_duration_by_outcome: latencyByOutcome,
     },
     checks: m.checks.map((c) => ({ name: c.name, passes: c.passes, fails: c.fails })),

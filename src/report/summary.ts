@@ -22,6 +22,13 @@ function durLine(d: DurationSummary): string {
 }
 
 /** k6-style end-of-run summary plus the outcome table and thresholds (colour only when asked). */
+/** `812 opened, 3 failed (ECONNREFUSED 3)`: connection set-ups, failures by code. */
+function connectionsLine(h: NonNullable<RunReport['metrics']['http_connections']>, c: { red: (t: string) => string }): string {
+  if (h.failed === 0) return `${h.count} opened, 0 failed`;
+  const why = Object.entries(h.errors ?? {}).map(([code, n]) => `${code} ${n}`).join(', ');
+  return `${h.count} opened, ${c.red(`${h.failed} failed`)}${why ? ` (${why})` : ''}`;
+}
+
 export function formatRunSummary(report: RunReport, opts: { color: boolean }): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const out: string[] = [];
@@ -57,6 +64,7 @@ export function formatRunSummary(report: RunReport, opts: { color: boolean }): s
   metric('http_req_duration', durLine(m.http_req_duration));
   metric('http_req_duration (uncorrected)', durLine(m.http_req_duration_uncorrected));
   if (m.http_req_connecting) metric('http_req_connecting', durLine(m.http_req_connecting));
+  if (m.http_connections) metric('http_connections', connectionsLine(m.http_connections, c));
   const failed = report.outcomes.unknown + report.outcomes.rejected;
   const total = m.http_reqs.count;
   metric('http_req_failed', `${total > 0 ? ((failed / total) * 100).toFixed(2) : '0.00'}% ${c.green('✓')} ${failed} ${c.red('✗')} ${total - failed}`);

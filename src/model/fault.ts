@@ -1,0 +1,29 @@
+/** The faults a run can inject into the processes and proxies it started (contract names). */
+export const FAULT_KINDS = ['kill-serve', 'kill-persister', 'pause-redis', 'restart-redis', 'db-outage', 'slow-db'] as const;
+/** One of {@link FAULT_KINDS}. */
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** One fault on the run's timeline, as report.json records it (times in ms since the load started). */
+export interface FaultBand {
+  fault: FaultKind;
+  /** the schedule entry as written, e.g. `pause-redis@2s+1s` */
+  spec: string;
+  startMs: number;
+  /** when the fault was lifted (a killed process: when its replacement was started) */
+  endMs: number;
+  /** requests that ended after the fault began and were sent before it was lifted */
+  requests: number;
+  unknown: number;
+  /** of those, no answer at all or a 5xx */
+  errors: number;
+  /** (errors + unknown) / requests */
+  errorRate: number;
+  /** p99 of their corrected latency */
+  p99Ms: number;
+  /** from the fault's end to the answer of the first later request that issuance answered; absent if none came */
+  recoveryMs?: number;
+  /** what the fault did, e.g. "serve pid 123 killed, pid 130 started" */
+  detail?: string;
+  /** what the fault destroyed, seen by the run (e.g. Redis came back with fewer coupons): verify fails no-lost-ack */
+  dataLost?: string;
+}
