@@ -23,6 +23,8 @@ interface RunFlags extends ScenarioOverrides {
   db?: string;
   prefix?: string;
   httpClient?: 'lean' | 'undici';
+  fault: string[];
+  redisAppendonly?: boolean;
 }
 
 function positiveNumber(v: string): number {
@@ -38,6 +40,11 @@ function collect(v: string, prev: string[]): string[] {
 function httpClient(v: string): 'lean' | 'undici' {
   if (v !== 'lean' && v !== 'undici') throw new InvalidArgumentError('expected lean or undici');
   return v;
+}
+
+function yesNo(v: string): boolean {
+  if (v !== 'yes' && v !== 'no') throw new InvalidArgumentError('expected yes or no');
+  return v === 'yes';
 }
 
 function ledgerMode(v: string): 'acked' | 'full' {
@@ -71,6 +78,8 @@ export function runCommand(): Command {
     .option('--junit <file>', 'write harness, thresholds and invariants as JUnit XML')
     .option('--json', 'print the report JSON to stdout instead of the summary')
     .option('--quiet', 'no progress and no summary (exit code and files only)')
+    .option('--fault <spec>', 'with --serve: inject a fault at a time after the load starts, e.g. kill-serve@3s, pause-redis@2s+1500ms, slow-db@1s+3s:200ms (repeatable; see README "Faults")', collect, [])
+    .option('--redis-appendonly <yes|no>', "with --fault: the private Redis persists with an append-only file (default yes; no only to prove verify sees restart-redis lose data)", yesNo)
     .option('--http-client <kind>', 'lean (default; one write per request, answers framed in place) or undici (dispatch(); always for https)', httpClient)
     .addHelpText('after', `\n${INTERRUPT_HELP}`)
     .action(
@@ -88,6 +97,10 @@ export function runCommand(): Command {
         // is made usable before anything starts: a typo must not cost a run.
         checkRunStores({ serve: flags.serve === true, target: flags.target, stores });
         if (flags.strict && !flags.verify) throw new UsageError('--strict judges the audit: it needs --verify', 'E_USAGE');
+        const { parseFaultArg } = await import('../faults/fault-spec.js');
+        const faults = flags.fault.map(parseFaultArg);
+        if (faults.length > 0 && !flags.serve) throw new UsageError('--fault: faults only hit processes the run started: add --serve (or use coupon-bench chaos)', 'E_FAULT');
+        if (flags.redisAppendonly !== undefined && !flags.serve) throw new UsageError('--redis-appendonly sets up the private Redis of --serve: add --serve', 'E_USAGE');
         if (flags.junit !== undefined) await prepareOutputFile('--junit', flags.junit);
         if (flags.out !== undefined) await prepareOutputDir('--out', flags.out);
         else await prepareOutputDir('--reports-dir', flags.reportsDir ?? 'reports');
@@ -113,6 +126,8 @@ export function runCommand(): Command {
               ...(flags.strict ? { strict: true } : {}),
               ...(flags.adminToken !== undefined ? { adminToken: flags.adminToken } : {}),
               ...(stores !== undefined ? { stores } : {}),
+              ...(faults.length > 0 ? { faults } : {}),
+              ...(flags.redisAppendonly !== undefined ? { redisAppendOnly: flags.redisAppendonly } : {}),
             },
             printer,
           );

@@ -110,6 +110,12 @@ export function serveCommand(): Command {
         );
         out.write(`  db:    ${server.dbUrl}\n  prefix: ${server.prefix}\n`);
         out.write(`  issue: curl -s -XPOST ${server.url}/api/coupons/issue -H 'content-type: application/json' -d '{"userId":1,"templateId":1}'\n`);
+        // Fault injection for the chaos runs that started this process (never set by hand):
+        // SIGUSR2 kills the persister worker as a crash would.
+        if (process.env['COUPON_BENCH_FAULT_HOOKS'] === '1' && server.killPersister) {
+          const kill = server.killPersister;
+          process.on('SIGUSR2', () => void kill().then(() => out.write('fault: persister worker killed\n')));
+        }
         const signal = await new Promise<NodeJS.Signals>((resolve) => {
           process.once('SIGTERM', () => resolve('SIGTERM'));
           process.once('SIGINT', () => resolve('SIGINT'));

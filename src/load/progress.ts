@@ -45,6 +45,11 @@ export function createProgressPrinter(out: NodeJS.WriteStream, opts: { tty: bool
     } else if (e.type === 'interrupt') {
       out.write(`${drawn ? '\r\x1b[2K' : ''}${interruptNotice(e.signal, e.stopping)}\n`);
       drawn = false;
+    } else if (e.type === 'fault') {
+      const at = (e.atMs / 1000).toFixed(1);
+      const what = e.phase === 'begin' ? `fault ${e.label} begins at ${at}s` : `fault ${e.label} lifted at ${at}s${e.detail ? `: ${e.detail}` : ''}${e.dataLost ? ` — DATA LOST: ${e.dataLost}` : ''}`;
+      out.write(`${drawn ? '\r\x1b[2K' : ''}${what}\n`);
+      drawn = false;
     } else if (e.type === 'done' && drawn) {
       out.write('\r\x1b[2K');
       drawn = false;

@@ -28,6 +28,10 @@ import { PersistPoller } from './persist-poller.js';
 import { Recorder, type ResponseSample } from './recorder.js';
 import { runTick, type RunTick } from './run-tick.js';
 import { applyOverrides, loadScenario, type Scenario, type ScenarioOverrides } from './scenario.js';
+import { checkSchedule, faultFromScenario, type FaultSpec } from '../faults/fault-spec.js';
+import type { ChaosStand } from '../faults/chaos-stand.js';
+import type { FaultEvent } from '../faults/fault-runner.js';
+import { FaultBands } from '../faults/fault-bands.js';
 
 /** Input of {@link runScenario} (the flags of `coupon-bench run`). */
 export interface RunInput {
@@ -81,6 +85,13 @@ export interface RunInput {
    * anything (verify is bounded by its drain timeout).
    */
   signal?: AbortSignal;
+  /**
+   * faults to inject during the load (`--fault`), added to the scenario's `faults`; needs `serve`:
+   * the server then runs as a child process the run can kill, on a private Redis it can pause
+   */
+  faults?: FaultSpec[];
+  /** the private Redis of a fault run persists with an append-only file (default true; false only to prove verify sees the loss) */
+  redisAppendOnly?: boolean;
   /** reads the machine's CPU time (default: /proc/stat); tests put a scripted host here */
   sampleHost?: () => HostCpuSample | undefined;
 }
@@ -95,6 +106,7 @@ export type RunEvent =
   /** a signal arrived: `stopping` while the run stops early, false when the load had already finished */
   | { type: 'interrupt'; signal: string; stopping: boolean }
   | { type: 'response'; sample: ResponseSample }
+  | FaultEvent
   | { type: 'done'; report: RunReport; reportPath: string };
 
 /** What {@link runScenario} returns: the report and where the run's files went. */
@@ -166,12 +178,21 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
   // have): a malformed URL is a usage error now, not after the load.
   checkRunStores({ serve: input.serve === true, target: input.overrides?.target, stores: input.stores });
 
+  const faults: FaultSpec[] = [...(scenario.faults ?? []).map(faultFromScenario), ...(input.faults ?? [])];
+  if (input.redisAppendOnly !== undefined && faults.length === 0) throw new UsageError('--redis-appendonly sets up the private Redis of a fault run: add --fault', 'E_USAGE');
+  if (faults.length > 0) {
+    if (!input.serve) throw new UsageError('--fault: faults only hit processes the run started: add --serve (or use coupon-bench chaos)', 'E_FAULT');
+    const planned = plannedMs(scenario);
+    checkSchedule(faults, planned ?? Number.POSITIVE_INFINITY);
+  }
+
   const runId = input.runId ?? newRunId(scenario.name);
   const runDir = resolve(input.outDir ?? join(input.reportsDir ?? 'reports', runId));
   await makeOutputDir(runDir);
   const ledgerPath = join(runDir, LEDGER_FILE);
 
   let server: RunningServer | undefined;
+  let stand: ChaosStand | undefined;
   // An interruption before or during the load stops it; afterwards the run is complete.
   const stop = { requested: false };
   let interrupted: RunReport['interrupted'];
@@ -191,7 +212,23 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
   try {
     let target = scenario.target ?? DEFAULT_TARGET;
     let stores: RunReport['stores'] | undefined = input.stores ? { ...input.stores, source: 'flags' } : undefined;
-    if (input.serve) {
+    if (input.serve && faults.length > 0) {
+      const { startChaosStand } = await import('../faults/chaos-stand.js');
+      const given = input.stores ?? {};
+      const dbUrl = given.db ?? freshServedDb(runDir);
+      stand = await startChaosStand({
+        runDir,
+        dbUrl,
+        prefix: given.prefix ?? DEFAULT_PREFIX,
+        ...(given.redis !== undefined ? { redisUrl: given.redis } : {}),
+        ...(input.redisAppendOnly !== undefined ? { appendOnly: input.redisAppendOnly } : {}),
+        kinds: new Set(faults.map((f) => f.kind)),
+        templateIds: scenario.templates.map((t) => t.id),
+      });
+      target = stand.url;
+      stores = { redis: given.redis ?? stand.redisUrl, db: dbUrl, prefix: stand.prefix, source: 'serve' };
+      emit({ type: 'server', url: stand.url, stores });
+    } else if (input.serve) {
       const { startServedTarget } = await import('./served-target.js');
       // The store flags are the served server's own; without them, a private Redis and SQLite in the run folder.
       const given = input.stores ?? {};
@@ -227,6 +264,17 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     const checks = scenario.checks && scenario.checks.length > 0 ? scenario.checks : [{ name: 'status is 200 or 400', status: [200, 400] }];
     const recorder = new Recorder(checks, ledger, ledgerMode === 'full');
     if (input.responseEvents) recorder.onResponse = (sample) => emit({ type: 'response', sample });
+    const bands = faults.length > 0 ? new FaultBands(() => recorder.t0) : undefined;
+    if (bands) {
+      const prev = recorder.onResponse;
+      recorder.onResponse = prev
+        ? (sample) => {
+            bands.observe(sample);
+            prev(sample);
+          }
+        : (sample) => bands.observe(sample);
+    }
+    let faultsRun: Promise<void> | undefined;
     // Sequential ids never repeat, so caching their bodies would only grow memory (bursts pre-build anyway).
     const bodyCacheMax = scenario.users.type === 'sequential' && scenario.executor !== 'burst' ? 0 : undefined;
     const engine = new Engine({
@@ -296,6 +344,12 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       }, 1000);
       try {
         loadStarted = true;
+        if (bands && stand) {
+          const { runFaults } = await import('../faults/fault-runner.js');
+          const s = stand;
+          const loadT0 = performance.now();
+          faultsRun = runFaults(faults, s, bands, { start: () => (recorder.t0 > 0 ? recorder.t0 : loadT0), over: () => loadOver || stop.requested, emit });
+        }
         exec = await runExecutor({ scenario, engine, recorder, seed, worker: input.worker ?? { index: 0, count: 1 }, stop });
       } finally {
         loadOver = true;
@@ -303,6 +357,8 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
         poller?.stop();
         eld.disable();
         await engine.destroy();
+        // A fault already begun is always lifted (a paused Redis continued, a cut proxy restored).
+        await faultsRun;
       }
     }
     const cpu = process.cpuUsage(cpu0);
@@ -334,6 +390,15 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     // ~10 ms; the delay is what exceeds the interval.
     const eldP99 = eld.count > 0 ? Math.max(0, eld.percentile(99) / 1e6 - ELD_RESOLUTION_MS) : 0;
     if (interrupted) reasons.unshift(interruptedReason(interrupted, durationMs, planned));
+    if (bands) {
+      report.faults = bands.result(endPerf);
+      // A fault scheduled but never injected (the load ended first) was not tested: not a pass.
+      const injected = new Set(report.faults.map((b) => b.spec));
+      const { faultLabel } = await import('../faults/fault-runner.js');
+      for (const f of faults) {
+        if (!injected.has(faultLabel(f)) && !interrupted) reasons.push(`fault ${faultLabel(f)} was not injected: the load ended after ${(durationMs / 1000).toFixed(1)} s`);
+      }
+    }
     if (exec?.warmupErrors && exec.burst && exec.warmupErrors.length >= exec.burst.requests) {
       reasons.push(`target unreachable: no connection could be opened (${exec.warmupErrors[0] ?? ''})`);
     }
@@ -392,6 +457,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     loadOver = true;
     input.signal?.removeEventListener('abort', onAbort);
     await server?.stop();
+    await stand?.stop();
   }
 }
 

@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import type { Outcome } from '../model/outcome.js';
 import type { UserIdSpec } from './user-ids.js';
 import { parseDuration } from './duration.js';
+import { faultFromScenario, type ScenarioFault } from '../faults/fault-spec.js';
 
 /** The k6 executors a scenario can name, plus `burst`. */
 export type ExecutorName =
@@ -69,6 +70,8 @@ export interface Scenario {
   thresholds?: Record<string, ThresholdSpec[]>;
   harness?: { maxDroppedRatio?: number; maxEventLoopDelayMs?: number; maxStealPercent?: number };
   ledger?: 'acked' | 'full';
+  /** the fault schedule (run --serve and chaos only) */
+  faults?: ScenarioFault[];
 }
 
 /** Flag overrides of `coupon-bench run` (they win over the file). */
@@ -133,6 +136,13 @@ export function validateScenario(data: unknown, source = 'scenario'): Scenario {
     const v = s[f];
     if (v !== undefined) parseDuration(v, f);
   }
+  (s.faults ?? []).forEach((f, i) => {
+    try {
+      faultFromScenario(f, i);
+    } catch (err) {
+      throw new UsageError(`${source}: ${(err as Error).message}`, 'E_SCENARIO_INVALID');
+    }
+  });
   return s;
 }
 

@@ -16,7 +16,7 @@ export interface FaultBand {
   unknown: number;
   /** of those, no answer at all or a 5xx */
   errors: number;
-  /** (errors + unknown) / requests */
+  /** unknown / requests (every no-answer and 5xx is unknown) */
   errorRate: number;
   /** p99 of their corrected latency */
   p99Ms: number;

@@ -36,6 +36,28 @@ function timeAxis(maxT: number): { ticks: Array<{ value: number; label: string }
   return { ticks, scale, title: 'time since start (s)' };
 }
 
+/**
+ * The run's faults as bands across the plot: the fault itself (red, at least 3 px wide so a kill
+ * shows), then its recovery until issuance answered again (lighter), each with a label and a tooltip.
+ */
+function faultBands(report: RunReport, scale: (v: number) => number): string {
+  const parts: string[] = [];
+  for (const f of report.faults ?? []) {
+    const x0 = scale(f.startMs / 1000);
+    const x1 = Math.max(x0 + 3, scale(f.endMs / 1000));
+    const tip = `${f.spec}: ${f.requests} requests, ${f.unknown} unknown, p99 ${fmt.ms(f.p99Ms)}, recovered ${f.recoveryMs !== undefined ? `after ${fmt.ms(f.recoveryMs)}` : 'never'}${f.dataLost ? `; DATA LOST: ${f.dataLost}` : ''}`;
+    parts.push(
+      `<rect class="fault" x="${n(x0)}" y="${PLOT.y1}" width="${n(x1 - x0)}" height="${n(PLOT.y0 - PLOT.y1)}" fill="#d1453b" fill-opacity="0.18"><title>${escapeHtml(tip)}</title></rect>`,
+    );
+    if (f.recoveryMs !== undefined && f.recoveryMs > 0) {
+      const r1 = scale((f.endMs + f.recoveryMs) / 1000);
+      parts.push(`<rect class="fault-recovery" x="${n(x1)}" y="${PLOT.y1}" width="${n(Math.max(0.5, r1 - x1))}" height="${n(PLOT.y0 - PLOT.y1)}" fill="#d1453b" fill-opacity="0.07"><title>${escapeHtml(tip)}</title></rect>`);
+    }
+    parts.push(`<text class="tick fault-label" x="${n(x0 + 2)}" y="${PLOT.y1 + 10}">${escapeHtml(f.fault)}</text>`);
+  }
+  return parts.length ? `<g class="faults">${parts.join('')}</g>` : '';
+}
+
 /** Responses per second, stacked by outcome. */
 export function throughputChart(report: RunReport): Chart {
   const tl = report.timeline;
@@ -72,7 +94,7 @@ export function throughputChart(report: RunReport): Chart {
       );
     }
   }
-  const body = axes(x, { ticks: yTicks, scale: y, title: 'responses / s' }) + `<g class="marks">${marks.join('')}</g>`;
+  const body = axes(x, { ticks: yTicks, scale: y, title: 'responses / s' }) + faultBands(report, x.scale) + `<g class="marks">${marks.join('')}</g>`;
   return { svg: svg('throughput', 'responses per second, stacked by outcome', body), legend };
 }
 

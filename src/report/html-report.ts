@@ -113,6 +113,18 @@ function verdictSection(v: VerdictJson | undefined): string {
   )} · templates ${e(v.templates.join(', ') || '–')}</span></h2><p class="headline">${e(v.headline)}</p><table class="data verdict"><thead><tr><th>invariant</th><th>status</th><th>counts</th><th>detail</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
+/** The faults injected during the load: one row each, the same figures as the summary's table. */
+function faultsSection(r: RunReport): string {
+  if (!r.faults || r.faults.length === 0) return '';
+  const rows = r.faults
+    .map(
+      (f) =>
+        `<tr class="${f.dataLost ? 'fail' : 'pass'}"><th scope="row"><code>${e(f.spec)}</code></th><td class="num">${e(`${(f.startMs / 1000).toFixed(2)} s – ${(f.endMs / 1000).toFixed(2)} s`)}</td><td class="num">${e(f.requests)}</td><td class="num">${e(f.unknown)}</td><td class="num">${e(`${(f.errorRate * 100).toFixed(1)}%`)}</td><td class="num">${e(f.requests > 0 ? fmt.ms(f.p99Ms) : '–')}</td><td class="num">${e(f.recoveryMs !== undefined ? fmt.ms(f.recoveryMs) : 'never')}</td><td>${e(f.detail ?? '')}${f.dataLost ? ` <span class="badge fail">data lost</span> ${e(f.dataLost)}` : ''}</td></tr>`,
+    )
+    .join('');
+  return `<section class="panel"><h2>Faults</h2><p class="muted">Red bands on the throughput chart; the lighter band after each is the time until issuance answered again.</p><table class="data"><thead><tr><th>fault</th><th class="num">from – to</th><th class="num">requests</th><th class="num">unknown</th><th class="num">error rate</th><th class="num">p99</th><th class="num">recovered after</th><th>what happened</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
 function thresholdsSection(r: RunReport): string {
   if (r.thresholds.length === 0) return `<section class="panel"><h2>Thresholds</h2><p class="muted">No thresholds were declared.</p></section>`;
   const rows = r.thresholds
@@ -227,7 +239,7 @@ ${problems.length ? `<div class="panel warn-box"><b>Some data could not be read:
   <div class="panel"><h2>Latency</h2>${latencyTable(r, corrected, uncorrected)}<p class="muted small">Corrected latency is measured from each request's intended send time, so a stalled generator cannot hide slow responses (coordinated omission). Percentiles come from the full HDR histograms.</p></div>
 </section>
 ${verdictSection(r.verdict)}
-${thresholdsSection(r)}
+${faultsSection(r) + thresholdsSection(r)}
 <section class="two">
   <div class="panel"><h2>Scenario</h2>${kvTable(scenarioRows)}</div>
   <div class="panel"><h2>Run</h2>${kvTable(runRows)}<h2>Environment</h2>${kvTable(envRows)}</div>

@@ -103,6 +103,36 @@ export function formatRunSummary(report: RunReport, opts: { color: boolean }): s
   const stock = report.templates.reduce((a, t) => a + t.stock, 0);
   out.push(`     issued ${report.outcomes.issued} of stock ${stock} across ${report.templates.length} template(s)`);
 
+  if (report.faults && report.faults.length > 0) {
+    out.push('');
+    out.push(`  ${c.bold('faults')}`);
+    const ft = new Table({
+      head: ['fault', 'from', 'to', 'requests', 'unknown', 'error rate', 'p99', 'recovered after'],
+      colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+      style: opts.color ? { head: ['cyan'] } : { head: [], border: [] },
+    });
+    for (const f of report.faults) {
+      ft.push([
+        f.dataLost ? c.red(f.spec) : f.spec,
+        `${(f.startMs / 1000).toFixed(2)}s`,
+        `${(f.endMs / 1000).toFixed(2)}s`,
+        String(f.requests),
+        f.unknown > 0 ? c.red(String(f.unknown)) : '0',
+        `${(f.errorRate * 100).toFixed(1)}%`,
+        f.requests > 0 ? fmtMs(f.p99Ms) : '-',
+        f.recoveryMs !== undefined ? fmtMs(f.recoveryMs) : c.red('never'),
+      ]);
+    }
+    out.push(
+      ft
+        .toString()
+        .split('\n')
+        .map((l) => `     ${l}`)
+        .join('\n'),
+    );
+    for (const f of report.faults) if (f.dataLost) out.push(`     ${c.red.bold('data lost')} in ${f.spec}: ${f.dataLost}`);
+  }
+
   if (report.thresholds.length > 0) {
     out.push('');
     out.push(`  ${c.bold('thresholds')}`);

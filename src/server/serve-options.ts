@@ -81,4 +81,10 @@ export interface RunningServer {
   readonly redisDir?: string;
   /** Stop accepting, drain in-flight requests, stop the persister, close stores (and a managed Redis). */
   stop(): Promise<void>;
+  /**
+   * End the persister's worker thread at once, as a crash would (the `kill-persister` fault); the
+   * server restarts it and the new worker re-reads what the old one held. Absent without a
+   * persister worker.
+   */
+  killPersister?(): Promise<void>;
 }

@@ -196,6 +196,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       prefix: opts.prefix,
       managedRedis: managed !== undefined,
       ...(managed !== undefined && opts.redisDir !== undefined ? { redisDir: managed.dir } : {}),
+      ...(persister?.killWorker ? { killPersister: persister.killWorker } : {}),
       stop,
     };
   } catch (err) {

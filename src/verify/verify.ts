@@ -9,6 +9,7 @@ import { openStore, redactUrl } from '../store/open-store.js';
 import type { CouponStore } from '../store/store.js';
 import { formatHeadline, headlineTotals } from './headline.js';
 import { INVARIANT_CHECKS } from './invariants/index.js';
+import { applyFaultLosses } from './fault-losses.js';
 import { mergeResults } from './merge-results.js';
 import { nothingCheckedReason } from './nothing-checked.js';
 import { readQueryTemplate, readStoreTemplate } from './read-db.js';
@@ -242,6 +243,7 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
     );
     // Keep the contract's order even if the table above changes.
     invariants.sort((a, b) => INVARIANTS.indexOf(a.name) - INVARIANTS.indexOf(b.name));
+    applyFaultLosses(invariants, r.report?.faults);
 
     const failed = invariants.some((i) => i.status === 'FAIL');
     const judged = invariants.some((i) => i.status !== 'SKIP');
