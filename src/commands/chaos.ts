@@ -3,11 +3,13 @@ import { Command, InvalidArgumentError } from 'commander';
 import { UsageError } from '../errors.js';
 import { withExitCode } from './action.js';
 import { INTERRUPT_HELP, trapInterrupts } from './interrupt.js';
+import { DURATION_FLAG_HELP, durationFlag } from './parse-options.js';
 
 /** Options of `coupon-bench chaos` after commander parsed them. */
 interface ChaosFlags {
   fault: string[];
   only?: boolean;
+  duration?: string;
   db?: string;
   prefix?: string;
   redisAppendonly?: boolean;
@@ -40,6 +42,7 @@ export function chaosCommand(): Command {
     )
     .argument('[scenario]', 'scenario file or bundled name (its `faults` are the schedule)', 'chaos')
     .option('--fault <spec>', 'add a fault: kind@at[+duration][:latency], e.g. kill-serve@3s, pause-redis@2s+1500ms, slow-db@1s+3s:200ms (repeatable)', collect, [])
+    .option('--duration <d>', `run length, ${DURATION_FLAG_HELP} (faults must begin inside it)`, durationFlag)
     .option('--only', "inject only the --fault flags, not the scenario's schedule")
     .option('--db <url>', 'the database the server writes to (default SQLite in the run folder): sqlite:<path> | postgres://… | mysql://… (loopback for db faults)')
     .option('--prefix <prefix>', 'Redis key prefix of the server (default cb)')
@@ -52,7 +55,7 @@ export function chaosCommand(): Command {
     .addHelpText('after', `\nFault kinds: kill-serve, kill-persister, restart-redis (instant); pause-redis, db-outage (+duration); slow-db (+duration:latency).\n${INTERRUPT_HELP}`)
     .action(
       withExitCode(async (scenarioArg: string, flags: ChaosFlags) => {
-        const [{ runScenario }, { loadScenario }, { parseFaultArg }, { createProgressPrinter }, { formatRunSummary }, { formatVerdict }, { renderHtmlReport }, { prepareOutputDir, writeOutputFile }] =
+        const [{ runScenario }, { loadScenario, applyOverrides }, { parseFaultArg }, { createProgressPrinter }, { formatRunSummary }, { formatVerdict }, { renderHtmlReport }, { prepareOutputDir, writeOutputFile }] =
           await Promise.all([
             import('../load/run-scenario.js'),
             import('../load/scenario.js'),
@@ -65,6 +68,7 @@ export function chaosCommand(): Command {
           ]);
         const faults = flags.fault.map(parseFaultArg);
         let scenario = loadScenario(scenarioArg);
+        if (flags.duration !== undefined) scenario = applyOverrides(scenario, { duration: flags.duration });
         if (flags.only) {
           if (faults.length === 0) throw new UsageError('--only: give the faults to inject with --fault', 'E_FAULT');
           scenario = { ...scenario, faults: [] };

@@ -121,6 +121,8 @@ export interface RunResult {
 const DEFAULT_TARGET = 'http://127.0.0.1:8080';
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_DROPPED_RATIO = 0.05;
+/** With faults, iterations due while the system is down are dropped by design: allow more (the scenario can set its own). */
+const FAULT_MAX_DROPPED_RATIO = 0.25;
 const DEFAULT_MAX_EVENT_LOOP_DELAY_MS = 100;
 /** monitorEventLoopDelay's sampling interval; every sample it takes includes it, so it is subtracted. */
 const ELD_RESOLUTION_MS = 10;
@@ -409,7 +411,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       if (none) reasons.push(none);
     }
     const plannedIterations = exec?.planned;
-    const maxDropped = scenario.harness?.maxDroppedRatio ?? DEFAULT_MAX_DROPPED_RATIO;
+    const maxDropped = scenario.harness?.maxDroppedRatio ?? (faults.length > 0 ? FAULT_MAX_DROPPED_RATIO : DEFAULT_MAX_DROPPED_RATIO);
     if (plannedIterations && recorder.dropped / plannedIterations > maxDropped) {
       reasons.push(`too many dropped iterations: ${recorder.dropped} of ${plannedIterations} (> ${(maxDropped * 100).toFixed(1)}%)`);
     }
