@@ -6,6 +6,7 @@ import { runCommand } from './commands/run.js';
 import { verifyCommand } from './commands/verify.js';
 import { demoCommand } from './commands/demo.js';
 import { chaosCommand } from './commands/chaos.js';
+import { mergeCommand } from './commands/merge.js';
 import { reportCommand } from './commands/report.js';
 import { compareCommand } from './commands/compare.js';
 import { CouponBenchError, ExitCode } from './errors.js';
@@ -17,7 +18,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const cmd of [serveCommand(), runCommand(), verifyCommand(), demoCommand(), chaosCommand(), reportCommand(), compareCommand(), versionCommand()]) {
+  for (const cmd of [serveCommand(), runCommand(), verifyCommand(), demoCommand(), chaosCommand(), reportCommand(), compareCommand(), mergeCommand(), versionCommand()]) {
     program.addCommand(cmd.exitOverride());
   }
   return program;

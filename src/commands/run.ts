@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { withExitCode } from './action.js';
 import { DURATION_FLAG_HELP, durationFlag, integerAtLeast } from './parse-options.js';
 import { INTERRUPT_HELP, trapInterrupts } from './interrupt.js';
+import { parseShard } from '../load/shard.js';
 
 /** Parsed flags: the scenario overrides plus the run's own options. */
 interface RunFlags extends ScenarioOverrides {
@@ -25,6 +26,7 @@ interface RunFlags extends ScenarioOverrides {
   httpClient?: 'lean' | 'undici';
   fault: string[];
   redisAppendonly?: boolean;
+  shard?: { index: number; count: number };
 }
 
 function positiveNumber(v: string): number {
@@ -40,6 +42,14 @@ function collect(v: string, prev: string[]): string[] {
 function httpClient(v: string): 'lean' | 'undici' {
   if (v !== 'lean' && v !== 'undici') throw new InvalidArgumentError('expected lean or undici');
   return v;
+}
+
+function shardFlag(v: string): { index: number; count: number } {
+  try {
+    return parseShard(v);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace(/^--shard [^:]*: /, ''));
+  }
 }
 
 function yesNo(v: string): boolean {
@@ -78,6 +88,7 @@ export function runCommand(): Command {
     .option('--junit <file>', 'write harness, thresholds and invariants as JUnit XML')
     .option('--json', 'print the report JSON to stdout instead of the summary')
     .option('--quiet', 'no progress and no summary (exit code and files only)')
+    .option('--shard <i/n>', "run share i of n of the scenario's VUs, rate and iterations (disjoint user ids); join the reports with coupon-bench merge", shardFlag)
     .option('--fault <spec>', 'with --serve: inject a fault at a time after the load starts, e.g. kill-serve@3s, pause-redis@2s+1500ms, slow-db@1s+3s:200ms (repeatable; see README "Faults")', collect, [])
     .option('--redis-appendonly <yes|no>', "with --fault: the private Redis persists with an append-only file (default yes; no only to prove verify sees restart-redis lose data)", yesNo)
     .option('--http-client <kind>', 'lean (default; one write per request, answers framed in place) or undici (dispatch(); always for https)', httpClient)
@@ -127,6 +138,7 @@ export function runCommand(): Command {
               ...(flags.adminToken !== undefined ? { adminToken: flags.adminToken } : {}),
               ...(stores !== undefined ? { stores } : {}),
               ...(faults.length > 0 ? { faults } : {}),
+              ...(flags.shard ? { shard: flags.shard } : {}),
               ...(flags.redisAppendonly !== undefined ? { redisAppendOnly: flags.redisAppendonly } : {}),
             },
             printer,

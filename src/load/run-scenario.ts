@@ -76,8 +76,10 @@ export interface RunInput {
   httpClient?: 'lean' | 'undici';
   /** emit one `response` event per request (costly; off by default) */
   responseEvents?: boolean;
-  /** this generator's share of a multi-machine run */
+  /** this generator's share of a multi-machine run (0-based index, as the executors count) */
   worker?: { index: number; count: number };
+  /** `--shard i/n`: run share `index` (0-based) of `count` of the scenario's VUs / rate / iterations; `merge` joins the reports */
+  shard?: { index: number; count: number };
   /**
    * Interrupt the run (SIGINT, SIGTERM; the abort reason names the signal): the load stops,
    * in-flight requests finish, the report and ledger are still written, marked interrupted (harness
@@ -170,6 +172,15 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
   let scenario = input.scenario ?? (input.scenarioPath ? loadScenario(input.scenarioPath) : undefined);
   if (!scenario) throw new UsageError('run: a scenario is required (a file or a bundled name such as seed-k6)');
   if (input.overrides) scenario = applyOverrides(scenario, input.overrides);
+  let worker: { index: number; count: number; slots?: number } = input.worker ?? { index: 0, count: 1 };
+  const sharded = input.shard !== undefined && input.shard.count > 1;
+  if (input.shard && input.shard.count > 1) {
+    if (input.serve) throw new UsageError('--shard splits the load on one target across generators: run serve once and point every shard at it (not --serve)', 'E_USAGE');
+    const { shardScenario } = await import('./shard.js');
+    const split = shardScenario(scenario, input.shard.index, input.shard.count);
+    scenario = split.scenario;
+    worker = split.shard;
+  }
   // Parse every threshold before sending anything: a typo must not cost a run.
   const thresholds: Threshold[] = [...parseThresholdMap(scenario.thresholds), ...(input.thresholds ?? []).map(parseThresholdFlag)];
   const ledgerMode: 'acked' | 'full' = input.verify ? 'full' : (input.ledgerMode ?? scenario.ledger ?? 'full');
@@ -313,7 +324,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
         : undefined;
       await poller?.start();
       eld.enable();
-      const abortOn = thresholds.filter((t) => t.abortOnFail);
+      const abortOn = sharded ? [] : thresholds.filter((t) => t.abortOnFail);
       const partialInput = {
         runId,
         toolVersion: VERSION,
@@ -352,7 +363,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
           const loadT0 = performance.now();
           faultsRun = runFaults(faults, s, bands, { start: () => (recorder.t0 > 0 ? recorder.t0 : loadT0), over: () => loadOver || stop.requested, emit });
         }
-        exec = await runExecutor({ scenario, engine, recorder, seed, worker: input.worker ?? { index: 0, count: 1 }, stop });
+        exec = await runExecutor({ scenario, engine, recorder, seed, worker, stop });
       } finally {
         loadOver = true;
         clearInterval(ticker);
@@ -437,7 +448,8 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       ...(host ? { host } : {}),
       ...(exec?.thinkActualMs !== undefined ? { thinkActualMs: Math.round(exec.thinkActualMs * 1000) / 1000 } : {}),
     };
-    report.thresholds = evaluateThresholds(thresholds, report);
+    // A shard holds part of the run: its counts cannot meet the run's thresholds; merge judges them on the whole.
+    report.thresholds = sharded ? [] : evaluateThresholds(thresholds, report);
     if (abortedBy !== undefined) {
       report.abortedBy = `threshold with abortOnFail failed: ${abortedBy.text}`;
       // the final value may pass again; the run still stopped because of it (k6 exits 99 too)
@@ -445,6 +457,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       if (stopped) stopped.ok = false;
     }
     if (interrupted) report.interrupted = interrupted;
+    if (input.shard && input.shard.count > 1) report.shard = { index: input.shard.index + 1, count: input.shard.count };
     report.exitCode = exitCodeOf(report);
     let reportPath = await writeRunReport(runDir, report);
 

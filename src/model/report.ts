@@ -136,6 +136,10 @@ export interface RunReport {
     thinkActualMs?: number;
   };
   verdict?: VerdictJson;
+  /** `run --shard i/n`: this report is share `index` (1-based) of `count`; `merge` joins them */
+  shard?: { index: number; count: number };
+  /** `merge`: the shard reports this one was made from */
+  mergedFrom?: Array<{ runId: string; shard?: { index: number; count: number }; startedAt: string }>;
   /** the faults injected during the load (`--fault`, the scenario's `faults`), in the order they began */
   faults?: FaultBand[];
   /** why the run stopped early, when it did (a threshold with abortOnFail) */

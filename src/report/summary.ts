@@ -133,6 +133,12 @@ export function formatRunSummary(report: RunReport, opts: { color: boolean }): s
     for (const f of report.faults) if (f.dataLost) out.push(`     ${c.red.bold('data lost')} in ${f.spec}: ${f.dataLost}`);
   }
 
+  if (report.shard) {
+    out.push('');
+    out.push(`  shard ${report.shard.index}/${report.shard.count}: thresholds are judged on the whole run (coupon-bench merge <report.json…>)`);
+  }
+  if (report.mergedFrom) out.push(`     merged from ${report.mergedFrom.length} reports: ${report.mergedFrom.map((m) => (m.shard ? `shard ${m.shard.index}/${m.shard.count}` : m.runId)).join(', ')}`);
+
   if (report.thresholds.length > 0) {
     out.push('');
     out.push(`  ${c.bold('thresholds')}`);

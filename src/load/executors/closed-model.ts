@@ -28,9 +28,12 @@ export interface ClosedModelOptions {
 export function runClosedModel(ctx: ExecContext, o: ClosedModelOptions): Promise<ExecResult> {
   const { engine, recorder, stop } = ctx;
   const { vusMax, thinkMs, durationMs } = o;
+  // Each generator's VUs take one stripe of the id space, sized by the widest generator's VUs, so
+  // shards of unequal size still never hand out the same sequential id.
+  const stripe = Math.max(vusMax, ctx.worker.slots ?? 0);
   const sources = Array.from(
     { length: vusMax },
-    (_, i) => new IterationSource(ctx.scenario, ctx.seed, ctx.worker.index * vusMax + i, ctx.worker.count * vusMax),
+    (_, i) => new IterationSource(ctx.scenario, ctx.seed, ctx.worker.index * stripe + i, ctx.worker.count * stripe),
   );
   const running = new Uint8Array(vusMax);
   let active = 0;

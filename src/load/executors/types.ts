@@ -9,7 +9,7 @@ export interface ExecContext {
   recorder: Recorder;
   seed: number;
   /** this generator's share of a multi-machine run (user-id streams never overlap) */
-  worker: { index: number; count: number };
+  worker: { index: number; count: number; slots?: number };
   /** set `requested` to stop early (SIGINT); executors finish in-flight requests and return */
   stop: { requested: boolean };
 }
