@@ -16,6 +16,7 @@ interface ServeFlags {
   httpFront: string;
   soldOutSnapshot: boolean;
   waitForDb?: boolean;
+  workers: string;
 }
 
 /** `coupon-bench serve`: the issuance server. */
@@ -36,6 +37,7 @@ export function serveCommand(): Command {
     .option('--issue-client <kind>', 'Redis client of the issue hot path: pipeline | ioredis', 'pipeline')
     .option('--http-front <kind>', 'HTTP front of the issue route: fast | node (node:http for every request)', 'fast')
     .option('--no-sold-out-snapshot', 'send every issue request to Redis, even for a sold-out template')
+    .option('--workers <n>', 'server processes sharing the port, the Redis and the database (node:cluster; one persister consumer each)', '1')
     .option('--wait-for-db', 'start even when the database is unreachable: issue from Redis, persist once it answers')
     .action(
       withExitCode(async (flags: ServeFlags) => {
@@ -50,6 +52,8 @@ export function serveCommand(): Command {
         if (flags.redisDir !== undefined && flags.redis !== undefined) {
           throw new UsageError('--redis-dir is the private redis-server\'s folder: it cannot go with --redis', 'E_USAGE');
         }
+        const workers = Number(flags.workers);
+        if (!/^\d+$/.test(flags.workers) || workers < 1 || workers > 64) throw new UsageError(`--workers: "${flags.workers}" must be a whole number from 1 to 64`, 'E_USAGE');
         const [{ startServer }, { DEFAULT_DB_URL, redactUrl, sqlitePathOf }] = await Promise.all([
           import('../server/start-server.js'),
           import('../store/open-store.js'),
@@ -67,6 +71,16 @@ export function serveCommand(): Command {
             `${redisDir} holds the Redis data of a database that is gone (${sqlitePath} does not exist): remove that folder to start afresh`,
             'E_STALE_REDIS_DIR',
           );
+        }
+        if (workers > 1) {
+          const { runServeWorkers } = await import('../server/serve-workers.js');
+          // Every worker gets the same flags, the shared Redis instead of a private one of its own.
+          const args = ['serve', '--host', flags.host, '--port', flags.port, '--db', dbUrl, '--prefix', flags.prefix, '--issue-client', flags.issueClient, '--http-front', flags.httpFront];
+          if (!flags.persister) args.push('--no-persister');
+          if (!flags.soldOutSnapshot) args.push('--no-sold-out-snapshot');
+          if (flags.waitForDb) args.push('--wait-for-db');
+          if (flags.adminToken !== undefined) args.push('--admin-token', flags.adminToken);
+          return runServeWorkers({ workers, args, redisUrl: flags.redis, redisDir, host: flags.host, db: redactUrl(dbUrl), prefix: flags.prefix, out: process.stdout });
         }
         const server = await startServer({
           host: flags.host,
@@ -102,6 +116,11 @@ export function serveCommand(): Command {
           throw err;
         });
         const out = process.stdout;
+        const workerNo = process.env['COUPON_BENCH_SERVE_WORKER'];
+        if (workerNo !== undefined) {
+          // A worker of serve --workers: the primary prints the banner.
+          out.write(`  worker ${workerNo} (pid ${process.pid}) ready\n`);
+        } else {
         out.write(`coupon-bench serve listening on ${server.url}\n`);
         out.write(
           server.managedRedis
@@ -110,6 +129,7 @@ export function serveCommand(): Command {
         );
         out.write(`  db:    ${server.dbUrl}\n  prefix: ${server.prefix}\n`);
         out.write(`  issue: curl -s -XPOST ${server.url}/api/coupons/issue -H 'content-type: application/json' -d '{"userId":1,"templateId":1}'\n`);
+        }
         // Fault injection for the chaos runs that started this process (never set by hand):
         // SIGUSR2 kills the persister worker as a crash would.
         if (process.env['COUPON_BENCH_FAULT_HOOKS'] === '1' && server.killPersister) {
@@ -123,6 +143,8 @@ export function serveCommand(): Command {
         out.write(`${signal}: draining in-flight requests and stopping\n`);
         await server.stop();
         out.write('stopped\n');
+        // A worker of serve --workers: its channel to the primary would keep it alive.
+        if (workerNo !== undefined) (await import('node:cluster')).default.worker?.disconnect();
         return 0;
       }),
     );

@@ -1,0 +1,55 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunReport } from '../../src/model/report.js';
+import { runCli } from '../helpers/cli.js';
+import { REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/env.js';
+import { spawnServe, type Spawned } from './serve-harness.js';
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('serve --workers 2: two processes on one port, one Redis, one database', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'cb-workers-'));
+  const prefix = uniquePrefix('workers');
+  const db = `sqlite:${join(cwd, 'coupons.sqlite')}`;
+  let s: Spawned | undefined;
+  afterAll(async () => {
+    if (s && s.child.exitCode === null) s.child.kill('SIGKILL');
+    await deletePrefix(REDIS_URL, prefix);
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('flash-crowd and seed-k6: exactly stock issued, 0 duplicates, every acknowledged coupon in the database; SIGTERM stops all', async () => {
+    s = await spawnServe(['--workers', '2', '--port', '0', '--redis', REDIS_URL, '--prefix', prefix, '--db', db], cwd);
+    const pids = (/\(2 workers: pids (\d+), (\d+)\)/.exec(s.stdout()) ?? []).slice(1).map(Number);
+    expect(pids).toHaveLength(2);
+    expect(pids.every(alive)).toBe(true);
+    const stores = ['--redis', REDIS_URL, '--db', db, '--prefix', prefix];
+    // seed-k6 on template 1, then flash-crowd on template 2 (a copy of the bundled file with another id)
+    const flash = JSON.parse(readFileSync(join(import.meta.dirname, '../../scenarios/flash-crowd.json'), 'utf8')) as { templates: Array<{ id: number; stock: number }> };
+    flash.templates = [{ id: 2, stock: 1000 }];
+    writeFileSync(join(cwd, 'flash-2.json'), JSON.stringify(flash));
+    for (const [scenario, stock, extra] of [['seed-k6', 10, ['--duration', '3s']], [join(cwd, 'flash-2.json'), 1000, []]] as const) {
+      const out = `out-${stock}`;
+      const run = await runCli(['run', scenario, '--target', s.url, '--setup', '--verify', ...stores, '--out', out, '--quiet', ...extra], { cwd, timeoutMs: 60_000 });
+      expect(run.code, `${scenario}: ${run.stderr}`).toBe(0);
+      const report = JSON.parse(readFileSync(join(cwd, out, 'report.json'), 'utf8')) as RunReport;
+      expect(report.outcomes.issued).toBe(stock);
+      const inv = (name: string): string | undefined => report.verdict?.invariants.find((i) => i.name === name)?.status;
+      for (const name of ['no-lost-ack', 'no-over-issue', 'no-duplicate-user', 'redis-db-match']) expect(inv(name), `${scenario} ${name}`).toBe('PASS');
+      expect(report.verdict?.invariants.find((i) => i.name === 'no-lost-ack')?.counts['missing']).toBe(0);
+    }
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+    expect(pids.some(alive)).toBe(false);
+    expect(s.stdout()).toMatch(/SIGTERM: draining every worker/);
+  }, 90_000);
+});
