@@ -17,6 +17,7 @@ interface ServeFlags {
   soldOutSnapshot: boolean;
   waitForDb?: boolean;
   workers: string;
+  consumer?: string;
 }
 
 /** `coupon-bench serve`: the issuance server. */
@@ -38,6 +39,7 @@ export function serveCommand(): Command {
     .option('--http-front <kind>', 'HTTP front of the issue route: fast | node (node:http for every request)', 'fast')
     .option('--no-sold-out-snapshot', 'send every issue request to Redis, even for a sold-out template')
     .option('--workers <n>', 'server processes sharing the port, the Redis and the database (node:cluster; one persister consumer each)', '1')
+    .option('--consumer <name>', "the persister's consumer name in the outbox group (default host-pid-random): a server restarted under the same name takes over at once what the old one had read but not acknowledged")
     .option('--wait-for-db', 'start even when the database is unreachable: issue from Redis, persist once it answers')
     .action(
       withExitCode(async (flags: ServeFlags) => {
@@ -72,6 +74,8 @@ export function serveCommand(): Command {
             'E_STALE_REDIS_DIR',
           );
         }
+        if (flags.consumer !== undefined && !/^[\w.:-]{1,100}$/.test(flags.consumer)) throw new UsageError(`--consumer: "${flags.consumer}" must be 1-100 letters, digits, or . _ : -`, 'E_USAGE');
+        if (flags.consumer !== undefined && workers > 1) throw new UsageError('--consumer names one process: it cannot go with --workers (each worker takes a name of its own)', 'E_USAGE');
         if (workers > 1) {
           const { runServeWorkers } = await import('../server/serve-workers.js');
           // Every worker gets the same flags, the shared Redis instead of a private one of its own.
@@ -91,6 +95,7 @@ export function serveCommand(): Command {
           prefix: flags.prefix,
           adminToken: flags.adminToken ?? process.env.COUPON_BENCH_ADMIN_TOKEN,
           persister: flags.persister,
+          ...(flags.consumer !== undefined ? { persisterOptions: { consumer: flags.consumer } } : {}),
           issueClient: flags.issueClient,
           httpFront: flags.httpFront,
           soldOutSnapshot: flags.soldOutSnapshot,

@@ -42,7 +42,10 @@ function exited(child: ChildProcess): Promise<void> {
 export async function startServeProcess(opts: ServeProcessOptions): Promise<ServeProcess> {
   let child: ChildProcess | undefined;
   let log = '';
-  const args = ['serve', '--port', String(opts.port), '--redis', opts.redisUrl, '--db', opts.dbUrl, '--prefix', opts.prefix, ...(opts.waitForDb ? ['--wait-for-db'] : [])];
+  // One consumer name across restarts: the new server re-reads at once what the killed one had read
+  // and not acknowledged, instead of claiming it after the persister's idle time (30 s).
+  const consumer = `chaos-${process.pid}-${opts.port}`;
+  const args = ['serve', '--port', String(opts.port), '--redis', opts.redisUrl, '--db', opts.dbUrl, '--prefix', opts.prefix, '--consumer', consumer, ...(opts.waitForDb ? ['--wait-for-db'] : [])];
   const start = async (): Promise<void> => {
     const c = spawn(process.execPath, [BIN, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
