@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { withExitCode } from './action.js';
 import { INTERRUPT_HELP, trapInterrupts } from './interrupt.js';
-import { DURATION_FLAG_HELP, durationFlag } from './parse-options.js';
+import { DURATION_FLAG_HELP, collect, durationFlag, yesNo } from './parse-options.js';
 
 /** Options of `coupon-bench chaos` after commander parsed them. */
 interface ChaosFlags {
@@ -20,14 +20,7 @@ interface ChaosFlags {
   quiet?: boolean;
 }
 
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
-}
 
-function yesNo(v: string): boolean {
-  if (v !== 'yes' && v !== 'no') throw new InvalidArgumentError('expected yes or no');
-  return v === 'yes';
-}
 
 /**
  * `coupon-bench chaos [scenario]`: the bundled server as a child process on a private Redis, the

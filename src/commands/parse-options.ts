@@ -39,3 +39,14 @@ export function integerAtLeast(min: number): (value: string) => number {
     return n;
   };
 }
+
+/** A repeatable flag: each use adds its value. */
+export function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+/** `yes` or `no` as a boolean. */
+export function yesNo(v: string): boolean {
+  if (v !== 'yes' && v !== 'no') throw new InvalidArgumentError('expected yes or no');
+  return v === 'yes';
+}

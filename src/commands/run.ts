@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { ScenarioOverrides } from '../load/scenario.js';
 import { UsageError } from '../errors.js';
 import { withExitCode } from './action.js';
-import { DURATION_FLAG_HELP, durationFlag, integerAtLeast } from './parse-options.js';
+import { DURATION_FLAG_HELP, collect, durationFlag, integerAtLeast, yesNo } from './parse-options.js';
 import { INTERRUPT_HELP, trapInterrupts } from './interrupt.js';
 import { parseShard } from '../load/shard.js';
 
@@ -35,9 +35,6 @@ function positiveNumber(v: string): number {
   return n;
 }
 
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
-}
 
 function httpClient(v: string): 'lean' | 'undici' {
   if (v !== 'lean' && v !== 'undici') throw new InvalidArgumentError('expected lean or undici');
@@ -52,10 +49,6 @@ function shardFlag(v: string): { index: number; count: number } {
   }
 }
 
-function yesNo(v: string): boolean {
-  if (v !== 'yes' && v !== 'no') throw new InvalidArgumentError('expected yes or no');
-  return v === 'yes';
-}
 
 function ledgerMode(v: string): 'acked' | 'full' {
   if (v !== 'acked' && v !== 'full') throw new InvalidArgumentError('expected acked or full');

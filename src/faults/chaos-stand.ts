@@ -138,17 +138,24 @@ export async function startChaosStand(opts: ChaosStandOptions): Promise<ChaosSta
         }
         case 'restart-redis': {
           const m = managed as ManagedRedis;
+          // A marker written (and acknowledged) just before the kill: a Redis that comes back without
+          // it lost acknowledged writes, even when the server has since rebuilt the counts from the
+          // database (which hides the drop in the counts below).
+          const marker = `coupon-bench:chaos-marker:${process.pid}`;
+          await probe.set(marker, String(Date.now()));
           const before = await issuedCounts(probe, opts.prefix, opts.templateIds);
           const old = m.pid;
           await m.kill();
           const endedAt = performance.now();
           await m.restart();
+          const markerKept = (await probe.get(marker)) !== null;
           const after = await issuedCounts(probe, opts.prefix, opts.templateIds);
+          await probe.del(marker);
           const lost = [...before].filter(([id, n]) => (after.get(id) ?? 0) < n).map(([id, n]) => `template ${id}: ${n} → ${after.get(id) ?? 0}`);
           const detail = `redis-server pid ${old} killed (SIGKILL), pid ${m.pid} started on ${opts.appendOnly === false ? 'no append-only file' : 'its append-only file'}`;
-          return lost.length
-            ? { endedAt, detail, dataLost: `Redis came back with fewer coupons issued than before the restart (${lost.join('; ')})` }
-            : { endedAt, detail };
+          if (lost.length) return { endedAt, detail, dataLost: `Redis came back with fewer coupons issued than before the restart (${lost.join('; ')})` };
+          if (!markerKept) return { endedAt, detail, dataLost: 'Redis came back without the writes it had acknowledged before the restart (its state was not persisted)' };
+          return { endedAt, detail };
         }
         case 'db-outage': {
           if (proxy) {

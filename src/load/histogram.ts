@@ -44,12 +44,13 @@ export function withinRecorded(us: number, range: RecordedRange): number {
 }
 
 /**
- * k6's http_req_duration summary (milliseconds) of a microsecond histogram that recorded its
- * values itself (so its min and max are the exact extremes): every figure lies within min..max.
+ * k6's http_req_duration summary (milliseconds) of a microsecond histogram: every figure lies
+ * within min..max. The extremes are the histogram's own when it recorded its values itself; a
+ * histogram rebuilt from buckets (decoded, or added up by merge) is given the exact ones as `range`.
  */
-export function durationSummary(h: Histogram): DurationSummary {
+export function durationSummary(h: Histogram, exact?: RecordedRange): DurationSummary {
   if (h.totalCount === 0) return { avg: 0, min: 0, med: 0, max: 0, 'p(90)': 0, 'p(95)': 0, 'p(99)': 0 };
-  const range: RecordedRange = { minUs: h.minNonZeroValue, maxUs: h.maxValue };
+  const range: RecordedRange = exact ?? { minUs: h.minNonZeroValue, maxUs: h.maxValue };
   const ms = (us: number): number => round3(withinRecorded(us, range) / 1000);
   return {
     avg: ms(h.mean),

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import { OUTCOMES, type Outcome } from '../model/outcome.js';
 import type { DurationSummary, RunReport, TimelinePoint } from '../model/report.js';
-import { decodeHistogram, encodeHistogram, newHistogram, withinRecorded, type Histogram } from '../load/histogram.js';
+import { decodeHistogram, durationSummary, encodeHistogram, newHistogram, type Histogram } from '../load/histogram.js';
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
@@ -17,20 +17,7 @@ function added(encoded: Array<string | undefined>): Histogram | undefined {
 /** The k6 summary of a merged histogram, its extremes the exact ones of the shards. */
 function summaryOf(h: Histogram, parts: Array<DurationSummary | undefined>): DurationSummary {
   const given = parts.filter((p): p is DurationSummary => p !== undefined && (p.max > 0 || p.min > 0));
-  if (h.totalCount === 0) return { avg: 0, min: 0, med: 0, max: 0, 'p(90)': 0, 'p(95)': 0, 'p(99)': 0 };
-  const range = given.length
-    ? { minUs: Math.min(...given.map((p) => p.min)) * 1000, maxUs: Math.max(...given.map((p) => p.max)) * 1000 }
-    : { minUs: h.minNonZeroValue, maxUs: h.maxValue };
-  const ms = (us: number): number => round3(withinRecorded(us, range) / 1000);
-  return {
-    avg: ms(h.mean),
-    min: ms(range.minUs),
-    med: ms(h.getValueAtPercentile(50)),
-    max: ms(range.maxUs),
-    'p(90)': ms(h.getValueAtPercentile(90)),
-    'p(95)': ms(h.getValueAtPercentile(95)),
-    'p(99)': ms(h.getValueAtPercentile(99)),
-  };
+  return durationSummary(h, given.length ? { minUs: Math.min(...given.map((p) => p.min)) * 1000, maxUs: Math.max(...given.map((p) => p.max)) * 1000 } : undefined);
 }
 
 const sum = (xs: Array<number | undefined>): number => xs.reduce<number>((a, x) => a + (x ?? 0), 0);
