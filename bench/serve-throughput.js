@@ -17,13 +17,14 @@
 // to each and reports p50/p99 measured from each request's intended send time (so a stall is not
 // hidden by the client slowing down). Each fixed-rate round also prints the machine's steal time
 // (CPU time the hypervisor gave to other guests): on a shared VM the tail follows it, for every target.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startManagedRedis } from '../dist/redis/managed-redis.js';
+import { issueWrk, requireWrk, startChild, stopChild } from './wrk-issue.js';
 import { createTemplate } from '../dist/server/admin-client.js';
 import { runScenario } from '../dist/load/run-scenario.js';
 
@@ -56,56 +57,10 @@ const SERVER_CORE = '1';
 const ALL_CORES = '0,1';
 const BIN = fileURLToPath(new URL('../bin/coupon-bench.js', import.meta.url));
 
-if (spawnSync('wrk', ['--version']).error) {
-  console.error('bench: wrk not found; install it with `apt-get install -y wrk`');
-  process.exit(1);
-}
+requireWrk();
 
 const dir = mkdtempSync(join(tmpdir(), 'cb-bench-'));
-const LUA = join(dir, 'issue.lua');
-// Every request gets a fresh userId, so `serve` really issues (no duplicate short-cut).
-writeFileSync(
-  LUA,
-  `wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local n = 0
-local base = 0
-init = function(args)
-  base = tonumber(args[1])
-end
-request = function()
-  n = n + 1
-  return wrk.format(nil, nil, nil, '{"userId":' .. (base + n) .. ',"templateId":1}')
-end
-`,
-);
-
-function startChild(argv, env = {}) {
-  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`child did not start:\n${out}`)), 20_000);
-    child.stdout.on('data', () => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1] });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`child exited ${code}:\n${out}`)));
-  });
-}
-
-async function stopChild(child) {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(t);
-}
+const runWrk = issueWrk(dir, CONNECTIONS);
 
 /** CPU seconds a process has used so far (Linux /proc; undefined elsewhere). */
 function cpuSeconds(pid) {
@@ -125,23 +80,8 @@ async function wrkWithCpu(url, pids) {
   return { ...r, cpuUsPerReq: used.map((c) => (c === undefined ? undefined : (c * 1e6) / requests)) };
 }
 
-let wrkRuns = 0;
 function wrk(url, seconds = DURATION) {
-  // each run its own userId range, so every request is a first attempt by a new user
-  const base = String(++wrkRuns * 1_000_000_000);
-  return new Promise((resolve, reject) => {
-    const p = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-s', LUA, `${url}/api/coupons/issue`, '--', base]);
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (out += d));
-    p.once('exit', () => {
-      const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
-      if (!rps) return reject(new Error(`wrk output not understood:\n${out}`));
-      const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-      const errors = /Socket errors: (.*)/.exec(out);
-      resolve({ rps: Number(rps[1]), non2xx: non2xx ? Number(non2xx[1]) : 0, errors: errors ? errors[1] : 'none' });
-    });
-  });
+  return runWrk(url, seconds);
 }
 
 /**

@@ -101,9 +101,9 @@ export function runCommand(): Command {
         // is made usable before anything starts: a typo must not cost a run.
         checkRunStores({ serve: flags.serve === true, target: flags.target, stores });
         if (flags.strict && !flags.verify) throw new UsageError('--strict judges the audit: it needs --verify', 'E_USAGE');
-        const { parseFaultArg } = await import('../faults/fault-spec.js');
+        const { parseFaultArg, checkFaultsServed } = await import('../faults/fault-spec.js');
         const faults = flags.fault.map(parseFaultArg);
-        if (faults.length > 0 && !flags.serve) throw new UsageError('--fault: faults only hit processes the run started: add --serve (or use coupon-bench chaos)', 'E_FAULT');
+        checkFaultsServed(faults, flags.serve === true);
         if (flags.redisAppendonly !== undefined && !flags.serve) throw new UsageError('--redis-appendonly sets up the private Redis of --serve: add --serve', 'E_USAGE');
         if (flags.junit !== undefined) await prepareOutputFile('--junit', flags.junit);
         if (flags.out !== undefined) await prepareOutputDir('--out', flags.out);

@@ -95,3 +95,8 @@ export function checkSchedule(specs: readonly FaultSpec[], loadMs: number): void
     prev = f;
   }
 }
+
+/** Faults hit only what the run started: a run without its own server (`--serve`) cannot take any. */
+export function checkFaultsServed(faults: readonly FaultSpec[], serve: boolean): void {
+  if (faults.length > 0 && !serve) throw new UsageError('--fault: faults only hit processes the run started: add --serve (or use coupon-bench chaos)', 'E_FAULT');
+}

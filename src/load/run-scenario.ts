@@ -28,9 +28,9 @@ import { PersistPoller } from './persist-poller.js';
 import { Recorder, type ResponseSample } from './recorder.js';
 import { runTick, type RunTick } from './run-tick.js';
 import { applyOverrides, loadScenario, type Scenario, type ScenarioOverrides } from './scenario.js';
-import { checkSchedule, faultFromScenario, type FaultSpec } from '../faults/fault-spec.js';
+import { checkFaultsServed, checkSchedule, faultFromScenario, type FaultSpec } from '../faults/fault-spec.js';
 import type { ChaosStand } from '../faults/chaos-stand.js';
-import type { FaultEvent } from '../faults/fault-runner.js';
+import { faultLabel, runFaults, type FaultEvent } from '../faults/fault-runner.js';
 import { FaultBands } from '../faults/fault-bands.js';
 
 /** Input of {@link runScenario} (the flags of `coupon-bench run`). */
@@ -174,7 +174,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
   if (input.overrides) scenario = applyOverrides(scenario, input.overrides);
   let worker: { index: number; count: number; slots?: number } = input.worker ?? { index: 0, count: 1 };
   const sharded = input.shard !== undefined && input.shard.count > 1;
-  if (input.shard && input.shard.count > 1) {
+  if (sharded && input.shard) {
     if (input.serve) throw new UsageError('--shard splits the load on one target across generators: run serve once and point every shard at it (not --serve)', 'E_USAGE');
     const { shardScenario } = await import('./shard.js');
     const split = shardScenario(scenario, input.shard.index, input.shard.count);
@@ -193,8 +193,8 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
 
   const faults: FaultSpec[] = [...(scenario.faults ?? []).map(faultFromScenario), ...(input.faults ?? [])];
   if (input.redisAppendOnly !== undefined && faults.length === 0) throw new UsageError('--redis-appendonly sets up the private Redis of a fault run: add --fault', 'E_USAGE');
+  checkFaultsServed(faults, input.serve === true);
   if (faults.length > 0) {
-    if (!input.serve) throw new UsageError('--fault: faults only hit processes the run started: add --serve (or use coupon-bench chaos)', 'E_FAULT');
     const planned = plannedMs(scenario);
     checkSchedule(faults, planned ?? Number.POSITIVE_INFINITY);
   }
@@ -358,10 +358,8 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       try {
         loadStarted = true;
         if (bands && stand) {
-          const { runFaults } = await import('../faults/fault-runner.js');
-          const s = stand;
           const loadT0 = performance.now();
-          faultsRun = runFaults(faults, s, bands, { start: () => (recorder.t0 > 0 ? recorder.t0 : loadT0), over: () => loadOver || stop.requested, emit });
+          faultsRun = runFaults(faults, stand, bands, { start: () => (recorder.t0 > 0 ? recorder.t0 : loadT0), over: () => loadOver || stop.requested, emit });
         }
         exec = await runExecutor({ scenario, engine, recorder, seed, worker, stop });
       } finally {
@@ -407,7 +405,6 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       report.faults = bands.result(endPerf);
       // A fault scheduled but never injected (the load ended first) was not tested: not a pass.
       const injected = new Set(report.faults.map((b) => b.spec));
-      const { faultLabel } = await import('../faults/fault-runner.js');
       for (const f of faults) {
         if (!injected.has(faultLabel(f)) && !interrupted) reasons.push(`fault ${faultLabel(f)} was not injected: the load ended after ${(durationMs / 1000).toFixed(1)} s`);
       }

@@ -8,16 +8,9 @@ import { Pool } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTemplate } from '../../src/server/admin-client.js';
 import { runCli } from '../helpers/cli.js';
+import { alive } from '../helpers/net.js';
 import { BIN, spawnServe, type Spawned } from './serve-harness.js';
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function issue(pool: Pool, userId: number): Promise<{ status: number; body: Record<string, unknown> }> {
   const r = await pool.request({ method: 'POST', path: '/api/coupons/issue', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId, templateId: 1 }) });

@@ -4,17 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/model/report.js';
 import { runCli } from '../helpers/cli.js';
+import { alive } from '../helpers/net.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/env.js';
 import { spawnServe, type Spawned } from './serve-harness.js';
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('serve --workers 2: two processes on one port, one Redis, one database', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'cb-workers-'));

@@ -14,3 +14,13 @@ export function portOpen(port: number): Promise<boolean> {
     });
   });
 }
+
+/** True while a process with this pid exists (signal 0 probes without signalling). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
