@@ -43,11 +43,11 @@ export async function stopChild(child, graceMs = 20_000) {
 
 /**
  * A wrk runner for `dir` (the Lua script is written there): `wrk(url, seconds)` posts issue
- * requests for template 1 on `connections` connections, one thread, and resolves with req/s,
- * non-2xx answers and socket errors.
+ * requests on `connections` connections, one thread, and resolves with req/s, non-2xx answers and
+ * socket errors. Requests go to the templates of `templateIds` in turn (template 1 by default).
  */
-export function issueWrk(dir, connections) {
-  const lua = join(dir, 'issue.lua');
+export function issueWrk(dir, connections, templateIds = [1]) {
+  const lua = join(dir, `issue-${templateIds.join('-')}.lua`);
   // Every request gets a fresh userId, so `serve` really issues (no duplicate short-cut).
   writeFileSync(
     lua,
@@ -55,12 +55,13 @@ export function issueWrk(dir, connections) {
 wrk.headers["Content-Type"] = "application/json"
 local n = 0
 local base = 0
+local ids = { ${templateIds.join(', ')} }
 init = function(args)
   base = tonumber(args[1])
 end
 request = function()
   n = n + 1
-  return wrk.format(nil, nil, nil, '{"userId":' .. (base + n) .. ',"templateId":1}')
+  return wrk.format(nil, nil, nil, '{"userId":' .. (base + n) .. ',"templateId":' .. ids[n % #ids + 1] .. '}')
 end
 `,
   );

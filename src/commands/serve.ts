@@ -26,7 +26,7 @@ export function serveCommand(): Command {
     .description('run the hardened issuance server (HTTP -> Redis Lua -> outbox -> database)')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', '8080')
-    .option('--redis <url>', 'Redis URL; without it a private redis-server is started')
+    .option('--redis <url>', 'Redis URL: redis://, rediss://, or redis+cluster://host:port,host:port for a Redis Cluster; without it a private redis-server is started')
     .option(
       '--redis-dir <path>',
       "data folder of the private redis-server, kept across restarts (default: <file>.redis beside a SQLite --db; else a temporary folder)",

@@ -49,7 +49,7 @@ export function verifyCommand(): Command {
     .description("audit Redis, the database and a run's ledger against every invariant (exit 0 pass, 100 fail, 97 nothing checked)")
     .option('--report <path>', 'reports/<run-id>/report.json (ledger, templates, stores); default: the latest run')
     .option('--ledger <path>', 'ledger.ndjson of a run (alone: proves no two 200s per user and 200s ≤ stock)')
-    .option('--redis <url>', 'Redis the service used')
+    .option('--redis <url>', 'Redis the service used (redis+cluster://host:port,… for a Redis Cluster: every master must answer)')
     .option('--db <url>', 'database: sqlite:<path> | postgres://… | mysql://…')
     .option('--prefix <prefix>', 'Redis key prefix (default: the report\'s, else cb)')
     .option('--template <id[:stock]>', 'template to judge, with its stock (0 or more) when no report says it (repeatable)', collectTemplate)

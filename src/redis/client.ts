@@ -1,8 +1,11 @@
-import { Redis, type RedisOptions } from 'ioredis';
-import { parseRedisUrl } from './redis-url.js';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { isClusterUrl, parseClusterUrl, parseRedisUrl } from './redis-url.js';
 import { registerScripts } from './scripts.js';
 
 export { parseRedisUrl } from './redis-url.js';
+
+/** A client of one Redis or of a Redis Cluster: the same commands, routed by key slot on a cluster. */
+export type RedisClient = Redis | Cluster;
 
 /** Options of {@link createRedis}. */
 export interface RedisClientOptions {
@@ -20,10 +23,11 @@ export interface RedisClientOptions {
 }
 
 /**
- * Create an ioredis client with the bundled scripts registered. Cluster support goes behind this
- * same factory later; every key already carries its template's hash tag.
+ * Create an ioredis client with the bundled scripts registered: a `Redis` for redis:// and
+ * rediss://, a `Cluster` for redis+cluster:// (every key carries its template's hash tag, so each
+ * script call and each MULTI stays in one slot).
  */
-export function createRedis(url: string, opts: RedisClientOptions): Redis {
+export function createRedis(url: string, opts: RedisClientOptions): RedisClient {
   parseRedisUrl(url);
   const server = opts.role === 'server';
   const options: RedisOptions = {
@@ -38,9 +42,34 @@ export function createRedis(url: string, opts: RedisClientOptions): Redis {
     retryStrategy: (times) => Math.min(50 * times, server ? 500 : 2000),
     enableReadyCheck: true,
   };
-  const client = new Redis(url, options);
+  const client = isClusterUrl(url) ? createCluster(url, options, server) : new Redis(url, options);
   // Errors are surfaced through command rejections and `status`; an unhandled 'error' event would crash.
   client.on('error', () => undefined);
   registerScripts(client);
   return client;
+}
+
+/** Cluster options built from the single-node ones: per-node settings go in redisOptions. */
+function createCluster(url: string, node: RedisOptions, server: boolean): Cluster {
+  const addr = parseClusterUrl(url);
+  const options: ClusterOptions = {
+    redisOptions: {
+      ...node,
+      ...(addr.username !== undefined ? { username: addr.username } : {}),
+      ...(addr.password !== undefined ? { password: addr.password } : {}),
+    },
+    enableOfflineQueue: node.enableOfflineQueue ?? true,
+    enableAutoPipelining: node.enableAutoPipelining ?? false,
+    enableReadyCheck: true,
+    scaleReads: 'master',
+    // A node that moved its slots or failed over: follow MOVED/ASK a few times, then give up.
+    maxRedirections: server ? 3 : 16,
+    retryDelayOnFailover: server ? 50 : 200,
+    retryDelayOnClusterDown: server ? 50 : 200,
+    retryDelayOnTryAgain: 50,
+    slotsRefreshTimeout: server ? 500 : 2000,
+    // Lost the whole cluster: keep trying with the same short capped backoff as a single Redis.
+    clusterRetryStrategy: (times) => Math.min(50 * times, server ? 500 : 2000),
+  };
+  return new Cluster([...addr.seeds], options);
 }

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import { couponIdOf } from '../model/coupon-id.js';
 import { IssueCode } from '../redis/issue-result.js';
 import { PERSISTER_GROUP, templateKeys, templatesIndexKey, type TemplateKeys } from '../redis/keys.js';
@@ -10,7 +10,7 @@ import type { PersisterStats } from '../store/persister-options.js';
 import type { CouponStore } from '../store/store.js';
 import { Route, type RouteIndex, type ServerMetrics } from './metrics.js';
 import { ErrorCode, RETRY_AFTER_SECONDS, errorBody, rawErrorResponse, sendJsonWith } from './responses.js';
-import type { IssueContext, IssuePipeline } from './issue-pipeline.js';
+import type { IssueChannel, IssueContext } from './issue-pipeline.js';
 import type { SoldOutSnapshots } from './sold-out-snapshot.js';
 import { parseIdSegment, parseIssueBody } from './validate-issue.js';
 import { restoreTemplate } from './template-restore.js';
@@ -54,9 +54,9 @@ export class AppRequest extends IncomingMessage implements IssueExchange {
 
 /** What an {@link HttpApp} needs: Redis clients, store, metrics and limits. */
 export interface HttpAppDeps {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** dedicated pipelined connection for the issue script (hot path); ioredis when absent */
-  readonly pipeline?: IssuePipeline<IssueExchange>;
+  readonly pipeline?: IssueChannel<IssueExchange>;
   /** final state of sold-out templates (with the pipeline only); absent: every request asks Redis */
   readonly soldOut?: SoldOutSnapshots | undefined;
   readonly prefix: string;
@@ -76,7 +76,7 @@ const DRAIN_HEADERS = ['Retry-After', RETRY_AFTER_SECONDS, 'Connection', 'close'
 const CLOSE_HEADERS = ['Connection', 'close'];
 const MAX_CACHED_TEMPLATES = 10_000;
 /** Redis errors that mean "try again later" rather than a bug. */
-const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|NOSCRIPT)/;
+const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|MOVED|ASK|NOSCRIPT)/;
 
 /**
  * The HTTP application: routing, validation, the issue hot path and the admin/read routes.
@@ -463,7 +463,8 @@ export class HttpApp {
       // Issuance needs Redis only: a failing database degrades the server (200) but does not stop it.
       const persister = persisterHealth(this.deps.persisterStats?.());
       const status = persister.state === 'failing' ? 'degraded' : 'ok';
-      const body = JSON.stringify({ status, redis, draining: false, inFlight: this.inFlight, persister });
+      // pid: which process answered (serve --workers runs several behind one port).
+      const body = JSON.stringify({ status, redis, draining: false, inFlight: this.inFlight, persister, pid: process.pid });
       if (x.respond(200, body, undefined)) this.recordAt(Route.Healthz, x, this.o.ok!);
     } else {
       const message = this.draining ? 'server is draining' : `Redis is not available (${redis})`;

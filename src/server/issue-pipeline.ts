@@ -15,6 +15,19 @@ export interface IssueContext {
 /** Called once per issue command: an error (Redis unavailable) or the script's reply. */
 export type IssueReplyHandler<T> = (ctx: T, err: Error | null, code: number, seq: number, issuedAtMs: number) => void;
 
+/** What the HTTP app sends issue commands through: one Redis connection, or one per cluster master. */
+export interface IssueChannel<T extends IssueContext> {
+  readonly status: 'connecting' | 'ready' | 'reconnecting' | 'end';
+  /** changes whenever a connection was made again (replies before it belong to an older Redis) */
+  readonly generation: number;
+  /** Send one issue command (only when `status === 'ready'`); its reply handler runs exactly once. */
+  issue(ctx: T): void;
+  /** Resolve once connected (or reject after `ms`). */
+  ready(ms: number): Promise<void>;
+  /** Close for good: waiting commands are answered with an error. */
+  close(): void;
+}
+
 /** Settings of an {@link IssuePipeline}. */
 export interface IssuePipelineOptions<T> {
   /** redis://[user:pass@]host:port[/db] (no TLS) */
@@ -76,7 +89,7 @@ class RedisReplyError extends Error {
  * with a timeout (the sweep skips a round when the event loop itself was stalled, so a busy
  * process does not mistake its own lag for a dead Redis). Reconnects forever with a short backoff.
  */
-export class IssuePipeline<T extends IssueContext> {
+export class IssuePipeline<T extends IssueContext> implements IssueChannel<T> {
   status: 'connecting' | 'ready' | 'reconnecting' | 'end' = 'connecting';
   /** counts the connections that became ready: a reply always belongs to the current one */
   generation = 0;

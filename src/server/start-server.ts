@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
+import { Cluster } from 'ioredis';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
 import { CouponBenchError, UsageError } from '../errors.js';
-import { createRedis } from '../redis/client.js';
+import { createRedis, type RedisClient } from '../redis/client.js';
 import { templateKeys, templatesIndexKey } from '../redis/keys.js';
 import { startManagedRedis, type ManagedRedis } from '../redis/managed-redis.js';
 import { openStore, redactUrl } from '../store/open-store.js';
@@ -12,7 +12,8 @@ import type { PersisterHandle, PersisterStats } from '../store/persister-options
 import { startPersister } from '../store/persister.js';
 import { FastFront } from './fast-front.js';
 import { AppRequest, HttpApp, onPipelineReply, type IssueExchange } from './http-app.js';
-import { IssuePipeline } from './issue-pipeline.js';
+import { ClusterIssuePipeline } from './cluster-issue-pipeline.js';
+import { IssuePipeline, type IssueChannel } from './issue-pipeline.js';
 import { SoldOutSnapshots } from './sold-out-snapshot.js';
 import { watchRestores } from './template-restore.js';
 import { ServerMetrics } from './metrics.js';
@@ -61,10 +62,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     cleanups.push(async () => redis.disconnect());
     await waitReady(redis, redisUrl);
     // The hot path gets its own pipelined connection (see issue-pipeline.ts); TLS stays on ioredis.
-    const pipeline =
-      opts.issueClient !== 'ioredis' && redisUrl.startsWith('redis://')
-        ? new IssuePipeline<IssueExchange>({ url: redisUrl, timeoutMs: opts.redisTimeoutMs ?? 100, onReply: onPipelineReply })
-        : undefined;
+    const timeoutMs = opts.redisTimeoutMs ?? 100;
+    const pipeline: IssueChannel<IssueExchange> | undefined =
+      opts.issueClient === 'ioredis'
+        ? undefined
+        : redis instanceof Cluster
+          ? new ClusterIssuePipeline<IssueExchange>({ url: redisUrl, cluster: redis, timeoutMs, onReply: onPipelineReply })
+          : redisUrl.startsWith('redis://')
+            ? new IssuePipeline<IssueExchange>({ url: redisUrl, timeoutMs, onReply: onPipelineReply })
+            : undefined;
     if (pipeline) {
       cleanups.push(async () => pipeline.close());
       await pipeline.ready(REDIS_READY_TIMEOUT_MS);
@@ -218,7 +224,7 @@ async function persisterIdle(p: PersisterHandle, closing: { now: boolean }): Pro
   }
 }
 
-async function waitReady(redis: Redis, url: string): Promise<void> {
+async function waitReady(redis: RedisClient, url: string): Promise<void> {
   if (redis.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -234,15 +240,14 @@ async function waitReady(redis: Redis, url: string): Promise<void> {
 }
 
 /** Unpersisted outbox entries over all templates: the persister XDELs after commit, so XLEN is the lag. */
-async function outboxLag(redis: Redis, prefix: string): Promise<number | undefined> {
+async function outboxLag(redis: RedisClient, prefix: string): Promise<number | undefined> {
   if (redis.status !== 'ready') return undefined;
   try {
     const ids = (await redis.smembers(templatesIndexKey(prefix))).slice(0, MAX_LAG_TEMPLATES);
     if (ids.length === 0) return 0;
-    const pipe = redis.pipeline();
-    for (const id of ids) pipe.xlen(templateKeys(prefix, Number(id)).outbox);
-    const replies = (await pipe.exec()) ?? [];
-    return replies.reduce((sum, [err, n]) => sum + (err ? 0 : Number(n)), 0);
+    // One XLEN a template, sent together (auto-pipelined; on a cluster each goes to its slot's node).
+    const replies = await Promise.allSettled(ids.map((id) => redis.xlen(templateKeys(prefix, Number(id)).outbox)));
+    return replies.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value : 0), 0);
   } catch {
     return undefined;
   }

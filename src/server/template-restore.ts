@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import { PERSISTER_GROUP, templateKeys, templatesIndexKey } from '../redis/keys.js';
 import type { CouponStore, TemplateRow } from '../store/store.js';
 
@@ -22,7 +22,7 @@ export interface RestoreResult {
 }
 
 /** Every persisted (user, seq) of a template into its users hash; returns the count and the highest seq. */
-async function refillUsers(redis: Redis, store: CouponStore, t: TemplateRow, usersKey: string, onlyMissing: boolean): Promise<{ persisted: number; maxSeq: number }> {
+async function refillUsers(redis: RedisClient, store: CouponStore, t: TemplateRow, usersKey: string, onlyMissing: boolean): Promise<{ persisted: number; maxSeq: number }> {
   let maxSeq = 0;
   let persisted = 0;
   for await (const rows of store.scanIssued(t.templateId)) {
@@ -55,7 +55,7 @@ async function refillUsers(redis: Redis, store: CouponStore, t: TemplateRow, use
  * Coupons Redis had issued but not yet persisted when it lost them are gone with it; Redis's own
  * persistence covers those.
  */
-export async function restoreTemplate(redis: Redis, store: CouponStore, prefix: string, t: TemplateRow): Promise<RestoreResult> {
+export async function restoreTemplate(redis: RedisClient, store: CouponStore, prefix: string, t: TemplateRow): Promise<RestoreResult> {
   const k = templateKeys(prefix, t.templateId);
   const [stockS, seqS, held] = await Promise.all([redis.get(k.stock), redis.get(k.seq), redis.hlen(k.users)]);
   if (stockS !== null) {
@@ -73,7 +73,7 @@ export async function restoreTemplate(redis: Redis, store: CouponStore, prefix: 
 }
 
 /** {@link restoreTemplate} for every template the database holds. */
-export async function restoreTemplates(redis: Redis, store: CouponStore, prefix: string): Promise<RestoreResult[]> {
+export async function restoreTemplates(redis: RedisClient, store: CouponStore, prefix: string): Promise<RestoreResult[]> {
   const out: RestoreResult[] = [];
   for (const t of await store.listTemplates()) out.push(await restoreTemplate(redis, store, prefix, t));
   return out;
@@ -99,7 +99,7 @@ const RETRY_MS = [200, 1000, 5000];
  * backoff until it succeeds or the next reconnect runs it.
  */
 export function watchRestores(
-  redis: Redis,
+  redis: RedisClient,
   store: CouponStore,
   prefix: string,
   hooks: {

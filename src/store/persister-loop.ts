@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
-import type { Redis } from 'ioredis';
 import { couponIdOf } from '../model/coupon-id.js';
-import { createRedis } from '../redis/client.js';
+import { createRedis, type RedisClient } from '../redis/client.js';
+import { isClusterUrl } from '../redis/redis-url.js';
+import { nodeFor } from '../redis/slot-node.js';
 import { PERSISTER_GROUP, deadLetterKey, templateKeys, templatesIndexKey } from '../redis/keys.js';
 import { openStore } from './open-store.js';
 import { emptyPersisterStats, type PersisterOptions, type PersisterStats } from './persister-options.js';
@@ -53,6 +54,8 @@ interface TemplateState {
 type Parsed = { id: string; row: IssuedRow } | { id: string; fields: string[]; reason: string };
 
 const STATS_EVERY_MS = 50;
+/** On a cluster, how often an idle persister looks at its outboxes again (in place of BLOCK). */
+const CLUSTER_POLL_MS = 10;
 
 /**
  * Most outbox entries one Redis command of the persister reads or acks. Redis runs one command at a
@@ -163,7 +166,7 @@ end
 return redis.call('XLEN', KEYS[1])
 `;
 
-type AckTrimRedis = Redis & { persisterAckTrim(outbox: string, group: string, ...ids: (string | Buffer)[]): Promise<number> };
+type AckTrimRedis = RedisClient & { persisterAckTrim(outbox: string, group: string, ...ids: (string | Buffer)[]): Promise<number> };
 
 /** Entries of one template as read from one XREADGROUP/XAUTOCLAIM reply. */
 interface Batch {
@@ -225,6 +228,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
   redis.defineCommand('persisterAckTrim', { numberOfKeys: 1, lua: ACK_TRIM_LUA });
   // The hot read decodes reply bytes straight into rows (plain redis:// only; ioredis otherwise).
   const reader = opts.rawReader !== false && StreamReader.supports(opts.redisUrl) ? new StreamReader(opts.redisUrl) : undefined;
+  const cluster = isClusterUrl(opts.redisUrl);
   const templates = new Map<number, TemplateState>();
   const byOutboxKey = new Map<string, TemplateState>();
   // Local count of failed attempts per entry id: a retry from our own pending list does not always
@@ -247,7 +251,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
         if (templates.has(templateId)) continue;
         const k = templateKeys(opts.prefix, templateId);
         try {
-          await redis.xgroup('CREATE', k.outbox, PERSISTER_GROUP, '0', 'MKSTREAM');
+          await nodeFor(redis, k.outbox).xgroup('CREATE', k.outbox, PERSISTER_GROUP, '0', 'MKSTREAM');
         } catch (err) {
           if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
         }
@@ -259,13 +263,12 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
 
     const observeLag = async (): Promise<void> => {
       if (templates.size === 0) return void (stats.lag = 0);
-      const p = redis.pipeline();
       // Acked entries are trimmed right away, so XLEN counts unread + pending (not yet persisted).
+      // One command a template, sent together (a pipeline object would have to stay in one slot).
       const list = [...templates.values()];
-      for (const t of list) p.xlen(t.outbox);
-      const res = (await p.exec()) ?? [];
-      res.forEach(([err, n], i) => {
-        if (!err) list[i]!.lag = Number(n);
+      const res = await Promise.allSettled(list.map((t) => redis.xlen(t.outbox)));
+      res.forEach((r, i) => {
+        if (r.status === 'fulfilled') list[i]!.lag = r.value;
       });
       sumLag();
     };
@@ -454,7 +457,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
      */
     const claimStale = async (): Promise<void> => {
       for (const t of templates.values()) {
-        const consumers = (await redis.call('XINFO', 'CONSUMERS', t.outbox, PERSISTER_GROUP)) as unknown[][];
+        const consumers = (await nodeFor(redis, t.outbox).call('XINFO', 'CONSUMERS', t.outbox, PERSISTER_GROUP)) as unknown[][];
         if (!hasStalledConsumer(consumers, claimIdleMs)) continue;
         let cursor = '0-0';
         do {
@@ -497,8 +500,25 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
 
     /** Entries read, and whether a stream had more than was read (the outbox is busy). */
     type ReadResult = { res: ReadStream[] | null; busy: boolean } | { err: unknown };
-    /** One XREADGROUP `>` over every outbox, at most `count` entries a stream. */
-    const readOnce = (list: readonly TemplateState[], block: boolean, count: number): Promise<ReadStream[] | null> => {
+    /**
+     * One XREADGROUP `>` over every outbox, at most `count` entries a stream. On a cluster a
+     * command may only name keys of one slot: one read a template, in parallel, and a short poll
+     * in place of BLOCK (a blocked command would hold that node's shared connection).
+     */
+    const readOnce = (list: readonly TemplateState[], block: boolean, count: number): Promise<ReadStream[] | null> =>
+      cluster ? readEach(list, block, count) : readAll(list, block, count);
+    const readEach = async (list: readonly TemplateState[], block: boolean, count: number): Promise<ReadStream[] | null> => {
+      const until = Date.now() + (block ? blockMs : 0);
+      for (;;) {
+        const parts = await Promise.all(list.map((t) => readAll([t], false, count)));
+        const res = parts.flatMap((p) => p ?? []).filter((s) => s.entries.length > 0);
+        if (res.length > 0) return res;
+        if (Date.now() >= until || signal.aborted) return null;
+        // one read a template a poll: many templates poll less often (at most every 200 ms)
+        await sleep(Math.min(Math.max(CLUSTER_POLL_MS, Math.min(200, list.length)), until - Date.now()), signal);
+      }
+    };
+    const readAll = (list: readonly TemplateState[], block: boolean, count: number): Promise<ReadStream[] | null> => {
       const args = [
         'GROUP',
         PERSISTER_GROUP,

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
+import { nodeFor } from '../redis/slot-node.js';
 import { PERSISTER_GROUP, type TemplateKeys } from '../redis/keys.js';
 import type { OutboxState, RedisSnapshot } from './snapshot.js';
 
@@ -12,7 +13,7 @@ function toInt(v: string | null): number | undefined {
 }
 
 /** Stream the users hash with HSCAN into a Map<userId, seq>; malformed fields are counted. */
-export async function scanUsers(redis: Redis, key: string): Promise<{ users: Map<number, number>; malformed: number }> {
+export async function scanUsers(redis: RedisClient, key: string): Promise<{ users: Map<number, number>; malformed: number }> {
   const users = new Map<number, number>();
   let malformed = 0;
   let cursor = '0';
@@ -53,13 +54,13 @@ function compareIds(a: string, b: string): number {
  * drained outbox is empty; one that only XACKs is still drained when its group read up to the last
  * entry and nothing is pending.
  */
-export async function readOutbox(redis: Redis, key: string, waitedMs = 0): Promise<OutboxState> {
+export async function readOutbox(redis: RedisClient, key: string, waitedMs = 0): Promise<OutboxState> {
   const length = await redis.xlen(key);
   let pending = 0;
   let groupExists = false;
   let undelivered = length;
   if (length > 0 || (await redis.exists(key)) === 1) {
-    const groups = (await redis.xinfo('GROUPS', key)) as unknown[];
+    const groups = (await nodeFor(redis, key).xinfo('GROUPS', key)) as unknown[];
     let lastDelivered: string | undefined;
     let lag: number | undefined;
     for (const g of groups) {
@@ -84,7 +85,7 @@ export async function readOutbox(redis: Redis, key: string, waitedMs = 0): Promi
  * Poll until every outbox is empty and nothing is pending (the persister XACKs and XDELs after its
  * commit), or the timeout passes. Returns the ms waited.
  */
-export async function waitForDrain(redis: Redis, outboxKeys: readonly string[], timeoutMs: number, pollMs = 100): Promise<number> {
+export async function waitForDrain(redis: RedisClient, outboxKeys: readonly string[], timeoutMs: number, pollMs = 100): Promise<number> {
   const started = Date.now();
   for (;;) {
     let busy = false;
@@ -102,7 +103,7 @@ export async function waitForDrain(redis: Redis, outboxKeys: readonly string[], 
 }
 
 /** Snapshot of one template in the bundled layout (stock, seq, users hash, outbox). */
-export async function readBundledTemplate(redis: Redis, keys: TemplateKeys, waitedMs: number): Promise<RedisSnapshot> {
+export async function readBundledTemplate(redis: RedisClient, keys: TemplateKeys, waitedMs: number): Promise<RedisSnapshot> {
   const [stock, seq] = await redis.mget(keys.stock, keys.seq);
   const { users, malformed } = await scanUsers(redis, keys.users);
   const outbox = await readOutbox(redis, keys.outbox, waitedMs);
@@ -110,6 +111,6 @@ export async function readBundledTemplate(redis: Redis, keys: TemplateKeys, wait
 }
 
 /** Snapshot of another team's Redis: only the stock key they named. */
-export async function readStockKey(redis: Redis, key: string): Promise<RedisSnapshot> {
+export async function readStockKey(redis: RedisClient, key: string): Promise<RedisSnapshot> {
   return { stock: toInt(await redis.get(key)) };
 }

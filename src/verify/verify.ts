@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { Redis } from 'ioredis';
 import { CouponBenchError, ExitCode, HarnessInvalidError, UsageError } from '../errors.js';
 import { OUTCOMES, type Outcome } from '../model/outcome.js';
 import { INVARIANTS, notCheckedPhrase, type InvariantResult, type VerdictJson } from '../model/verdict.js';
@@ -14,6 +13,8 @@ import { mergeResults } from './merge-results.js';
 import { nothingCheckedReason } from './nothing-checked.js';
 import { readQueryTemplate, readStoreTemplate } from './read-db.js';
 import { emptyLedgerSnapshot, readLedger, type LedgerFold } from './read-ledger.js';
+import type { RedisClient } from '../redis/client.js';
+import { connectRedis, whereIs } from './connect-redis.js';
 import { readBundledTemplate, readStockKey, waitForDrain } from './read-redis.js';
 import { resolveInput, type ResolvedInput } from './resolve-input.js';
 import type { RedisSnapshot, TemplateSnapshot } from './snapshot.js';
@@ -48,26 +49,6 @@ export interface VerifyInput {
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 5000;
 
-async function connectRedis(url: string): Promise<Redis> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 2000,
-    maxRetriesPerRequest: 2,
-    retryStrategy: (times) => (times > 3 ? null : 100 * times),
-    connectionName: 'coupon-bench-verify',
-  });
-  // ioredis rejects with "Connection is closed." once it gives up; the cause is the last error it saw.
-  let cause: Error | undefined;
-  redis.on('error', (err: Error) => (cause = err));
-  try {
-    await redis.connect();
-  } catch (err) {
-    redis.disconnect();
-    throw cause ?? err;
-  }
-  return redis;
-}
-
 /** Replace the `{template}` (or `{id}`) placeholder of a user-given key. */
 function stockKeyFor(pattern: string, templateId: number, multiple: boolean): string {
   if (/\{(template|id)\}/.test(pattern)) return pattern.replace(/\{(template|id)\}/g, String(templateId));
@@ -75,7 +56,7 @@ function stockKeyFor(pattern: string, templateId: number, multiple: boolean): st
   return pattern;
 }
 
-type Sources = { redis?: Redis; redisMissing?: string; store?: CouponStore; dbMissing?: string };
+type Sources = { redis?: RedisClient; redisMissing?: string; store?: CouponStore; dbMissing?: string };
 
 async function openRedisSource(r: ResolvedInput): Promise<Pick<Sources, 'redis' | 'redisMissing'>> {
   if (!r.redisUrl) return { redisMissing: 'no --redis' };
@@ -148,7 +129,7 @@ export function notAuditedVerdict(err: CouponBenchError): VerdictJson {
 }
 
 /** Templates to judge: flags, else the report, else whatever the stores and ledger know. */
-async function discoverTemplates(r: ResolvedInput, redis: Redis | undefined, store: CouponStore | undefined, ledger: LedgerFold | undefined): Promise<number[]> {
+async function discoverTemplates(r: ResolvedInput, redis: RedisClient | undefined, store: CouponStore | undefined, ledger: LedgerFold | undefined): Promise<number[]> {
   if (r.templateIds.length) return r.templateIds;
   const ids = new Set<number>();
   if (redis && !r.redisStockKey) for (const m of await redis.smembers(templatesIndexKey(r.prefix))) ids.add(Number(m));
@@ -182,6 +163,7 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
 
     // Redis is read (after the drain wait) while the ledger streams in: the reply parsing and the
     // file parsing interleave on one thread instead of queueing behind each other.
+    let reading: number | undefined;
     const readRedis = async (): Promise<Map<number, RedisSnapshot>> => {
       const out = new Map<number, RedisSnapshot>();
       if (!redis) return out;
@@ -191,6 +173,7 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
         waitedMs = await waitForDrain(redis, outboxes, input.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
       }
       for (const id of templateIds) {
+        reading = id;
         out.set(
           id,
           bundledRedis
@@ -200,7 +183,13 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
       }
       return out;
     };
-    const [redisSnaps, ledgerFold] = await Promise.all([readRedis(), ledgerP]);
+    // Redis went away during the audit (or one cluster master did): what is left cannot be judged.
+    const unreachable = (err: unknown): never => {
+      if (err instanceof CouponBenchError || !redis) throw err;
+      const at = reading === undefined ? '' : ` reading template ${reading}${whereIs(redis, templateKeys(r.prefix, reading).stock)}`;
+      throw new HarnessInvalidError(`verify: Redis ${redactUrl(r.redisUrl!)} unreachable${at} (${(err as Error).message})`, 'E_REDIS_UNREACHABLE');
+    };
+    const [redisSnaps, ledgerFold] = await Promise.all([readRedis().catch(unreachable), ledgerP]);
     ledger ??= ledgerFold;
     const ledgerMode = ledger ? (r.ledgerMode ?? (ledger.hasRefusals ? 'full' : 'acked')) : undefined;
     const waitedMs = [...redisSnaps.values()][0]?.outbox?.waitedMs ?? 0;

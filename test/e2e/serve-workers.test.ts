@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,18 @@ import { alive } from '../helpers/net.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/env.js';
 import { spawnServe, type Spawned } from './serve-harness.js';
 
+/** GET /healthz on a connection of its own; the pid of the worker that answered. */
+function healthzPid(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = get(`${url}/healthz`, { agent: false, timeout: 5000 }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve((JSON.parse(body) as { pid: number }).pid));
+    });
+    req.on('timeout', () => req.destroy(new Error('healthz timed out')));
+    req.on('error', reject);
+  });
+}
 
 describe('serve --workers 2: two processes on one port, one Redis, one database', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'cb-workers-'));
@@ -25,6 +38,10 @@ describe('serve --workers 2: two processes on one port, one Redis, one database'
     const pids = (/\(2 workers: pids (\d+), (\d+)\)/.exec(s.stdout()) ?? []).slice(1).map(Number);
     expect(pids).toHaveLength(2);
     expect(pids.every(alive)).toBe(true);
+    // Both workers answer: connections are handed out in turn, one /healthz a new connection.
+    const answeredBy = new Set<number>();
+    for (let i = 0; i < 16 && answeredBy.size < 2; i++) answeredBy.add(await healthzPid(s.url));
+    expect([...answeredBy].sort()).toEqual([...pids].sort());
     const stores = ['--redis', REDIS_URL, '--db', db, '--prefix', prefix];
     // seed-k6 on template 1, then flash-crowd on template 2 (a copy of the bundled file with another id)
     const flash = JSON.parse(readFileSync(join(import.meta.dirname, '../../scenarios/flash-crowd.json'), 'utf8')) as { templates: Array<{ id: number; stock: number }> };

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
-import { createRedis } from '../../src/redis/client.js';
+import { createRedis, type RedisClient } from '../../src/redis/client.js';
 import { PERSISTER_GROUP, templateKeys } from '../../src/redis/keys.js';
 import { parseIssueReply } from '../../src/redis/issue-result.js';
 import { loadScripts } from '../../src/redis/scripts.js';
@@ -9,7 +8,7 @@ import { loadScripts } from '../../src/redis/scripts.js';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 describe('issue-4.lua against real Redis', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const prefix = `test-${randomUUID()}`;
   const k = templateKeys(prefix, 7);
 

@@ -1,9 +1,8 @@
 // Persister semantics against real Redis (unique prefix) and SQLite, loop in-process for speed;
 // persister-worker.redis.test.ts covers the worker-thread path the product uses.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
 import { couponIdOf } from '../../src/model/coupon-id.js';
-import { createRedis } from '../../src/redis/client.js';
+import { createRedis, type RedisClient } from '../../src/redis/client.js';
 import { PERSISTER_GROUP, deadLetterKey } from '../../src/redis/keys.js';
 import { openStore } from '../../src/store/open-store.js';
 import { startPersister } from '../../src/store/persister.js';
@@ -14,7 +13,7 @@ import { createTemplate, issueUsers, pendingCount, waitFor } from './persister-h
 import { testDb, type TestDb } from './store-test-db.js';
 
 describe('persister (in-process loop, SQLite)', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let prefix: string;
   let db: TestDb;
   let store: CouponStore;

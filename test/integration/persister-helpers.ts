@@ -1,9 +1,9 @@
 /** Shared set-up for persister integration tests (real Redis, unique prefix). */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis/client.js';
 import { PERSISTER_GROUP, templateKeys, templatesIndexKey, type TemplateKeys } from '../../src/redis/keys.js';
 
 /** Create a template the way the server's admin route does (script + index SADD). */
-export async function createTemplate(redis: Redis, prefix: string, templateId: number, stock: number): Promise<TemplateKeys> {
+export async function createTemplate(redis: RedisClient, prefix: string, templateId: number, stock: number): Promise<TemplateKeys> {
   const k = templateKeys(prefix, templateId);
   await redis.createTemplate(k.stock, k.seq, k.users, k.outbox, stock, PERSISTER_GROUP);
   await redis.sadd(templatesIndexKey(prefix), templateId);
@@ -11,7 +11,7 @@ export async function createTemplate(redis: Redis, prefix: string, templateId: n
 }
 
 /** Issue coupons to users first..first+count-1 through the real Lua script, pipelined. */
-export async function issueUsers(redis: Redis, k: TemplateKeys, templateId: number, first: number, count: number): Promise<void> {
+export async function issueUsers(redis: RedisClient, k: TemplateKeys, templateId: number, first: number, count: number): Promise<void> {
   for (let done = 0; done < count; done += 1000) {
     const p = redis.pipeline();
     for (let i = done; i < Math.min(count, done + 1000); i++) p.issue(k.stock, k.seq, k.users, k.outbox, first + i, templateId);
@@ -30,7 +30,7 @@ export async function waitFor(what: string, cond: () => boolean | Promise<boolea
 }
 
 /** Pending count of the persister group on one outbox. */
-export async function pendingCount(redis: Redis, outbox: string): Promise<number> {
+export async function pendingCount(redis: RedisClient, outbox: string): Promise<number> {
   const [n] = (await redis.xpending(outbox, PERSISTER_GROUP)) as [number, ...unknown[]];
   return Number(n);
 }

@@ -2,8 +2,7 @@
 // restores (the machine's shared servers keep running). Issuance goes on in Redis, the persister retries
 // with capped backoff and reports failures and lag, and everything drains once the database is back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
-import { createRedis } from '../../src/redis/client.js';
+import { createRedis, type RedisClient } from '../../src/redis/client.js';
 import { openStore } from '../../src/store/open-store.js';
 import { startPersister } from '../../src/store/persister.js';
 import type { PersisterHandle, PersisterOptions } from '../../src/store/persister-options.js';
@@ -30,7 +29,7 @@ async function proxiedPersister(
 }
 
 /** Wait until the outbox is drained into the table, then check it holds seqs 1..n exactly once. */
-async function expectDrained(redis: Redis, store: CouponStore, outbox: string, n: number): Promise<void> {
+async function expectDrained(redis: RedisClient, store: CouponStore, outbox: string, n: number): Promise<void> {
   await waitFor(`all ${n} rows`, async () => (await store.countIssued(1)) === n, 30_000);
   await waitFor('drained', async () => (await redis.xlen(outbox)) === 0 && (await pendingCount(redis, outbox)) === 0);
   const seqs: number[] = [];
@@ -39,7 +38,7 @@ async function expectDrained(redis: Redis, store: CouponStore, outbox: string, n
 }
 
 describe.each<StoreEngine>(['postgres', 'mysql'])('%s outage through a cuttable proxy', (engine) => {
-  let redis: Redis;
+  let redis: RedisClient;
   const prefix = uniquePrefix(`out-${engine}`);
   const db = testDb(engine);
 
@@ -60,7 +59,7 @@ describe.each<StoreEngine>(['postgres', 'mysql'])('%s outage through a cuttable 
       await waitFor('first 300 rows', async () => (await store.countIssued(1)) === 300);
 
       await proxy.cut();
-      await issueUsers(redis, k, 1, 301, 700); // issuance goes on: Redis is the gate
+      await issueUsers(redis, k, 1, 301, 700); // issuance goes on: RedisClient is the gate
       await waitFor('failures reported', () => h.stats().failures >= 2);
       await waitFor('lag reported', () => h.stats().lag === 700);
       // A batch in hand that cannot commit yet: busy, as fresh figures say (a Redis restore waits on it).

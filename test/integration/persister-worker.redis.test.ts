@@ -5,8 +5,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
-import { createRedis } from '../../src/redis/client.js';
+import { createRedis, type RedisClient } from '../../src/redis/client.js';
 import { openStore } from '../../src/store/open-store.js';
 import { persisterWorkerPath, startPersister } from '../../src/store/persister.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/env.js';
@@ -32,7 +31,7 @@ function ensureBuilt(): void {
 }
 
 describe('persister in a worker thread (SQLite)', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const prefix = uniquePrefix('pworker');
   let db: TestDb;
 

@@ -1,13 +1,12 @@
 // The persister's minimal RESP reader must decode XREADGROUP exactly like ioredis, whatever the
 // entries look like and however the reply is split into TCP chunks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
-import { createRedis } from '../../src/redis/client.js';
+import { createRedis, type RedisClient } from '../../src/redis/client.js';
 import { StreamReader } from '../../src/store/stream-reader.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/env.js';
 
 describe('StreamReader (raw XREADGROUP)', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const prefix = uniquePrefix('sreader');
   const key = `${prefix}:{t3}:outbox`;
   let reader: StreamReader;

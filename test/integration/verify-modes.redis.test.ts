@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import type { Redis } from 'ioredis';
-import { createRedis } from '../../src/redis/client.js';
+import { createRedis, type RedisClient } from '../../src/redis/client.js';
 import { PERSISTER_GROUP, templateKeys, templatesIndexKey } from '../../src/redis/keys.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { LedgerRecord } from '../../src/model/ledger-record.js';
@@ -16,7 +15,7 @@ import { REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/env.js';
 const status = (v: VerdictJson, name: string) => v.invariants.find((i) => i.name === name)!.status;
 const byStatus = (v: VerdictJson, s: string) => v.invariants.filter((i) => i.status === s).map((i) => i.name);
 
-let redis: Redis;
+let redis: RedisClient;
 const prefixes: string[] = [];
 const dirs: string[] = [];
 beforeAll(() => {
@@ -115,7 +114,7 @@ describe('bundled stores through a report', () => {
     expect(status(old, 'no-duplicate-user')).toBe('FAIL');
   });
 
-  it('a run whose Redis is gone: Redis invariants SKIP with the reason, the rest is judged', async () => {
+  it('a run whose Redis is gone: RedisClient invariants SKIP with the reason, the rest is judged', async () => {
     const { dbUrl, ledger } = await seedStores(3, [1, 2, 3]);
     const runDir = tmp();
     writeFileSync(join(runDir, 'ledger.ndjson'), ledgerLines(ledger));
