@@ -8,14 +8,31 @@ export function masterKeyOf(cluster: Cluster, key: string): string | undefined {
 }
 
 /**
- * The connection that serves `key`: on a cluster, its slot's master (for commands ioredis cannot
- * route because their key is not in first position, such as XINFO and XGROUP); the client itself
- * otherwise, or when the slot map does not know the slot yet (a MOVED reply then redirects).
+ * The connection that serves `key`: on a cluster, its slot's master as last mapped; the client
+ * itself otherwise, or when the slot map does not know the slot yet (a MOVED reply then redirects).
  */
-export function nodeFor(client: RedisClient, key: string): RedisClient {
+function nodeFor(client: RedisClient, key: string): RedisClient {
   if (!(client instanceof Cluster)) return client;
   const want = masterKeyOf(client, key);
   if (want === undefined) return client;
   const node = client.nodes('master').find((n: Redis) => `${n.options.host}:${n.options.port}` === want);
   return node ?? client;
+}
+
+const MOVED = /^(MOVED|ASK)\b/;
+
+/**
+ * Run `fn` on the connection that serves `key`: for commands ioredis cannot route on a cluster
+ * because their key is not in first position (XINFO, XGROUP). A node's own connection does not
+ * follow redirects: on MOVED/ASK (the slot moved since the map was read) the map is refreshed
+ * and `fn` runs once more on the new owner.
+ */
+export async function onNodeOf<T>(client: RedisClient, key: string, fn: (node: RedisClient) => Promise<T>): Promise<T> {
+  try {
+    return await fn(nodeFor(client, key));
+  } catch (err) {
+    if (!(client instanceof Cluster) || !MOVED.test(String((err as Error).message))) throw err;
+    await new Promise<void>((resolve) => client.refreshSlotsCache(() => resolve()));
+    return fn(nodeFor(client, key));
+  }
 }

@@ -4,7 +4,7 @@ import { threadId } from 'node:worker_threads';
 import { couponIdOf } from '../model/coupon-id.js';
 import { createRedis, type RedisClient } from '../redis/client.js';
 import { isClusterUrl } from '../redis/redis-url.js';
-import { nodeFor } from '../redis/slot-node.js';
+import { onNodeOf } from '../redis/slot-node.js';
 import { PERSISTER_GROUP, deadLetterKey, templateKeys, templatesIndexKey } from '../redis/keys.js';
 import { openStore } from './open-store.js';
 import { emptyPersisterStats, type PersisterOptions, type PersisterStats } from './persister-options.js';
@@ -251,7 +251,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
         if (templates.has(templateId)) continue;
         const k = templateKeys(opts.prefix, templateId);
         try {
-          await nodeFor(redis, k.outbox).xgroup('CREATE', k.outbox, PERSISTER_GROUP, '0', 'MKSTREAM');
+          await onNodeOf(redis, k.outbox, (node) => node.xgroup('CREATE', k.outbox, PERSISTER_GROUP, '0', 'MKSTREAM'));
         } catch (err) {
           if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
         }
@@ -457,7 +457,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
      */
     const claimStale = async (): Promise<void> => {
       for (const t of templates.values()) {
-        const consumers = (await nodeFor(redis, t.outbox).call('XINFO', 'CONSUMERS', t.outbox, PERSISTER_GROUP)) as unknown[][];
+        const consumers = (await onNodeOf(redis, t.outbox, (node) => node.call('XINFO', 'CONSUMERS', t.outbox, PERSISTER_GROUP))) as unknown[][];
         if (!hasStalledConsumer(consumers, claimIdleMs)) continue;
         let cursor = '0-0';
         do {

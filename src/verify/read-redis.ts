@@ -1,5 +1,5 @@
 import type { RedisClient } from '../redis/client.js';
-import { nodeFor } from '../redis/slot-node.js';
+import { onNodeOf } from '../redis/slot-node.js';
 import { PERSISTER_GROUP, type TemplateKeys } from '../redis/keys.js';
 import type { OutboxState, RedisSnapshot } from './snapshot.js';
 
@@ -60,7 +60,7 @@ export async function readOutbox(redis: RedisClient, key: string, waitedMs = 0):
   let groupExists = false;
   let undelivered = length;
   if (length > 0 || (await redis.exists(key)) === 1) {
-    const groups = (await nodeFor(redis, key).xinfo('GROUPS', key)) as unknown[];
+    const groups = (await onNodeOf(redis, key, (node) => node.xinfo('GROUPS', key))) as unknown[];
     let lastDelivered: string | undefined;
     let lag: number | undefined;
     for (const g of groups) {
