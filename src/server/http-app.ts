@@ -13,7 +13,7 @@ import { ErrorCode, RETRY_AFTER_SECONDS, errorBody, rawErrorResponse, sendJsonWi
 import type { IssueChannel, IssueContext } from './issue-pipeline.js';
 import type { SoldOutSnapshots } from './sold-out-snapshot.js';
 import { parseIdSegment, parseIssueBody } from './validate-issue.js';
-import { restoreTemplate } from './template-restore.js';
+import { restoreTemplate, type RestoreWatch } from './template-restore.js';
 import { isJson } from './content-type.js';
 
 /** Path of the issue route (the hot path). */
@@ -69,6 +69,11 @@ export interface HttpAppDeps {
   readonly bodyLimit: number;
   /** the outbox persister's live figures (absent: this server runs none) */
   readonly persisterStats?: () => PersisterStats;
+  /**
+   * Templates the database holds, and the pass that puts them back into a Redis that lost them:
+   * such a template missing from Redis answers 503 (it is being restored), not 404.
+   */
+  readonly restores?: Pick<RestoreWatch, 'knows' | 'remember' | 'missing'>;
 }
 
 const RETRY_HEADERS = ['Retry-After', RETRY_AFTER_SECONDS];
@@ -227,7 +232,12 @@ export class HttpApp {
     } else if (code === IssueCode.OutOfStock) {
       this.reject(x, 400, ErrorCode.OutOfStock, 'the template is sold out');
     } else if (code === IssueCode.TemplateNotFound) {
-      this.reject(x, 404, ErrorCode.TemplateNotFound, `template ${templateId} does not exist`);
+      const restores = this.deps.restores;
+      if (restores?.knows(templateId)) {
+        // Redis lost a template the database holds (restarted empty): it is put back, try again.
+        restores.missing();
+        this.reject(x, 503, ErrorCode.ServiceUnavailable, `template ${templateId} is being restored into Redis`, RETRY_HEADERS);
+      } else this.reject(x, 404, ErrorCode.TemplateNotFound, `template ${templateId} does not exist`);
     } else {
       this.reject(x, 500, ErrorCode.Internal, `issue script returned unknown code ${String(code)}`);
     }
@@ -422,6 +432,7 @@ export class HttpApp {
       // Index and DB row on every call (idempotent): a retry repairs a half-finished creation.
       await redis.sadd(templatesIndexKey(prefix), String(templateId));
       await store.upsertTemplate({ templateId, name, stock, createdAt: Date.now() });
+      this.deps.restores?.remember(templateId);
       const row = await store.getTemplate(templateId);
       const body = JSON.stringify({ templateId, name: row?.name ?? name, stock, issued, created: code === 0 });
       this.ok(req, code === 0 ? 201 : 200, body, this.o[code === 0 ? 'created' : 'ok']!);

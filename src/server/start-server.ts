@@ -146,6 +146,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       maxInFlight: opts.maxInFlight ?? 10_000,
       bodyLimit: opts.bodyLimitBytes ?? 4096,
       ...(persisterStats ? { persisterStats } : {}),
+      restores,
     });
     live.app = theApp;
 

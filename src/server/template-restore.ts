@@ -85,8 +85,20 @@ export interface RestoreWatch {
   readonly first: Promise<void>;
   /** Run a pass now (say, once a late database opens). */
   rerun(): void;
+  /** Whether the database holds this template (as of the last pass, or since {@link remember}). */
+  knows(templateId: number): boolean;
+  /** A template the database now holds (just created). */
+  remember(templateId: number): void;
+  /**
+   * A request found a known template missing from Redis: run a pass unless one runs or a failed
+   * one waits for its retry (requests never defeat the backoff).
+   */
+  missing(): void;
   stop(): void;
 }
+
+/** Template ids a watch remembers at most (beyond: unknown ones answer 404 as Redis says). */
+const MAX_KNOWN = 100_000;
 
 /** Backoff between tries of a pass that failed (the database errs), ms. */
 const RETRY_MS = [200, 1000, 5000];
@@ -114,8 +126,15 @@ export function watchRestores(
   let stopped = false;
   let failures = 0;
   let retry: NodeJS.Timeout | undefined;
+  const known = new Set<number>();
+  const remember = (templateId: number): void => {
+    if (known.size < MAX_KNOWN) known.add(templateId);
+  };
   const pass = async (): Promise<void> => {
-    for (const r of await restoreTemplates(redis, store, prefix)) if (r.outcome !== 'present') hooks.onResult?.(r);
+    for (const r of await restoreTemplates(redis, store, prefix)) {
+      remember(r.templateId);
+      if (r.outcome !== 'present') hooks.onResult?.(r);
+    }
   };
   const settled = (): void => {
     running = undefined;
@@ -131,6 +150,7 @@ export function watchRestores(
       return;
     }
     clearTimeout(retry);
+    retry = undefined;
     running = (async () => {
       await hooks.fence?.();
       if (stopped) return;
@@ -140,7 +160,10 @@ export function watchRestores(
       .catch((err: unknown) => {
         hooks.onError?.(err);
         if (stopped) return;
-        retry = setTimeout(rerun, RETRY_MS[Math.min(failures++, RETRY_MS.length - 1)]);
+        retry = setTimeout(() => {
+          retry = undefined;
+          rerun();
+        }, RETRY_MS[Math.min(failures++, RETRY_MS.length - 1)]);
         retry.unref();
       })
       .finally(settled);
@@ -163,6 +186,11 @@ export function watchRestores(
   return {
     first,
     rerun,
+    knows: (templateId) => known.has(templateId),
+    remember,
+    missing: () => {
+      if (running === undefined && retry === undefined) rerun();
+    },
     stop: () => {
       stopped = true;
       clearTimeout(retry);

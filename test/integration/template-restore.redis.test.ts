@@ -193,6 +193,35 @@ describe('serve in front of a database that outlived its Redis', () => {
     }
   });
 
+  it('a known template Redis lost (no reconnect told the server) answers 503, not 404, and is put back by itself', async () => {
+    const dbUrl = await seededDb();
+    const prefix = uniquePrefix('restore-lost');
+    const restored: RestoreResult[] = [];
+    const { pool } = await serve(dbUrl, prefix, { onRestore: (r) => restored.push(r) });
+    restored.length = 0;
+    const probe = new Redis(managed.url);
+    try {
+      const k = templateKeys(prefix, 1);
+      await probe.del(k.stock, k.seq, k.users, k.outbox);
+      const first = await issue(pool, 17, 1);
+      expect(first.status).toBe(503);
+      expect(first.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+      expect(first.headers['retry-after']).toBeDefined();
+      let r = first;
+      for (let i = 0; i < 100 && r.status === 503; i++) {
+        await new Promise((res) => setTimeout(res, 20));
+        r = await issue(pool, 17, 1);
+      }
+      // the database's two holders are back: the next seq is 3, never 1 again
+      expect(r.body).toMatchObject({ couponId: '1-3', seq: 3 });
+      expect(restored).toEqual([{ templateId: 1, outcome: 'restored', persisted: 2, issued: 2 }]);
+      // a template nobody created stays a 404
+      expect((await issue(pool, 17, 99)).status).toBe(404);
+    } finally {
+      probe.disconnect();
+    }
+  });
+
   it('rebuilds after Redis comes back empty while the server runs', async () => {
     const dbUrl = await seededDb();
     const prefix = uniquePrefix('restore-reconnect');
