@@ -500,8 +500,16 @@ export class HttpApp {
 /** The persister's part of /healthz: whether rows reach the database, and how far behind it is. */
 function persisterHealth(s: PersisterStats | undefined): Record<string, unknown> {
   if (s === undefined) return { state: 'off' };
-  const state = s.failures > 0 ? 'failing' : 'ok';
-  return { state, lag: s.lag, persisted: s.persisted, failures: s.failures, ...(s.failures > 0 && s.lastError ? { lastError: s.lastError } : {}) };
+  // A read loop failing on Redis round after round (a blip is one round) is failing too.
+  const failing = s.failures > 0 || (s.redisFailures ?? 0) >= 2;
+  return {
+    state: failing ? 'failing' : 'ok',
+    lag: s.lag,
+    persisted: s.persisted,
+    failures: s.failures,
+    ...(s.redisFailures ? { redisFailures: s.redisFailures } : {}),
+    ...(failing && s.lastError ? { lastError: s.lastError } : {}),
+  };
 }
 
 // Shared listeners: `this` is the request, so no closure is allocated per request.

@@ -579,6 +579,14 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
       }
     };
 
+    /** A loop round that reached its end: Redis answered it. */
+    const roundDone = (): void => {
+      if (stats.redisFailures) {
+        stats.redisFailures = 0;
+        stats.lastError = undefined;
+        emit(true);
+      } else emit();
+    };
     let nextRescanAt = 0;
     let readyFired = false;
     let prefetched: Promise<ReadResult> | undefined;
@@ -604,7 +612,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
         const fromPending = await drainOwnPending();
         if (fromPending > 0 || templates.size === 0) {
           if (templates.size === 0) await sleep(Math.min(blockMs, rescanMs), signal);
-          emit();
+          roundDone();
           continue;
         }
         const list = [...templates.values()];
@@ -629,7 +637,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
           lastReadAt = 0; // idle: the next read blocks right away
           if (stats.lag !== 0) await observeLag();
         }
-        emit();
+        roundDone();
       } catch (err) {
         // Redis hiccup (or NOGROUP after someone deleted a stream): back off, rediscover, go on.
         await settle().catch(() => undefined);
@@ -638,6 +646,7 @@ export async function runPersisterLoop(opts: PersisterOptions, control: LoopCont
           byOutboxKey.clear();
         }
         stats.lastError = describeDbError(err);
+        stats.redisFailures = (stats.redisFailures ?? 0) + 1;
         emit(true);
         if (!readyFired) {
           // Started while Redis is unreachable: the host should not wait; the loop keeps trying.

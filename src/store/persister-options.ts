@@ -65,6 +65,8 @@ export interface PersisterStats {
   totalFailures?: number;
   /** message of the last database error, if the last attempt failed (optional, additive) */
   lastError?: string;
+  /** consecutive rounds of the read loop that failed on Redis (0 or absent when healthy) */
+  redisFailures?: number;
   /**
    * entries read from the outbox are on their way to the database (a batch being written, or a read
    * ahead): a commit may still come. Restoring Redis from the database waits for this to clear.
