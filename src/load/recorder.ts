@@ -2,7 +2,7 @@ import { OUTCOMES, OUTCOME_INDEX, type Outcome } from '../model/outcome.js';
 import type { TimelinePoint } from '../model/report.js';
 import type { LedgerRecord } from '../model/ledger-record.js';
 import type { ScenarioCheck } from './scenario.js';
-import { newHistogram, type Histogram } from './histogram.js';
+import { encodeHistogram, newHistogram, type Histogram } from './histogram.js';
 import { LatencyCounts } from './latency-counts.js';
 import type { LedgerWriter } from './ledger-writer.js';
 
@@ -250,6 +250,11 @@ export class Recorder {
       issuedTotal: this.counts[0] as number,
     };
     if (this.secDropped > 0) point.dropped = this.secDropped;
+    if (all.total > 0) {
+      const h = all.toHistogram();
+      point.hist = encodeHistogram(h);
+      h.destroy();
+    }
     all.reset();
     this.secDropped = 0;
     this.timeline.push(point);

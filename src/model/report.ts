@@ -28,6 +28,11 @@ export interface TimelinePoint {
   issuedTotal: number;
   /** dropped iterations in this second */
   dropped?: number;
+  /**
+   * this second's latencies (corrected, every outcome) as an encoded HDR histogram (compressed
+   * base64, µs): what `merge` adds, so a merged second's percentiles are exact
+   */
+  hist?: string;
 }
 
 /** One threshold expression and whether the run met it. */

@@ -24,10 +24,10 @@ const sum = (xs: Array<number | undefined>): number => xs.reduce<number>((a, x) 
 
 /**
  * Join the reports of one run split across generators (`run --shard i/n`): histograms added,
- * counters summed, the timelines aligned on wall-clock seconds, harness reasons kept per shard.
- * Per-second percentiles cannot be added: a merged second shows the highest of the shards' (an
- * upper bound, said so in `mergedFrom`). The caller concatenates the ledgers and re-judges the
- * thresholds on the result.
+ * counters summed, the timelines aligned on wall-clock seconds (a merged second's percentiles from
+ * its shards' per-second histograms added; from reports without them, the highest of the shards',
+ * an upper bound), harness reasons kept per shard. The caller concatenates the ledgers and re-judges
+ * the thresholds on the result.
  */
 export function mergeReports(reports: RunReport[], opts: { runId: string; ledgerRecords: number; toolVersion: string }): RunReport {
   if (reports.length < 2) throw new UsageError('merge: give at least two report.json files (the shards of one run)', 'E_MERGE');
@@ -86,6 +86,8 @@ export function mergeReports(reports: RunReport[], opts: { runId: string; ledger
 
   // Timelines on one clock: each shard's second t becomes the merged second its wall-clock time falls in.
   const buckets = new Map<number, TimelinePoint>();
+  /** per merged second: the shards' histograms, or null once a point without one joined it */
+  const secondHists = new Map<number, string[] | null>();
   reports.forEach((r, i) => {
     const offset = ((starts[i] as number) - t0) / 1000;
     for (const p of r.timeline) {
@@ -100,8 +102,22 @@ export function mergeReports(reports: RunReport[], opts: { runId: string; ledger
       b.p95 = Math.max(b.p95, p.p95);
       b.p99 = Math.max(b.p99, p.p99);
       if (p.dropped) b.dropped = (b.dropped ?? 0) + p.dropped;
+      const hs = secondHists.get(t);
+      const answered = OUTCOMES.reduce((n, o) => n + (p.counts[o] ?? 0), 0);
+      if (hs === null) continue;
+      if (p.hist !== undefined) secondHists.set(t, [...(hs ?? []), p.hist]);
+      else if (answered > 0) secondHists.set(t, null);
     }
   });
+  for (const [t, hs] of secondHists) {
+    if (hs === null || hs.length === 0) continue;
+    const b = buckets.get(t)!;
+    const h = added(hs)!;
+    b.hist = encodeHistogram(h);
+    const d = durationSummary(h);
+    [b.p50, b.p95, b.p99] = [d.med, d['p(95)'], d['p(99)']];
+    h.destroy();
+  }
   const timeline = [...buckets.values()].sort((a, b) => a.t - b.t);
   let issued = 0;
   for (const p of timeline) {
