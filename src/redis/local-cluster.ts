@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { CouponBenchError, MissingDependencyError, UsageError } from '../errors.js';
-import { freePort, hasRedisServer } from './managed-redis.js';
+import { freePort, hasRedisServer, redisInstallHint } from './managed-redis.js';
 
 /** One master of a {@link LocalCluster}. */
 export interface LocalClusterNode {
@@ -36,8 +36,6 @@ export interface LocalClusterOptions {
   readonly timeoutMs?: number;
 }
 
-const INSTALL_HINT =
-  'redis-server was not found on PATH. Install it (Debian/Ubuntu: `apt-get install redis-server`, macOS: `brew install redis`) to start a local Redis Cluster.';
 const SLOTS = 16384;
 
 const exited = (c: ChildProcess): boolean => c.exitCode !== null || c.signalCode !== null;
@@ -70,7 +68,7 @@ async function distinctPorts(n: number): Promise<number[]> {
 export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
   const { masters = 3, nodeTimeoutMs = 1000, binary = 'redis-server', timeoutMs = 15_000 } = opts;
   if (!Number.isInteger(masters) || masters < 1 || masters > SLOTS) throw new UsageError(`masters must be an integer in 1..${SLOTS}, got ${masters}`);
-  if (!hasRedisServer(binary)) throw new MissingDependencyError(INSTALL_HINT);
+  if (!hasRedisServer(binary)) throw new MissingDependencyError(redisInstallHint('to start a local Redis Cluster'));
   const deadline = Date.now() + timeoutMs;
   const root = mkdtempSync(join(tmpdir(), 'coupon-bench-cluster-'));
   const all = await distinctPorts(2 * masters);

@@ -36,8 +36,10 @@ export interface ManagedRedisOptions {
   readonly binary?: string;
 }
 
-const INSTALL_HINT =
-  'redis-server was not found on PATH. Install it (Debian/Ubuntu: `apt-get install redis-server`, macOS: `brew install redis`) or pass --redis <url>.';
+/** What to do when redis-server is missing, ending with `instead` (what else the user can do). */
+export function redisInstallHint(instead: string): string {
+  return `redis-server was not found on PATH. Install it (Debian/Ubuntu: \`apt-get install redis-server\`, macOS: \`brew install redis\`) ${instead}.`;
+}
 
 /** True when a redis-server binary can be run. */
 export function hasRedisServer(binary = 'redis-server'): boolean {
@@ -140,7 +142,7 @@ function assertFolderFree(dir: string): void {
 /** Start a private redis-server bound to 127.0.0.1 on its own port and data folder. */
 export async function startManagedRedis(opts: ManagedRedisOptions = {}): Promise<ManagedRedis> {
   const binary = opts.binary ?? 'redis-server';
-  if (!hasRedisServer(binary)) throw new MissingDependencyError(INSTALL_HINT);
+  if (!hasRedisServer(binary)) throw new MissingDependencyError(redisInstallHint('or pass --redis <url>'));
   const ownsDir = opts.dir === undefined;
   if (opts.dir !== undefined) {
     const why = folderProblem(opts.dir);

@@ -19,6 +19,12 @@ function nodeFor(client: RedisClient, key: string): RedisClient {
   return node ?? client;
 }
 
+/** Host and port of a cluster node key `host:port` (the host may be IPv6, unbracketed). */
+export function splitNodeKey(nodeKey: string): { host: string; port: number } {
+  const colon = nodeKey.lastIndexOf(':');
+  return { host: nodeKey.slice(0, colon), port: Number(nodeKey.slice(colon + 1)) };
+}
+
 const MOVED = /^(MOVED|ASK)\b/;
 
 /**

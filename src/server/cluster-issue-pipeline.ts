@@ -2,6 +2,7 @@ import calculateSlot from 'cluster-key-slot';
 import type { Cluster } from 'ioredis';
 import { CouponBenchError } from '../errors.js';
 import { parseClusterUrl } from '../redis/redis-url.js';
+import { splitNodeKey } from '../redis/slot-node.js';
 import { IssuePipeline, type IssueChannel, type IssueContext, type IssueReplyHandler } from './issue-pipeline.js';
 
 /** Settings of a {@link ClusterIssuePipeline}. */
@@ -96,9 +97,8 @@ export class ClusterIssuePipeline<T extends IssueContext> implements IssueChanne
   private pipelineOf(master: string): IssuePipeline<T> {
     let p = this.nodes.get(master);
     if (p === undefined) {
-      const colon = master.lastIndexOf(':');
-      const host = master.slice(0, colon);
-      const at = `${host.includes(':') ? `[${host}]` : host}:${master.slice(colon + 1)}`;
+      const { host, port } = splitNodeKey(master);
+      const at = `${host.includes(':') ? `[${host}]` : host}:${port}`;
       p = new IssuePipeline<T>({ url: `redis://${this.credentials}${at}`, timeoutMs: this.opts.timeoutMs, onReply: this.onReply });
       this.nodes.set(master, p);
     }

@@ -2,14 +2,14 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { HarnessInvalidError } from '../errors.js';
 import type { RedisClient } from '../redis/client.js';
 import { isClusterUrl, parseClusterUrl, type ClusterAddress } from '../redis/redis-url.js';
-import { masterKeyOf } from '../redis/slot-node.js';
+import { masterKeyOf, splitNodeKey } from '../redis/slot-node.js';
 
 const CONNECT_TIMEOUT_MS = 2000;
 const SLOTS = 16384;
 
 /**
  * Connect verify's reader: a single Redis, or a Redis Cluster whose every slot has a master that
- * answers (see {@link assertClusterReachable}); rejects with the last connection error otherwise.
+ * answers (see {@link assertSlotsServed}); rejects with the last connection error otherwise.
  */
 export async function connectRedis(url: string): Promise<RedisClient> {
   return isClusterUrl(url) ? connectCluster(url) : connectSingle(url);
@@ -151,9 +151,9 @@ async function assertSlotsServed({ map, unowned }: { map: SlotMap; unowned: numb
   if (unowned > 0) problems.push(`${unowned} of ${SLOTS} slots have no master`);
   await Promise.all(
     [...map].map(async ([master, list]) => {
-      const colon = master.lastIndexOf(':');
+      const { host, port } = splitNodeKey(master);
       try {
-        await probe(master.slice(0, colon), Number(master.slice(colon + 1)), addr, (r) => r.ping());
+        await probe(host, port, addr, (r) => r.ping());
       } catch (err) {
         const slots = list.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',');
         problems.push(`master ${master} (slots ${slots}) does not answer: ${(err as Error).message}`);
