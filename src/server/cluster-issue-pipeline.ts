@@ -83,6 +83,8 @@ export class ClusterIssuePipeline<T extends IssueContext> implements IssueChanne
     }
     const p = this.pipelineOf(master);
     if (p.status !== 'ready') {
+      // Perhaps it failed over: a replica may serve the slot now.
+      this.refreshSoon();
       return this.opts.onReply(ctx, new CouponBenchError('E_REDIS_UNREACHABLE', `Redis Cluster master ${master} is ${p.status}`), 0, 0, 0);
     }
     p.issue(ctx);
