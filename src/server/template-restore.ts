@@ -131,7 +131,10 @@ export function watchRestores(
     if (known.size < MAX_KNOWN) known.add(templateId);
   };
   const pass = async (): Promise<void> => {
-    for (const r of await restoreTemplates(redis, store, prefix)) {
+    const results = await restoreTemplates(redis, store, prefix);
+    // What the database holds now: a template deleted there is no longer known.
+    known.clear();
+    for (const r of results) {
       remember(r.templateId);
       if (r.outcome !== 'present') hooks.onResult?.(r);
     }
