@@ -54,6 +54,13 @@ async function rows(dbUrl: string): Promise<IssuedRow[]> {
   }
 }
 
+/** Delete template 1's keys behind the server's back (Redis lost it; no reconnect says so). */
+async function dropTemplate(redis: Redis, prefix: string): Promise<ReturnType<typeof templateKeys>> {
+  const k = templateKeys(prefix, 1);
+  await redis.del(k.stock, k.seq, k.users, k.outbox);
+  return k;
+}
+
 /** Poll (bounded) until `probe` holds. */
 async function until(probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -177,8 +184,7 @@ describe('serve in front of a database that outlived its Redis', () => {
     const probe = new Redis(managed.url);
     try {
       // Redis loses the template while the server runs (and no reconnect tells the server).
-      const k = templateKeys(prefix, 1);
-      await probe.del(k.stock, k.seq, k.users, k.outbox);
+      const k = await dropTemplate(probe, prefix);
       const put = await putTemplate(pool, 1, 50);
       expect(put.status).toBe(409);
       expect(put.body).toMatchObject({ code: 'COUPON_TEMPLATE_CONFLICT', stock: 5 });
@@ -201,8 +207,7 @@ describe('serve in front of a database that outlived its Redis', () => {
     restored.length = 0;
     const probe = new Redis(managed.url);
     try {
-      const k = templateKeys(prefix, 1);
-      await probe.del(k.stock, k.seq, k.users, k.outbox);
+      await dropTemplate(probe, prefix);
       const first = await issue(pool, 17, 1);
       expect(first.status).toBe(503);
       expect(first.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
