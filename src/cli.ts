@@ -24,6 +24,18 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * A reader that closes the pipe early (`coupon-bench run --help | head -1`) is not an error: drop
+ * what is left to print and let the command finish its work (files, exit code) as it would.
+ */
+function ignoreClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    });
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
@@ -43,4 +55,5 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+ignoreClosedPipes();
 await main(process.argv);

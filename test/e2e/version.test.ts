@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
@@ -19,5 +21,16 @@ describe('coupon-bench version (spawned CLI)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: coupon-bench version/);
     expect((await runCli(['--help'])).stdout).toMatch(/^ {2}version +print the version of coupon-bench$/m);
+  });
+
+  it('a reader that closes the pipe early (`--help | head -1`) gets its line, no EPIPE stack, exit 0', () => {
+    const bin = fileURLToPath(new URL('../../bin/coupon-bench.js', import.meta.url));
+    // `head -c 1` closes the pipe after one byte, long before the help text is written.
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${bin}" run --help | head -c 1 >/dev/null; echo "rc=\${PIPESTATUS[0]}"`], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(r.stdout.trim()).toBe('rc=0');
   });
 });
