@@ -270,6 +270,11 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     if ((input.serve || input.setup) && !interrupted) {
       const { setupTemplates } = await import('./setup-templates.js');
       await setupTemplates(url.origin, scenario.templates, { adminToken: input.adminToken, flag: input.serve ? '--serve' : '--setup' });
+    } else if (stores?.source === 'flags' && !sharded && !interrupted) {
+      // The stores are named for the audit but nothing created the templates: they must be fresh
+      // too. (A shard may start after another one issued: merge's audit covers the whole.)
+      const { assertStoresFresh } = await import('./fresh-templates.js');
+      await assertStoresFresh(stores, scenario.templates.map((t) => t.id));
     }
 
     const timeoutMs = scenario.timeout !== undefined ? parseDuration(scenario.timeout, 'timeout') : DEFAULT_TIMEOUT_MS;

@@ -1,12 +1,11 @@
 import { CouponBenchError, HarnessInvalidError } from '../errors.js';
+import { templateNotFreshError } from './fresh-templates.js';
 import type { ScenarioTemplate } from './scenario.js';
 
 /**
  * Create the scenario's templates through the target's admin API (`--setup`, and `--serve` for its
- * own server), each one fresh. A template that already has coupons (issued in Redis, or rows in
- * the database) would have an earlier run's coupons audited as this run's: no-phantom,
- * no-lied-refusal and unknown-bounded would fail a correct server. That is a harness that cannot
- * give a valid verdict (exit 97), not a finding about the target.
+ * own server), each one fresh: one that already has coupons (issued in Redis, or rows in the
+ * database) is refused, see {@link templateNotFreshError}.
  */
 export async function setupTemplates(
   origin: string,
@@ -31,13 +30,6 @@ export async function setupTemplates(
     const figures = await readTemplate(origin, t.id);
     const inRedis = Math.max(issued ?? 0, figures?.issued ?? 0);
     const inDb = figures?.persisted ?? 0;
-    if (inRedis > 0 || inDb > 0) {
-      throw new HarnessInvalidError(
-        `${opts.flag}: template ${t.id} at ${origin} already has coupons (${inRedis} issued in Redis, ${inDb} in the database), ` +
-          "which this run's audit would count as its own; start from fresh stores: another --prefix and a fresh database " +
-          '(or schema), or other template ids in the scenario',
-        'E_TEMPLATE_NOT_FRESH',
-      );
-    }
+    if (inRedis > 0 || inDb > 0) throw templateNotFreshError(opts.flag, t.id, `at ${origin}`, inRedis, inDb);
   }
 }

@@ -1,0 +1,86 @@
+import { existsSync } from 'node:fs';
+import { HarnessInvalidError } from '../errors.js';
+import type { RunReport } from '../model/report.js';
+import { DEFAULT_PREFIX, templateKeys } from '../redis/keys.js';
+import { redactUrl, sqlitePathOf } from '../store/db-url.js';
+
+/**
+ * A template that already has coupons would have an earlier run's coupons audited as this run's:
+ * no-phantom, no-lied-refusal and unknown-bounded would fail a correct server (exit 100). That is a
+ * harness that cannot give a valid verdict (exit 97), not a finding about the target.
+ */
+export function templateNotFreshError(flag: string, templateId: number, where: string, inRedis: number, inDb: number): HarnessInvalidError {
+  return new HarnessInvalidError(
+    `${flag}: template ${templateId} ${where} already has coupons (${inRedis} issued in Redis, ${inDb} in the database), ` +
+      "which this run's audit would count as its own; start from fresh stores: another --prefix and a fresh database " +
+      '(or schema), or other template ids in the scenario',
+    'E_TEMPLATE_NOT_FRESH',
+  );
+}
+
+/**
+ * Before the load of a run that names the target's stores (--redis/--db, for verify) without
+ * --setup: read each template's issued count in Redis (bundled key layout) and its rows in the
+ * database, and refuse (97) a template that already has coupons. A store that does not answer is
+ * not judged here: verify says so after the run. A database that does not exist yet is fresh.
+ */
+export async function assertStoresFresh(stores: NonNullable<RunReport['stores']>, templateIds: readonly number[]): Promise<void> {
+  const inRedis = stores.redis !== undefined ? await redisIssued(stores.redis, stores.prefix, templateIds) : undefined;
+  const inDb = stores.db !== undefined ? await dbRows(stores.db, templateIds) : undefined;
+  for (const id of templateIds) {
+    const r = inRedis?.get(id) ?? 0;
+    const d = inDb?.get(id) ?? 0;
+    if (r > 0 || d > 0) {
+      const where = [stores.redis !== undefined ? `under prefix "${stores.prefix ?? DEFAULT_PREFIX}"` : '', stores.db !== undefined ? `in ${redactUrl(stores.db)}` : '']
+        .filter(Boolean)
+        .join(' and ');
+      throw templateNotFreshError('--redis/--db without --setup', id, where, r, d);
+    }
+  }
+}
+
+/** Issued count per template: the larger of the seq counter and the holders hash (either may be left alone by a foreign writer). */
+async function redisIssued(url: string, prefix: string | undefined, ids: readonly number[]): Promise<Map<number, number> | undefined> {
+  const { connectRedis } = await import('../verify/connect-redis.js');
+  let redis;
+  try {
+    redis = await connectRedis(url);
+  } catch {
+    return undefined;
+  }
+  try {
+    const out = new Map<number, number>();
+    for (const id of ids) {
+      const k = templateKeys(prefix ?? DEFAULT_PREFIX, id);
+      const [seq, holders] = await Promise.all([redis.get(k.seq), redis.hlen(k.users)]);
+      out.set(id, Math.max(Number(seq) || 0, holders));
+    }
+    return out;
+  } catch {
+    return undefined;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function dbRows(url: string, ids: readonly number[]): Promise<Map<number, number> | undefined> {
+  const sqlitePath = sqlitePathOf(url);
+  // Opening a missing SQLite file would create it: a database not there yet holds nothing.
+  if (sqlitePath !== undefined && !existsSync(sqlitePath)) return undefined;
+  const { openStore } = await import('../store/open-store.js');
+  let store;
+  try {
+    store = await openStore(url);
+  } catch {
+    return undefined;
+  }
+  try {
+    const out = new Map<number, number>();
+    for (const id of ids) out.set(id, await store.countIssued(id));
+    return out;
+  } catch {
+    return undefined;
+  } finally {
+    await store.close();
+  }
+}
