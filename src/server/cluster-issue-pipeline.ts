@@ -45,6 +45,12 @@ export class ClusterIssuePipeline<T extends IssueContext> implements IssueChanne
       if (err !== null && STALE_MAP.test(err.message)) this.refreshSoon();
       opts.onReply(ctx, err, code, seq, at);
     };
+    opts.cluster.on('refresh', this.dropRemoved);
+  }
+
+  /** The masters this channel holds a connection (or a reconnect loop) for, as `host:port`. */
+  get masters(): string[] {
+    return [...this.nodes.keys()];
   }
 
   /** `ready` while the cluster client is; per-master trouble is answered per request. */
@@ -92,9 +98,27 @@ export class ClusterIssuePipeline<T extends IssueContext> implements IssueChanne
 
   close(): void {
     this.closed = true;
+    this.opts.cluster.removeListener('refresh', this.dropRemoved);
     for (const p of this.nodes.values()) p.close();
     this.nodes.clear();
   }
+
+  /**
+   * After a slot map refresh: a master that serves no slot any more and whose connection is down
+   * (removed from the cluster, or replaced by its replica) would otherwise reconnect for ever. A
+   * down connection has no command waiting (they were answered when it dropped), so closing it
+   * answers nothing; one that is up stays (it may still answer commands sent before the move).
+   */
+  private readonly dropRemoved = (): void => {
+    if (this.closed) return;
+    const inMap = new Set<string>();
+    for (const owners of this.opts.cluster.slots) if (owners?.[0] !== undefined) inMap.add(owners[0]);
+    for (const [master, p] of this.nodes) {
+      if (inMap.has(master) || p.status === 'ready') continue;
+      p.close();
+      this.nodes.delete(master);
+    }
+  };
 
   private pipelineOf(master: string): IssuePipeline<T> {
     let p = this.nodes.get(master);
