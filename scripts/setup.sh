@@ -31,7 +31,6 @@ fi
 # tries GitHub; keep-sqlite-binary.mjs puts the one compiled here into it, so the next set-up on this
 # machine (a clean clone, a CI run) skips the compile.
 prebuilds="${COUPON_BENCH_PREBUILDS:-${XDG_CACHE_HOME:-$HOME/.cache}/coupon-bench/prebuilds}"
-export npm_config_better_sqlite3_local_prebuilds="$prebuilds"
 # SQLite is one 9 MB C file that better-sqlite3 compiles at -O3; at -O2 (SQLite's own default) it
 # compiles about 12 s sooner and the persister drained as fast (README, "Set-up time").
 # A CFLAGS of your own wins.
@@ -40,7 +39,14 @@ export JOBS=max # node-gyp compiles better_sqlite3.cpp beside sqlite3.c
 
 # npm ci runs the `prepare` script, which builds dist/.
 SECONDS=0
+# prebuild-install finds its settings in a .prebuild-installrc up the tree from the package (an
+# environment variable would be npm_config_…, which npm warns about, or a name sh drops).
+rcfile=.prebuild-installrc
+printf 'local-prebuilds=%s\n' "$prebuilds" >"$rcfile"
+trap 'rm -f "$rcfile"' EXIT
 npm ci --no-audit --no-fund
+rm -f "$rcfile"
+trap - EXIT
 echo "setup: npm ci and build took ${SECONDS} s"
 node scripts/keep-sqlite-binary.mjs "$prebuilds"
 if [[ -n "$apt_pid" ]] && ! wait "$apt_pid"; then
