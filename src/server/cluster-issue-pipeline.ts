@@ -69,8 +69,7 @@ export class ClusterIssuePipeline<T extends IssueContext> implements IssueChanne
 
   /** Resolve once every master of the slot map has its connection (or reject after `ms`). */
   async ready(ms: number): Promise<void> {
-    const masters = new Set<string>();
-    for (const owners of this.opts.cluster.slots) if (owners?.[0] !== undefined) masters.add(owners[0]);
+    const masters = this.mastersInMap();
     if (masters.size === 0) throw new CouponBenchError('E_REDIS_UNREACHABLE', 'the Redis Cluster has no slot map (is it up and are its slots assigned?)');
     await Promise.all([...masters].map((m) => this.pipelineOf(m).ready(ms)));
   }
@@ -111,8 +110,7 @@ export class ClusterIssuePipeline<T extends IssueContext> implements IssueChanne
    */
   private readonly dropRemoved = (): void => {
     if (this.closed) return;
-    const inMap = new Set<string>();
-    for (const owners of this.opts.cluster.slots) if (owners?.[0] !== undefined) inMap.add(owners[0]);
+    const inMap = this.mastersInMap();
     for (const [master, p] of this.nodes) {
       if (inMap.has(master) || p.status === 'ready') continue;
       p.close();
@@ -129,6 +127,13 @@ export class ClusterIssuePipeline<T extends IssueContext> implements IssueChanne
       this.nodes.set(master, p);
     }
     return p;
+  }
+
+  /** The masters the slot map names (`host:port`). */
+  private mastersInMap(): Set<string> {
+    const masters = new Set<string>();
+    for (const owners of this.opts.cluster.slots) if (owners?.[0] !== undefined) masters.add(owners[0]);
+    return masters;
   }
 
   private refreshSoon(): void {
