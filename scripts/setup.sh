@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-step set-up on a fresh Debian machine with Node 20 (run as root, or with sudo available).
 #   bash scripts/setup.sh          installs redis-server if missing, npm ci (which builds dist/)
-#   bash scripts/setup.sh --test   also what the tests need: wrk, chromium, and the local
+#   bash scripts/setup.sh --test   also what the tests need: chromium, and the local
 #                                  Redis / PostgreSQL / MariaDB services started if they are down
 set -euo pipefail
 cd "$(dirname "$0")/.."
