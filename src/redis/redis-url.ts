@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { redactUrl } from '../store/db-url.js';
 
 /** Scheme of a Redis Cluster address: `redis+cluster://host:port,host:port` (seed nodes). */
 export const CLUSTER_SCHEME = 'redis+cluster:';
@@ -41,6 +42,14 @@ export function parseRedisUrl(url: string): void {
       `--redis: unsupported scheme "${parsed.protocol}" (expected redis://, rediss:// or redis+cluster://host:port,host:port)`,
       'E_BAD_REDIS_URL',
     );
+  }
+  // ioredis would connect to 127.0.0.1:6379 for a URL with no host: never someone else's Redis by default.
+  if (parsed.hostname === '') throw new UsageError(`--redis: "${url}" has no host (expected redis://host:port)`, 'E_BAD_REDIS_URL');
+  if (parsed.port === '0') throw new UsageError(`--redis: "${url}": port 0 is not a Redis port`, 'E_BAD_REDIS_URL');
+  // The path is the database index: ioredis would send SELECT NaN for anything but digits.
+  const db = parsed.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d{1,9}$/.test(db)) {
+    throw new UsageError(`--redis: "${redactUrl(url)}": the path must be a database index (redis://host:port/0), got "/${db}"`, 'E_BAD_REDIS_URL');
   }
 }
 

@@ -45,4 +45,14 @@ describe('Redis URLs', () => {
     expect(codeOf(() => parseRedisUrl('rediss://h:6380'))).toBeUndefined();
     expect(() => parseRedisUrl('cluster://a:1')).toThrow(/redis:\/\/, rediss:\/\/ or redis\+cluster:\/\//);
   });
+
+  it('refuses a URL with no host, port 0, or a path that is not a database index (ioredis would connect to 127.0.0.1:6379, or SELECT NaN)', () => {
+    for (const url of ['redis://', 'redis://:pw@', 'redis://127.0.0.1:0']) expect(codeOf(() => parseRedisUrl(url)), url).toBe('E_BAD_REDIS_URL');
+    for (const url of ['redis://127.0.0.1:6379/abc', 'redis://h:1/1/2', 'redis://h:1/-1', 'redis://h:1/1.5']) {
+      expect(() => parseRedisUrl(url), url).toThrow(/the path must be a database index/);
+    }
+    // the password never reaches the message
+    expect(() => parseRedisUrl('redis://:s3cret@h:1/x')).toThrow(/redis:\/\/:\*\*\*@h:1\/x/);
+    for (const url of ['redis://h:1/', 'redis://h:1/15', 'redis://localhost']) expect(codeOf(() => parseRedisUrl(url)), url).toBeUndefined();
+  });
 });
