@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { HarnessInvalidError } from '../errors.js';
 import type { RunReport } from '../model/report.js';
 import { DEFAULT_PREFIX, templateKeys } from '../redis/keys.js';
+import { redisRefusal } from '../redis/refusal.js';
 import { redactUrl, sqlitePathOf } from '../store/db-url.js';
 
 /**
@@ -45,7 +46,10 @@ async function redisIssued(url: string, prefix: string | undefined, ids: readonl
   let redis;
   try {
     redis = await connectRedis(url);
-  } catch {
+  } catch (err) {
+    // A refused login or database index is the flags' fault: before the load, not after it.
+    const refused = redisRefusal(redactUrl(url), (err as Error).message);
+    if (refused) throw refused;
     return undefined;
   }
   try {

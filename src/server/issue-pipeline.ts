@@ -1,3 +1,4 @@
+import { redisRefusal } from '../redis/refusal.js';
 import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { CouponBenchError } from '../errors.js';
@@ -97,6 +98,8 @@ export class IssuePipeline<T extends IssueContext> implements IssueChannel<T> {
   private readonly host: string;
   private readonly port: number;
   private readonly handshake: string[][];
+  /** The last connection or handshake error, for the message of a {@link ready} that gives up. */
+  private lastError: string | undefined;
   private readonly lua: string;
   private readonly sha: string;
   /** per template (stock key): the encoded EVALSHA command after its `*N` header, up to the keys */
@@ -159,9 +162,13 @@ export class IssuePipeline<T extends IssueContext> implements IssueChannel<T> {
         if (this.status === 'ready') {
           clearInterval(poll);
           resolve();
-        } else if (Date.now() - started > ms || this.status === 'end') {
+        } else if (Date.now() - started > ms || this.status === 'end' || redisRefusal('', this.lastError)) {
           clearInterval(poll);
-          reject(new CouponBenchError('E_REDIS_UNREACHABLE', `cannot reach Redis at ${this.host}:${this.port}`));
+          const where = `${this.host}:${this.port}`;
+          reject(
+            redisRefusal(where, this.lastError) ??
+              new CouponBenchError('E_REDIS_UNREACHABLE', `cannot reach Redis at ${where}${this.lastError !== undefined ? ` (${this.lastError})` : ''}`),
+          );
         }
       }, 10);
     });
@@ -252,7 +259,7 @@ export class IssuePipeline<T extends IssueContext> implements IssueChannel<T> {
     this.socket = s;
     this.buf = undefined;
     s.on('data', (chunk: Buffer) => this.onData(chunk));
-    s.on('error', () => undefined); // 'close' follows
+    s.on('error', (err) => (this.lastError = err.message)); // 'close' follows
     s.on('close', () => this.onClose(s));
     s.once('connect', () => {
       let left = this.handshake.length;
@@ -262,6 +269,7 @@ export class IssuePipeline<T extends IssueContext> implements IssueChannel<T> {
         this.pending.push(
           new Internal((err) => {
             if (err) {
+              this.lastError = err.message;
               s.destroy();
               return;
             }

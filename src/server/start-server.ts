@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { Cluster } from 'ioredis';
 import type { AddressInfo } from 'node:net';
+import { redisRefusal } from '../redis/refusal.js';
 import { CouponBenchError, UsageError } from '../errors.js';
 import { createRedis, type RedisClient } from '../redis/client.js';
 import { templateKeys, templatesIndexKey } from '../redis/keys.js';
@@ -228,15 +229,27 @@ async function persisterIdle(p: PersisterHandle, closing: { now: boolean }): Pro
 async function waitReady(redis: RedisClient, url: string): Promise<void> {
   if (redis.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      redis.removeListener('ready', onReady);
-      reject(new CouponBenchError('E_REDIS_UNREACHABLE', `cannot reach Redis at ${redactUrl(url)} (not ready within ${REDIS_READY_TIMEOUT_MS} ms)`));
-    }, REDIS_READY_TIMEOUT_MS);
-    const onReady = (): void => {
+    let last: string | undefined;
+    const done = (err?: Error): void => {
       clearTimeout(timer);
-      resolve();
+      redis.removeListener('ready', onReady);
+      redis.removeListener('error', onError);
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(() => {
+      const why = last !== undefined ? `: ${last}` : '';
+      done(new CouponBenchError('E_REDIS_UNREACHABLE', `cannot reach Redis at ${redactUrl(url)} (not ready within ${REDIS_READY_TIMEOUT_MS} ms${why})`));
+    }, REDIS_READY_TIMEOUT_MS);
+    const onReady = (): void => done();
+    // A refused login or database index never gets better: say so at once.
+    const onError = (err: Error): void => {
+      last = err.message;
+      const refused = redisRefusal(redactUrl(url), err.message);
+      if (refused) done(refused);
     };
     redis.once('ready', onReady);
+    redis.on('error', onError);
   });
 }
 

@@ -32,6 +32,11 @@ async function connectSingle(url: string): Promise<Redis> {
     redis.disconnect();
     throw cause ?? err;
   }
+  // ioredis reports a refused SELECT as an error and is ready anyway, on database 0: never audit that.
+  if (cause !== undefined && /DB index is out of range/i.test(cause.message)) {
+    redis.disconnect();
+    throw cause;
+  }
   return redis;
 }
 

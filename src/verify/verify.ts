@@ -1,3 +1,4 @@
+import { redisRefusal } from '../redis/refusal.js';
 import { existsSync } from 'node:fs';
 import { CouponBenchError, ExitCode, HarnessInvalidError, UsageError } from '../errors.js';
 import { OUTCOMES, type Outcome } from '../model/outcome.js';
@@ -63,6 +64,8 @@ async function openRedisSource(r: ResolvedInput): Promise<Pick<Sources, 'redis' 
   try {
     return { redis: await connectRedis(r.redisUrl) };
   } catch (err) {
+    const refused = redisRefusal(redactUrl(r.redisUrl), (err as Error).message);
+    if (refused) throw refused;
     const why = `Redis ${redactUrl(r.redisUrl)} unreachable (${(err as Error).message})`;
     if (r.redisExplicit) throw new HarnessInvalidError(`verify: ${why}`, 'E_REDIS_UNREACHABLE');
     return { redisMissing: `${why}; the run's stores are gone — pass --redis` };
