@@ -101,10 +101,10 @@ export class Recorder {
   }
 
   /** An iteration the generator could not send in time. */
-  drop(now: number): void {
+  drop(now: number, count = 1): void {
     this.roll(now);
-    this.dropped++;
-    this.secDropped++;
+    this.dropped += count;
+    this.secDropped += count;
   }
 
   /**

@@ -18,6 +18,7 @@ describe('duration flags', () => {
     expect(durationFlag('1500ms')).toBe('1500ms');
     expect(durationFlag(' 2s ')).toBe('2s');
     expect(() => durationFlag('1500')).toThrow('"1500" has no unit: write 1500ms or 1500s');
+    expect(() => durationFlag('597h')).toThrow(/longer than the longest duration, 2147483647 ms/);
     expect(drainTimeoutMs('500ms')).toBe(500);
     expect(drainTimeoutMs('10s')).toBe(10_000);
     expect(drainTimeoutMs('1m')).toBe(60_000);

@@ -30,6 +30,26 @@ describe('arrival schedule', () => {
   it('timeUnit scales rates', () => {
     expect(ArrivalSchedule.constant(60, 60_000, 60_000).total).toBe(60);
   });
+
+  it('dueBy(t) counts the iterations timeOf puts at or before t, constant and ramping, capped at total', () => {
+    const schedules = [
+      ArrivalSchedule.constant(100, 2000, 1000),
+      new ArrivalSchedule(0, [{ durationMs: 1000, target: 200 }, { durationMs: 1000, target: 200 }, { durationMs: 500, target: 10 }], 1000),
+    ];
+    for (const s of schedules) {
+      const times: number[] = [];
+      for (let k = 0; k < s.total; k++) times.push(s.timeOf(k));
+      for (const t of [0, 0.5, 9.99, 10, 333.3, 1000, 1250, 1999, 2400, 5000]) {
+        const expected = times.filter((x) => x <= t + 1e-6).length;
+        expect(Math.abs(s.dueBy(t) - expected), `t=${t}`).toBeLessThanOrEqual(1);
+      }
+      expect(s.dueBy(-1)).toBe(0);
+      expect(s.dueBy(1e12)).toBe(s.total);
+    }
+    // a rate far beyond any machine: counting is arithmetic, not one step per iteration
+    const huge = ArrivalSchedule.constant(1e10, 1000, 1000);
+    expect(huge.dueBy(500)).toBe(5e9 + 1);
+  });
 });
 
 describe('durations', () => {
@@ -39,5 +59,12 @@ describe('durations', () => {
     expect(parseDuration('1m30s')).toBe(90_000);
     expect(parseDuration(2)).toBe(2000);
     expect(() => parseDuration('10 parsecs')).toThrow(/not a duration/);
+  });
+
+  it("refuses durations beyond Node's timer limit (2^31 - 1 ms), which would fire at once", () => {
+    expect(parseDuration('596h')).toBe(596 * 3_600_000);
+    for (const v of ['597h', '99999999999h', 1e300, 2_147_484]) {
+      expect(() => parseDuration(v), String(v)).toThrow(expect.objectContaining({ code: 'E_DURATION_TOO_LONG' }));
+    }
   });
 });

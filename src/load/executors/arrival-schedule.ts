@@ -40,6 +40,24 @@ export class ArrivalSchedule {
     return new ArrivalSchedule(rate, [{ durationMs, target: rate }], timeUnitMs);
   }
 
+  /**
+   * How many iterations are due by `offsetMs` (ms from start): the count of k with
+   * timeOf(k) <= offsetMs, up to {@link total}. Any order of calls (it moves no cursor).
+   */
+  dueBy(offsetMs: number): number {
+    if (offsetMs < 0) return 0;
+    let n = this.total;
+    for (const s of this.segs) {
+      if (offsetMs < s.start + s.duration) {
+        const x = Math.max(0, offsetMs - s.start);
+        // Iteration k starts when the rate's integral reaches k: k = 0 .. floor(integral) are due.
+        n = Math.floor(s.n0 + s.r0 * x + ((s.r1 - s.r0) / (2 * s.duration)) * x * x + 1e-9) + 1;
+        break;
+      }
+    }
+    return Math.min(n, this.total);
+  }
+
   /** Offset (ms from start) of iteration k (0-based; call with non-decreasing k). */
   timeOf(k: number): number {
     if (k >= this.total) return Number.POSITIVE_INFINITY;

@@ -66,13 +66,20 @@ export async function runOpenModel(ctx: ExecContext, o: OpenModelOptions): Promi
         if (intended > now) break;
         k++;
         if (now - intended > lateToleranceMs) {
-          recorder.drop(now);
+          // Every iteration as late as this one is dropped too: counted at once, so a rate far
+          // beyond the machine never spins here (and signals still get through).
+          const j = Math.max(k, schedule.dueBy(now - t0 - lateToleranceMs));
+          recorder.drop(now, 1 + j - k);
+          k = j;
           continue;
         }
         let slot = free.pop();
         if (slot === undefined) {
           if (nextSlot >= maxVUs) {
-            recorder.drop(now);
+            // No VU frees up before this loop ends: every iteration due by now is dropped with it.
+            const j = Math.max(k, schedule.dueBy(now - t0));
+            recorder.drop(now, 1 + j - k);
+            k = j;
             continue;
           }
           slot = nextSlot++;
