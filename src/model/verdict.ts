@@ -44,6 +44,8 @@ export interface VerdictJson {
   notChecked?: InvariantName[];
   /** true when only --strict made this audit exit 97: everything judged held, something was skipped */
   strictRefused?: boolean;
+  /** true when the ledger read is not the whole record the run wrote (torn lines, records missing): exit 97 */
+  ledgerIncomplete?: boolean;
   /** where each input came from (report, ledger and mode, stores with credentials removed) */
   sources?: Record<string, string>;
 }

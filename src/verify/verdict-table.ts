@@ -11,13 +11,15 @@ function formatCounts(counts: Record<string, number>): string {
 
 /**
  * PASS, "PASS (2 of 10 not checked)" when some invariants were skipped, FAIL (an invariant failed),
- * NOT FULLY CHECKED (--strict with a skip, 97), NOTHING CHECKED (97) or NOT AUDITED (a tool error, exit 1).
+ * NOT FULLY CHECKED (--strict with a skip, 97), LEDGER INCOMPLETE (97), NOTHING CHECKED (97) or NOT AUDITED
+ * (a tool error, exit 1).
  */
-export function verdictWord(v: Pick<VerdictJson, 'exitCode' | 'invariants' | 'notChecked' | 'strictRefused'>): string {
+export function verdictWord(v: Pick<VerdictJson, 'exitCode' | 'invariants' | 'notChecked' | 'strictRefused' | 'ledgerIncomplete'>): string {
   const skipped = notCheckedOf(v).length;
   if (v.exitCode === ExitCode.Ok) return skipped ? `PASS (${skipped} of ${v.invariants.length} not checked)` : 'PASS';
   if (v.exitCode === ExitCode.InvariantFailed) return 'FAIL';
   if (v.exitCode !== ExitCode.HarnessInvalid) return 'NOT AUDITED';
+  if (v.ledgerIncomplete) return 'LEDGER INCOMPLETE';
   return v.strictRefused ? 'NOT FULLY CHECKED' : 'NOTHING CHECKED';
 }
 

@@ -11,6 +11,7 @@ import { formatHeadline, headlineTotals } from './headline.js';
 import { INVARIANT_CHECKS } from './invariants/index.js';
 import { applyFaultLosses } from './fault-losses.js';
 import { mergeResults } from './merge-results.js';
+import { ledgerIntegrityProblem } from './ledger-integrity.js';
 import { nothingCheckedReason } from './nothing-checked.js';
 import { readQueryTemplate, readStoreTemplate } from './read-db.js';
 import { emptyLedgerSnapshot, readLedger, type LedgerFold } from './read-ledger.js';
@@ -239,14 +240,15 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
 
     const failed = invariants.some((i) => i.status === 'FAIL');
     const judged = invariants.some((i) => i.status !== 'SKIP');
-    const unchecked = nothingCheckedReason(r.report, ledger && { records: ledger.records, mode: ledgerMode, counts: ledgerCounts(snaps) });
+    const torn = ledger && r.ledgerPath ? ledgerIntegrityProblem(r.ledgerPath, ledger, r.report?.ledger) : undefined;
+    const unchecked = torn ?? nothingCheckedReason(r.report, ledger && { records: ledger.records, mode: ledgerMode, counts: ledgerCounts(snaps) });
     const notChecked = invariants.filter((i) => i.status === 'SKIP').map((i) => i.name);
     // A PASS never hides what it did not check: the headline names the skipped invariants, and
     // --strict refuses to pass with any.
     const strictRefused = input.strict === true && notChecked.length > 0 && !failed && judged && !unchecked;
-    const exitCode = failed ? ExitCode.InvariantFailed : !judged || unchecked || strictRefused ? ExitCode.HarnessInvalid : ExitCode.Ok;
+    const exitCode = failed && !torn ? ExitCode.InvariantFailed : !judged || unchecked || strictRefused ? ExitCode.HarnessInvalid : ExitCode.Ok;
     let headline = formatHeadline(headlineTotals(snaps, r.report?.outcomes), invariants);
-    if (!failed && unchecked) headline = `${unchecked} — ${headline}`;
+    if ((!failed || torn) && unchecked) headline = `${unchecked} — ${headline}`;
     const skippedPhrase = judged ? notCheckedPhrase({ invariants, notChecked }) : undefined;
     if (skippedPhrase) headline += `; ${skippedPhrase}${strictRefused ? ' (--strict: exit 97)' : ''}`;
     if (templateIds.length === 0) headline = 'nothing to check: no template found (pass --template or --report)';
@@ -257,6 +259,7 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
       invariants,
       notChecked,
       ...(strictRefused ? { strictRefused } : {}),
+      ...(torn ? { ledgerIncomplete: true } : {}),
       exitCode,
       sources: {
         ...(r.reportPath ? { report: r.reportPath } : {}),

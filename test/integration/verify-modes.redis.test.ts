@@ -77,16 +77,16 @@ describe('bundled stores through a report', () => {
   it('reads stores, templates and the ledger from report.json, and finds the latest run without flags', async () => {
     const { prefix, dbUrl, ledger } = await seedStores(3, [1, 2, 1, 3, 4, 5]);
     const reports = tmp();
-    const write = (runId: string, mtime: number): string => {
+    const write = (runId: string, mtime: number, records = ledger): string => {
       const runDir = join(reports, runId);
       mkdirSync(runDir);
-      writeFileSync(join(runDir, 'ledger.ndjson'), ledgerLines(ledger));
+      writeFileSync(join(runDir, 'ledger.ndjson'), ledgerLines(records));
       const report = {
         runId,
         templates: [{ templateId: 1, stock: 3 }],
         stores: { redis: REDIS_URL, db: dbUrl, prefix },
-        ledger: { file: 'ledger.ndjson', records: ledger.length, mode: 'full' },
-        metrics: { http_reqs: { count: ledger.length, rate: 1 } },
+        ledger: { file: 'ledger.ndjson', records: records.length, mode: 'full' },
+        metrics: { http_reqs: { count: records.length, rate: 1 } },
         outcomes: { issued: 3, sold_out: 2, duplicate: 1, not_found: 0, rejected: 0, unknown: 0 },
       };
       const path = join(runDir, 'report.json');
@@ -94,8 +94,7 @@ describe('bundled stores through a report', () => {
       utimesSync(path, mtime, mtime);
       return path;
     };
-    const older = write('run-old', Date.now() / 1000 - 100);
-    writeFileSync(join(reports, 'run-old', 'ledger.ndjson'), ledgerLines([rec('issued', 9, 1), rec('issued', 9, 2)]));
+    const older = write('run-old', Date.now() / 1000 - 100, [rec('issued', 9, 1), rec('issued', 9, 2)]);
     const latest = write('run-new', Date.now() / 1000);
 
     const v = await verify({ reportPath: latest, drainTimeoutMs: 1000 });
