@@ -38,16 +38,21 @@ export function mergeReports(reports: RunReport[], opts: { runId: string; ledger
     if (JSON.stringify(r.templates) !== JSON.stringify(first.templates)) throw new UsageError(`merge: ${r.runId} has other templates than ${first.runId}`, 'E_MERGE');
     if (r.ledger.mode !== first.ledger.mode) throw new UsageError(`merge: ${r.runId} kept a ${r.ledger.mode} ledger, ${first.runId} a ${first.ledger.mode} one`, 'E_MERGE');
   }
-  const shards = reports.map((r) => r.shard);
-  const count = shards[0]?.count;
-  if (shards.every((s) => s !== undefined)) {
-    const seen = new Set<number>();
-    for (const s of shards as Array<{ index: number; count: number }>) {
-      if (s.count !== count) throw new UsageError(`merge: shards of ${count} and of ${s.count} parts cannot be merged`, 'E_MERGE');
-      if (seen.has(s.index)) throw new UsageError(`merge: shard ${s.index}/${s.count} is given twice`, 'E_MERGE');
-      seen.add(s.index);
-    }
+  // Only the shards of one run, each once and all of them: a whole run's users (or a shard's)
+  // counted twice, or a shard left out, would be audited as one run that never happened.
+  const whole = reports.find((r) => r.shard === undefined);
+  if (whole) {
+    throw new UsageError(`merge: ${whole.runId} is not a shard (run --shard i/n): only the shards of one run can be merged`, 'E_MERGE');
   }
+  const count = first.shard!.count;
+  const seen = new Set<number>();
+  for (const { shard: s } of reports) {
+    if (s!.count !== count) throw new UsageError(`merge: shards of ${count} and of ${s!.count} parts cannot be merged`, 'E_MERGE');
+    if (seen.has(s!.index)) throw new UsageError(`merge: shard ${s!.index}/${s!.count} is given twice`, 'E_MERGE');
+    seen.add(s!.index);
+  }
+  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !seen.has(i));
+  if (missing.length) throw new UsageError(`merge: shard ${missing.map((i) => `${i}/${count}`).join(', ')} missing: a merged run needs every shard`, 'E_MERGE');
   const starts = reports.map((r) => Date.parse(r.startedAt));
   const t0 = Math.min(...starts);
   const end = Math.max(...reports.map((r) => Date.parse(r.startedAt) + r.durationMs));

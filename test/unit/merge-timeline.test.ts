@@ -46,3 +46,18 @@ describe('merge: per-second percentiles', () => {
     expect(s1.hist).toBeUndefined();
   });
 });
+
+describe('merge: only every shard of one run, each once', () => {
+  const plain = (): RunReport => ({ ...makeReport({ seconds: 2, verdict: 'none' }), runId: 'whole' });
+  const part = (index: number, count: number): RunReport => ({ ...plain(), runId: `s${index}`, shard: { index, count } });
+  const merge = (rs: RunReport[]) => () => mergeReports(rs, { runId: 'm', ledgerRecords: 0, toolVersion: 'test' });
+
+  it('refuses a whole run (its users would count twice), a shard twice, and a missing shard', () => {
+    expect(merge([plain(), plain()])).toThrow(/whole is not a shard \(run --shard i\/n\)/);
+    expect(merge([part(1, 2), plain()])).toThrow(/whole is not a shard/);
+    expect(merge([part(1, 2), part(1, 2)])).toThrow(/shard 1\/2 is given twice/);
+    expect(merge([part(1, 3), part(3, 3)])).toThrow(/shard 2\/3 missing: a merged run needs every shard/);
+    expect(merge([part(1, 2), part(2, 3)])).toThrow(/shards of 2 and of 3 parts/);
+    expect(merge([part(2, 2), part(1, 2)])().mergedFrom?.map((m) => m.runId)).toEqual(['s2', 's1']);
+  });
+});
