@@ -115,6 +115,10 @@ export class HttpApp {
     req.startedAt = performance.now();
     req.res = res;
     req.app = this;
+    // HTTP/1.1 requires a Host (RFC 9112 3.2); node:http's own refusal has no body, so it is ours.
+    if (req.httpVersionMinor === 1 && req.httpVersionMajor === 1 && req.headers.host === undefined) {
+      return this.fail(req, 400, ErrorCode.MalformedRequest, 'HTTP/1.1 request without a Host header', CLOSE_HEADERS);
+    }
     const url = req.url ?? '';
     if (url === ISSUE_PATH) this.issueRoute(req);
     else this.routeSlow(req, url);

@@ -159,6 +159,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // How often the header/request timeouts are checked (Node's default is 30 s).
       connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor((opts.headersTimeoutMs ?? 10_000) / 4))),
       noDelay: true,
+      // The app answers a missing Host with a contract error (node:http's 400 has an empty body).
+      requireHostHeader: false,
     });
     server.maxHeadersCount = 64;
     server.on('request', theApp.handle);

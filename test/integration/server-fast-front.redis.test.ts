@@ -99,6 +99,24 @@ describe('serve: the fast HTTP front of the issue route', () => {
     expect(count(after)).toBeGreaterThanOrEqual(count(before) + 1);
   });
 
+  it('an HTTP/1.1 request without Host gets a contract 400 MALFORMED_REQUEST (with a body), then the server goes on', async () => {
+    const body = issueBody(++user);
+    for (const req of [
+      `POST ${ISSUE} HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      'GET /healthz HTTP/1.1\r\n\r\n',
+    ]) {
+      const r = await rawExchange(port(), [req]);
+      const [a] = answers(r.text);
+      expect(a!.status, r.text).toBe(400);
+      expect(JSON.parse(a!.body)).toMatchObject({ code: 'MALFORMED_REQUEST', message: 'HTTP/1.1 request without a Host header' });
+      expect(r.closed).toBe(true);
+    }
+    // nothing was issued to that user; HTTP/1.0 needs no Host; the server still answers
+    expect((await call(h.pool, 'POST', ISSUE, issueBody(user))).status).toBe(200);
+    const old = answers((await rawExchange(port(), ['GET /healthz HTTP/1.0\r\n\r\n'])).text);
+    expect(old[0]!.status).toBe(200);
+  });
+
   it('Connection: close is answered, then the connection closes', async () => {
     const r = await rawExchange(port(), [post(issueBody(++user), 'Connection: close\r\n')]);
     const [a] = answers(r.text);
