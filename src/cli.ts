@@ -18,10 +18,20 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  program.configureOutput({ outputError: usageLine });
   for (const cmd of [serveCommand(), runCommand(), verifyCommand(), demoCommand(), chaosCommand(), reportCommand(), compareCommand(), mergeCommand(), versionCommand()]) {
-    program.addCommand(cmd.exitOverride());
+    program.addCommand(cmd.exitOverride().configureOutput({ outputError: usageLine }));
   }
   return program;
+}
+
+/**
+ * commander's own errors (a bad option value, an unknown option, a missing argument) in the form
+ * of every other error: `coupon-bench: <message> [E_USAGE]`.
+ */
+function usageLine(str: string, write: (s: string) => void): void {
+  const m = /^error: ([\s\S]*?)\n?$/.exec(str);
+  write(m ? `coupon-bench: ${m[1]} [E_USAGE]\n` : str);
 }
 
 /**

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningServer } from '../server/serve-options.js';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { withExitCode } from './action.js';
 import { DURATION_FLAG_HELP, drainTimeoutMs, durationFlag } from './parse-options.js';
 import { INTERRUPT_HELP, trapInterrupts } from './interrupt.js';
@@ -27,7 +27,11 @@ export function demoCommand(): Command {
     )
     .option('--scenario <name>', 'bundled scenario name (or a scenario file)', 'seed-k6')
     .option('--duration <duration>', `shorten or lengthen the run, ${DURATION_FLAG_HELP}`, durationFlag)
-    .option('--drain-timeout <duration>', `how long verify waits for the outbox to drain, ${DURATION_FLAG_HELP}`, drainTimeoutMs, 10_000)
+    .addOption(
+      new Option('--drain-timeout <duration>', `how long verify waits for the outbox to drain, ${DURATION_FLAG_HELP}`)
+        .argParser(drainTimeoutMs)
+        .default(10_000, '10s'),
+    )
     .option('--reports-dir <dir>', 'where the run folder (report.json, ledger, report.html) goes', 'reports')
     .option('--keep', 'keep the temp folder with the SQLite database')
     .addHelpText('after', `\n${INTERRUPT_HELP}`)

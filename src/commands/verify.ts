@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { withExitCode } from './action.js';
 import { DURATION_FLAG_HELP, drainTimeoutMs } from './parse-options.js';
 
@@ -53,7 +53,11 @@ export function verifyCommand(): Command {
     .option('--db <url>', 'database: sqlite:<path> | postgres://… | mysql://…')
     .option('--prefix <prefix>', 'Redis key prefix (default: the report\'s, else cb)')
     .option('--template <id[:stock]>', 'template to judge, with its stock (0 or more) when no report says it (repeatable)', collectTemplate)
-    .option('--drain-timeout <duration>', `wait up to this long for the outbox to be persisted, ${DURATION_FLAG_HELP}`, drainTimeoutMs, 5000)
+    .addOption(
+      new Option('--drain-timeout <duration>', `wait up to this long for the outbox to be persisted, ${DURATION_FLAG_HELP}`)
+        .argParser(drainTimeoutMs)
+        .default(5000, '5s'),
+    )
     .option('--db-query <sql>', "another team's SQL returning user id, coupon id [, seq] for a template (:template, $1 or ?)")
     .option('--redis-stock-key <key>', "another team's Redis key holding the stock limit ({template} = id)")
     .option('--reports-dir <dir>', 'where to look for the latest run', 'reports')

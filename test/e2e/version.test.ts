@@ -33,4 +33,18 @@ describe('coupon-bench version (spawned CLI)', () => {
     expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
     expect(r.stdout.trim()).toBe('rc=0');
   });
+
+  it("the argument parser's own errors read like every other one: `coupon-bench: … [E_USAGE]`, exit 1", async () => {
+    for (const [args, message] of [
+      [['run', 'seed-k6', '--vus', '0'], "option '--vus <n>' argument '0' is invalid. must be an integer >= 1"],
+      [['verify', '--bogus'], "unknown option '--bogus'"],
+      [['run'], "missing required argument 'scenario'"],
+    ] as const) {
+      const r = await runCli([...args]);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr.split('\n')[0]).toBe(`coupon-bench: ${message} [E_USAGE]`);
+    }
+    // a default shown in help is one the flag accepts
+    expect((await runCli(['verify', '--help'])).stdout).toMatch(/\(default: 5s\)/);
+  });
 });
