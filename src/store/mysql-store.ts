@@ -12,7 +12,7 @@ export { parseMysqlUrl, type MysqlUrl } from './db-url.js';
 function connectError(err: unknown, where: string): StoreConnectError {
   const code = (err as { code?: string }).code ?? '';
   const msg = describeDbError(err);
-  if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR' || code === 'ER_NOT_SUPPORTED_AUTH_MODE') {
+  if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR' || code === 'ER_NOT_SUPPORTED_AUTH_MODE') {
     return new StoreConnectError('E_DB_AUTH', `MySQL/MariaDB at ${where} refused the credentials: ${msg}`, err);
   }
   // Not there, or there but not taking connections now (too many connections, shutting down, offline mode).

@@ -107,4 +107,10 @@ describe('store connection errors', () => {
     expect(err.message).not.toContain('definitely-wrong');
     expect(err.message).toContain('***');
   });
+
+  it('MySQL/MariaDB unknown user -> E_DB_AUTH too, as PostgreSQL says of an unknown role', async () => {
+    const err = await failure(withCreds(MYSQL_URL, 'no_such_user_cb', 's3cret'));
+    expect(err.code).toBe('E_DB_AUTH');
+    expect(err.message).not.toContain('s3cret');
+  });
 });
