@@ -9,7 +9,8 @@ const DEFAULT_POOL = 4;
 
 export { parseMysqlUrl, type MysqlUrl } from './db-url.js';
 
-function connectError(err: unknown, where: string): StoreConnectError {
+/** The error of a failed connect, by the driver's code (exported for tests). */
+export function connectError(err: unknown, where: string): StoreConnectError {
   const code = (err as { code?: string }).code ?? '';
   const msg = describeDbError(err);
   if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR' || code === 'ER_NOT_SUPPORTED_AUTH_MODE') {

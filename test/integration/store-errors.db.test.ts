@@ -3,6 +3,7 @@ import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { CouponBenchError } from '../../src/errors.js';
 import { openStore } from '../../src/store/open-store.js';
+import { connectError as mysqlConnectError } from '../../src/store/mysql-store.js';
 import { MYSQL_URL, PG_URL } from '../helpers/env.js';
 
 const failure = (url: string): Promise<CouponBenchError> =>
@@ -112,5 +113,9 @@ describe('store connection errors', () => {
     const err = await failure(withCreds(MYSQL_URL, 'no_such_user_cb', 's3cret'));
     expect(err.code).toBe('E_DB_AUTH');
     expect(err.message).not.toContain('s3cret');
+    // an account that takes no password (MariaDB's unix_socket ones) answers with a code of its own
+    for (const code of ['ER_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR', 'ER_DBACCESS_DENIED_ERROR']) {
+      expect(mysqlConnectError(Object.assign(new Error('Access denied'), { code }), 'h').code, code).toBe('E_DB_AUTH');
+    }
   });
 });
