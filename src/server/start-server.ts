@@ -41,6 +41,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     throw new UsageError(`--admin-token is required when binding to a non-loopback address (${opts.host})`, 'E_ADMIN_TOKEN_REQUIRED');
   }
   if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new UsageError(`--port: ${opts.port} is not a port`, 'E_BAD_PORT');
+  // A port in use fails before the stores are touched (no redis-server started, no database file made).
+  if (opts.port !== 0) {
+    const probe = createServer();
+    await listen(probe, opts.port, opts.host);
+    await new Promise((r) => probe.close(r));
+  }
 
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async (): Promise<void> => {

@@ -2,7 +2,9 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import { createTemplate } from '../../src/server/admin-client.js';
 import { BIN, spawnServe, type Spawned } from './serve-harness.js';
 import { portOpen } from '../helpers/net.js';
@@ -65,5 +67,21 @@ describe('coupon-bench serve (spawned CLI, managed defaults)', () => {
     await expect(spawnServe(['--host', '0.0.0.0', '--port', '0'], cwd, 10_000)).rejects.toThrow(
       /exited with 1 before listening:[\s\S]*--admin-token is required/,
     );
+  });
+
+  it('a port in use fails in one line (E_PORT_IN_USE, exit 1) before any store is touched', async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const r = await runCli(['serve', '--port', String(port), '--db', 'sqlite:./busy.sqlite'], { cwd, timeoutMs: 20_000 });
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe(`coupon-bench: --port: 127.0.0.1:${port} is already in use [E_PORT_IN_USE]`);
+      // no database file made, no redis-server folder beside it
+      expect(existsSync(join(cwd, 'busy.sqlite'))).toBe(false);
+      expect(existsSync(join(cwd, 'busy.sqlite.redis'))).toBe(false);
+    } finally {
+      busy.close();
+    }
   });
 });
