@@ -65,9 +65,37 @@ function serverUrl(url: string, kind: string): URL {
   return u;
 }
 
+/** Edit distance of two short strings (insertions, deletions, substitutions). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * Refuse a parameter that looks like a misspelt `schema` or `pool` (`?shema=t1`): the pg driver
+ * ignores what it does not know, so the run would write to `public` with nothing said. Other
+ * parameters go to the driver (sslmode, application_name, options, ...).
+ */
+function refuseNearMisses(u: URL, url: string): void {
+  for (const name of u.searchParams.keys()) {
+    const n = name.toLowerCase();
+    for (const ours of ['schema', 'pool']) {
+      if (name !== ours && editDistance(n, ours) <= (ours.length > 4 ? 2 : 1)) {
+        throw new UsageError(`--db: "${redactUrl(url)}": unknown parameter "${name}" (did you mean ${ours}?)`, 'E_BAD_DB_URL');
+      }
+    }
+  }
+}
+
 /** Split our parameters (`schema`, `pool`) off a postgres:// URL; throws UsageError on nonsense. */
 export function parsePostgresUrl(url: string): PostgresUrl {
   const u = serverUrl(url, 'postgres://');
+  refuseNearMisses(u, url);
   const schema = u.searchParams.get('schema') ?? 'public';
   if (!PG_IDENT.test(schema)) throw new UsageError(`--db: schema "${schema}" must match ${PG_IDENT.source}`, 'E_BAD_DB_URL');
   const pool = poolOf(u);
@@ -94,6 +122,10 @@ export function parseMysqlUrl(url: string): MysqlUrl {
     throw new UsageError(`--db: "${redactUrl(url)}" needs a database name matching ${MYSQL_DB_NAME.source}, e.g. mysql://root@127.0.0.1:3306/coupons`, 'E_BAD_DB_URL');
   }
   const port = u.port === '' ? 3306 : Number(u.port);
+  // Nothing else of the query is read: a parameter would be ignored with nothing said.
+  for (const name of u.searchParams.keys()) {
+    if (name !== 'pool') throw new UsageError(`--db: "${redactUrl(url)}": unknown parameter "${name}" (mysql:// takes only ?pool=n)`, 'E_BAD_DB_URL');
+  }
   return {
     host: u.hostname.replace(/^\[|\]$/g, ''),
     port,

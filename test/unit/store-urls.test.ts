@@ -26,13 +26,19 @@ describe('validateStoreUrls: malformed stores are usage errors, found before any
     [{ db: 'sqlite:' }, 'E_BAD_DB_URL'],
     [{ db: 'postgres://127.0.0.1/test?schema=no;drop' }, 'E_BAD_DB_URL'],
     [{ db: 'mysql://127.0.0.1:3306/' }, 'E_BAD_DB_URL'],
+    // a misspelt schema would write to public, ignored by the driver with nothing said
+    [{ db: 'postgres://127.0.0.1/test?shema=t1' }, 'E_BAD_DB_URL'],
+    [{ db: 'postgres://127.0.0.1/test?schemas=t1' }, 'E_BAD_DB_URL'],
+    [{ db: 'postgres://127.0.0.1/test?pol=4' }, 'E_BAD_DB_URL'],
+    [{ db: 'mysql://127.0.0.1:3306/db?schema=t1' }, 'E_BAD_DB_URL'],
     [{ prefix: 'has space' }, 'E_BAD_PREFIX'],
   ])('%o -> %s', (stores, code) => {
     expect(codeOf(() => validateStoreUrls(stores))).toBe(code);
   });
 
   it('accepts every supported form, and nothing named at all', () => {
-    for (const db of ['sqlite:./x.sqlite', 'sqlite:///abs/x.sqlite', 'postgres://u:p@h/db?schema=s&pool=3', 'postgresql://h/db', 'mysql://root@h:3306/db', 'mariadb://h/db?pool=2']) {
+    for (const db of ['sqlite:./x.sqlite', 'sqlite:///abs/x.sqlite', 'postgres://u:p@h/db?schema=s&pool=3', 'postgresql://h/db', 'mysql://root@h:3306/db', 'mariadb://h/db?pool=2',
+      'postgres://h/db?sslmode=disable&application_name=cb&port=5433&options=-c%20statement_timeout%3D5000']) {
       expect(() => validateDbUrl(db)).not.toThrow();
     }
     expect(() => validateStoreUrls({ redis: 'redis://127.0.0.1:1', db: 'sqlite:x', prefix: 'cb' })).not.toThrow();
