@@ -20,6 +20,7 @@ import { CLOSED_EXECUTORS, runExecutor } from './executors/run-executor.js';
 import { connectHost } from '../url-host.js';
 import { DEFAULT_PREFIX } from '../redis/keys.js';
 import { checkRunStores } from './run-stores.js';
+import { burstWarmupReason, openFileLimit } from './executors/burst-warmup.js';
 import { freshServedDb } from './served-db.js';
 import type { ServeOptions } from '../server/serve-options.js';
 import type { ExecResult } from './executors/types.js';
@@ -414,9 +415,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
         if (!injected.has(faultLabel(f)) && !interrupted) reasons.push(`fault ${faultLabel(f)} was not injected: the load ended after ${(durationMs / 1000).toFixed(1)} s`);
       }
     }
-    if (exec?.warmupErrors && exec.burst && exec.warmupErrors.length >= exec.burst.requests) {
-      reasons.push(`target unreachable: no connection could be opened (${exec.warmupErrors[0] ?? ''})`);
-    }
+    if (exec?.warmupErrors?.length && exec.burst) reasons.push(burstWarmupReason(exec.warmupErrors, exec.burst.requests, recorder.answered, openFileLimit()));
     if (recorder.answered === 0 && !unreachable && interrupted?.during !== 'setup') reasons.push('zero requests checked: no request got an HTTP answer');
     else if (!unreachable && interrupted?.during !== 'setup' && recorder.answered > 0) {
       // Answers, but none from issuance (every one a 404 for a template never created, say): nothing was checked either.
