@@ -144,6 +144,12 @@ export function serveCommand(): Command {
         const signal = await new Promise<NodeJS.Signals>((resolve) => {
           process.once('SIGTERM', () => resolve('SIGTERM'));
           process.once('SIGINT', () => resolve('SIGINT'));
+          // Started by a chaos run with an IPC channel: a run that dies (even SIGKILLed) leaves
+          // no server behind; its channel closing is the sign.
+          if (process.env['COUPON_BENCH_FAULT_HOOKS'] === '1' && workerNo === undefined && process.channel) {
+            process.channel.unref(); // the server keeps this process alive, not the channel
+            process.once('disconnect', () => resolve('SIGTERM'));
+          }
         });
         out.write(`${signal}: draining in-flight requests and stopping\n`);
         await server.stop();

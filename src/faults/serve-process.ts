@@ -48,7 +48,8 @@ export async function startServeProcess(opts: ServeProcessOptions): Promise<Serv
   const args = ['serve', '--port', String(opts.port), '--redis', opts.redisUrl, '--db', opts.dbUrl, '--prefix', opts.prefix, '--consumer', consumer, ...(opts.waitForDb ? ['--wait-for-db'] : [])];
   const start = async (): Promise<void> => {
     const c = spawn(process.execPath, [BIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // The IPC channel carries nothing: its closing tells the server this run is gone.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, COUPON_BENCH_FAULT_HOOKS: '1', NO_COLOR: '1' },
     });
     child = c;
