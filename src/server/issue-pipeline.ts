@@ -1,10 +1,10 @@
-import { redisRefusal } from '../redis/refusal.js';
 import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { CouponBenchError } from '../errors.js';
 import type { TemplateKeys } from '../redis/keys.js';
 import { bulk, encodeCommand, rawRedisTarget } from '../redis/resp.js';
 import { loadScripts } from '../redis/scripts.js';
+import { redisRefusal } from '../redis/refusal.js';
 
 /** What a caller attaches to each issue command (its template's keys group it into a script call). */
 export interface IssueContext {

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { Cluster } from 'ioredis';
 import type { AddressInfo } from 'node:net';
-import { redisRefusal } from '../redis/refusal.js';
 import { CouponBenchError, UsageError } from '../errors.js';
 import { createRedis, type RedisClient } from '../redis/client.js';
 import { templateKeys, templatesIndexKey } from '../redis/keys.js';
@@ -19,6 +18,7 @@ import { SoldOutSnapshots } from './sold-out-snapshot.js';
 import { watchRestores } from './template-restore.js';
 import { ServerMetrics } from './metrics.js';
 import type { RunningServer, ServeOptions } from './serve-options.js';
+import { redisRefusal } from '../redis/refusal.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '::ffff:127.0.0.1']);
 const REDIS_READY_TIMEOUT_MS = 5000;

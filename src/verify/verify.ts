@@ -1,4 +1,3 @@
-import { redisRefusal } from '../redis/refusal.js';
 import { existsSync } from 'node:fs';
 import { CouponBenchError, ExitCode, HarnessInvalidError, UsageError } from '../errors.js';
 import { OUTCOMES, type Outcome } from '../model/outcome.js';
@@ -20,6 +19,7 @@ import { connectRedis, whereIs } from './connect-redis.js';
 import { readBundledTemplate, readStockKey, waitForDrain } from './read-redis.js';
 import { resolveInput, type ResolvedInput } from './resolve-input.js';
 import type { RedisSnapshot, TemplateSnapshot } from './snapshot.js';
+import { redisRefusal } from '../redis/refusal.js';
 
 /** Inputs of an audit (flags of `coupon-bench verify`). */
 export interface VerifyInput {
