@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { MAX_DURATION_MS, parseDuration } from '../load/duration.js';
+import { TOO_LONG, parseDuration } from '../load/duration.js';
 
 /**
  * Durations on the command line carry their unit (`500ms`, `10s`, `1m30s`): a bare number is
@@ -17,7 +17,7 @@ function flagDurationMs(value: string): number {
     return parseDuration(text);
   } catch (err) {
     if ((err as { code?: string }).code === 'E_DURATION_TOO_LONG') {
-      throw new InvalidArgumentError(`longer than the longest duration, ${MAX_DURATION_MS} ms (about 24.8 days: Node's timer limit)`);
+      throw new InvalidArgumentError(TOO_LONG);
     }
     throw new InvalidArgumentError(`expected a duration ${DURATION_FLAG_HELP}`);
   }

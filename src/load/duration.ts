@@ -8,6 +8,9 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
  */
 export const MAX_DURATION_MS = 2 ** 31 - 1;
 
+/** What a refusal of a longer duration says. */
+export const TOO_LONG = `longer than the longest duration, ${MAX_DURATION_MS} ms (about 24.8 days: Node's timer limit)`;
+
 /** Parse a k6-style duration (`10s`, `500ms`, `1m30s`, or a bare number of seconds) into milliseconds. */
 export function parseDuration(value: string | number, field = 'duration'): number {
   return capped(parseAny(value, field), value, field);
@@ -16,7 +19,7 @@ export function parseDuration(value: string | number, field = 'duration'): numbe
 function capped(ms: number, value: string | number, field: string): number {
   if (ms > MAX_DURATION_MS) {
     throw new UsageError(
-      `${field}: "${value}" is longer than the longest duration, ${MAX_DURATION_MS} ms (about 24.8 days: Node's timer limit)`,
+      `${field}: "${value}" is ${TOO_LONG}`,
       'E_DURATION_TOO_LONG',
     );
   }

@@ -5,7 +5,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { UsageError } from '../errors.js';
 import type { Outcome } from '../model/outcome.js';
 import type { UserIdSpec } from './user-ids.js';
-import { MAX_DURATION_MS, parseDuration } from './duration.js';
+import { MAX_DURATION_MS, TOO_LONG, parseDuration } from './duration.js';
 import { faultFromScenario, type ScenarioFault } from '../faults/fault-spec.js';
 
 /** The k6 executors a scenario can name, plus `burst`. */
@@ -139,7 +139,7 @@ export function validateScenario(data: unknown, source = 'scenario'): Scenario {
   if (s.stages) {
     const total = s.stages.reduce((ms, st, i) => ms + parseDuration(st.duration, `stages[${i}].duration`), 0);
     if (total > MAX_DURATION_MS) {
-      throw new UsageError(`${source}: stages last ${total} ms in all, longer than the longest run, ${MAX_DURATION_MS} ms (about 24.8 days)`, 'E_SCENARIO_INVALID');
+      throw new UsageError(`${source}: stages last ${total} ms in all, ${TOO_LONG}`, 'E_SCENARIO_INVALID');
     }
   }
   (s.faults ?? []).forEach((f, i) => {

@@ -10,8 +10,13 @@ export function redisRefusal(where: string, message: string | undefined): Coupon
   if (/WRONGPASS|NOAUTH|invalid (username-)?password|called without any password configured|NOPERM/i.test(message)) {
     return new CouponBenchError('E_REDIS_AUTH', `--redis: Redis at ${where} refused the login: ${message}`, ExitCode.UsageOrTool);
   }
-  if (/DB index is out of range/i.test(message)) {
+  if (isMissingDatabase(message)) {
     return new CouponBenchError('E_BAD_REDIS_URL', `--redis: Redis at ${where} has no such database (the URL's /<index>): ${message}`, ExitCode.UsageOrTool);
   }
   return undefined;
+}
+
+/** Redis's reply to a SELECT of a database index it does not have. */
+export function isMissingDatabase(message: string): boolean {
+  return /DB index is out of range/i.test(message);
 }

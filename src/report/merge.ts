@@ -44,12 +44,13 @@ export function mergeReports(reports: RunReport[], opts: { runId: string; ledger
   if (whole) {
     throw new UsageError(`merge: ${whole.runId} is not a shard (run --shard i/n): only the shards of one run can be merged`, 'E_MERGE');
   }
-  const count = first.shard!.count;
+  const shards = reports.map((r) => r.shard as NonNullable<RunReport['shard']>);
+  const count = shards[0]!.count;
   const seen = new Set<number>();
-  for (const { shard: s } of reports) {
-    if (s!.count !== count) throw new UsageError(`merge: shards of ${count} and of ${s!.count} parts cannot be merged`, 'E_MERGE');
-    if (seen.has(s!.index)) throw new UsageError(`merge: shard ${s!.index}/${s!.count} is given twice`, 'E_MERGE');
-    seen.add(s!.index);
+  for (const s of shards) {
+    if (s.count !== count) throw new UsageError(`merge: shards of ${count} and of ${s.count} parts cannot be merged`, 'E_MERGE');
+    if (seen.has(s.index)) throw new UsageError(`merge: shard ${s.index}/${s.count} is given twice`, 'E_MERGE');
+    seen.add(s.index);
   }
   const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !seen.has(i));
   if (missing.length) throw new UsageError(`merge: shard ${missing.map((i) => `${i}/${count}`).join(', ')} missing: a merged run needs every shard`, 'E_MERGE');

@@ -162,13 +162,13 @@ export class IssuePipeline<T extends IssueContext> implements IssueChannel<T> {
         if (this.status === 'ready') {
           clearInterval(poll);
           resolve();
-        } else if (Date.now() - started > ms || this.status === 'end' || redisRefusal('', this.lastError)) {
+          return;
+        }
+        const where = `${this.host}:${this.port}`;
+        const refused = redisRefusal(where, this.lastError);
+        if (refused || Date.now() - started > ms || this.status === 'end') {
           clearInterval(poll);
-          const where = `${this.host}:${this.port}`;
-          reject(
-            redisRefusal(where, this.lastError) ??
-              new CouponBenchError('E_REDIS_UNREACHABLE', `cannot reach Redis at ${where}${this.lastError !== undefined ? ` (${this.lastError})` : ''}`),
-          );
+          reject(refused ?? new CouponBenchError('E_REDIS_UNREACHABLE', `cannot reach Redis at ${where}${this.lastError !== undefined ? ` (${this.lastError})` : ''}`));
         }
       }, 10);
     });

@@ -1,6 +1,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { HarnessInvalidError } from '../errors.js';
 import type { RedisClient } from '../redis/client.js';
+import { isMissingDatabase } from '../redis/refusal.js';
 import { isClusterUrl, parseClusterUrl, type ClusterAddress } from '../redis/redis-url.js';
 import { masterKeyOf, splitNodeKey } from '../redis/slot-node.js';
 
@@ -33,7 +34,7 @@ async function connectSingle(url: string): Promise<Redis> {
     throw cause ?? err;
   }
   // ioredis reports a refused SELECT as an error and is ready anyway, on database 0: never audit that.
-  if (cause !== undefined && /DB index is out of range/i.test(cause.message)) {
+  if (cause !== undefined && isMissingDatabase(cause.message)) {
     redis.disconnect();
     throw cause;
   }

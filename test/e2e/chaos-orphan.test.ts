@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/env.js';
-import { alive } from '../helpers/net.js';
+import { alive, firstMatch } from '../helpers/net.js';
 import { freePort } from '../../src/redis/managed-redis.js';
 
 describe('chaos: the served process does not outlive its run', () => {
@@ -27,18 +27,7 @@ describe('chaos: the served process does not outlive its run', () => {
     const run = spawn(process.execPath, ['-e', `import(${JSON.stringify(mod)}).then(async (m) => { const s = await m.startServeProcess(${opts}); console.log('pid', s.pid); setInterval(() => {}, 1000); })`], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    servePid = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the server did not start within 20 s')), 20_000);
-      let out = '';
-      run.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /pid (\d+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
-        }
-      });
-    });
+    servePid = Number((await firstMatch(run.stdout, /pid (\d+)/, 20_000))[1]);
     expect(alive(servePid)).toBe(true);
     run.kill('SIGKILL');
     const deadline = Date.now() + 15_000;

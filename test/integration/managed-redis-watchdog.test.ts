@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { portOpen } from '../helpers/net.js';
+import { firstMatch, portOpen } from '../helpers/net.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BUILT = join(ROOT, 'dist', 'redis', 'managed-redis.js');
@@ -33,18 +33,7 @@ const r = await startManagedRedis({ appendOnly: false });
 console.log('PORT ' + r.port + ' ' + r.pid);
 setInterval(() => {}, 1000);`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no port from child: ${out}`)), 10_000);
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /PORT (\d+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
-        }
-      });
-    });
+    const port = Number((await firstMatch(child.stdout, /PORT (\d+)/, 10_000))[1]);
     expect(await portOpen(port)).toBe(true);
 
     child.kill('SIGKILL');
