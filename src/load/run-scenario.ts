@@ -33,6 +33,7 @@ import { checkFaultsServed, checkSchedule, faultFromScenario, type FaultSpec } f
 import type { ChaosStand } from '../faults/chaos-stand.js';
 import { faultLabel, runFaults, type FaultEvent } from '../faults/fault-runner.js';
 import { FaultBands } from '../faults/fault-bands.js';
+import { checkTargetFaults, type TargetSetup, type TargetStand } from '../faults/target-stand.js';
 
 /** Input of {@link runScenario} (the flags of `coupon-bench run`). */
 export interface RunInput {
@@ -93,6 +94,13 @@ export interface RunInput {
    * the server then runs as a child process the run can kill, on a private Redis it can pause
    */
   faults?: FaultSpec[];
+  /**
+   * the user's own service (`--target` with `--target-cmd`, `--proxy`, `--fault-hook`): the run
+   * starts what it names, faults act on it, and the service is stopped before verify
+   */
+  ownTarget?: TargetSetup;
+  /** with verify: another team's SQL for the database's rows (verify --db-query) */
+  dbQuery?: string;
   /** the private Redis of a fault run persists with an append-only file (default true; false only to prove verify sees the loss) */
   redisAppendOnly?: boolean;
   /** reads the machine's CPU time (default: /proc/stat); tests put a scripted host here */
@@ -194,7 +202,8 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
 
   const faults: FaultSpec[] = [...(scenario.faults ?? []).map(faultFromScenario), ...(input.faults ?? [])];
   if (input.redisAppendOnly !== undefined && faults.length === 0) throw new UsageError('--redis-appendonly sets up the private Redis of a fault run: add --fault', 'E_USAGE');
-  checkFaultsServed(faults, input.serve === true);
+  checkFaultsServed(faults, input.serve === true, input.ownTarget !== undefined);
+  if (input.ownTarget) checkTargetFaults(faults, input.ownTarget);
   if (faults.length > 0) {
     const planned = plannedMs(scenario);
     checkSchedule(faults, planned ?? Number.POSITIVE_INFINITY);
@@ -207,6 +216,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
 
   let server: RunningServer | undefined;
   let stand: ChaosStand | undefined;
+  let ownTarget: TargetStand | undefined;
   // An interruption before or during the load stops it; afterwards the run is complete.
   const stop = { requested: false };
   let interrupted: RunReport['interrupted'];
@@ -242,6 +252,9 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       target = stand.url;
       stores = { redis: given.redis ?? stand.redisUrl, db: dbUrl, prefix: stand.prefix, source: 'serve' };
       emit({ type: 'server', url: stand.url, stores });
+    } else if (input.ownTarget) {
+      const { startTargetStand } = await import('../faults/target-stand.js');
+      ownTarget = await startTargetStand(input.ownTarget, runDir);
     } else if (input.serve) {
       const { startServedTarget } = await import('./served-target.js');
       // The store flags are the served server's own; without them, a private Redis and SQLite in the run folder.
@@ -275,7 +288,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       // The stores are named for the audit but nothing created the templates: they must be fresh
       // too. (A shard may start after another one issued: merge's audit covers the whole.)
       const { assertStoresFresh } = await import('./fresh-templates.js');
-      await assertStoresFresh(stores, scenario.templates.map((t) => t.id));
+      await assertStoresFresh(stores, scenario.templates.map((t) => t.id), input.dbQuery);
     }
 
     const timeoutMs = scenario.timeout !== undefined ? parseDuration(scenario.timeout, 'timeout') : DEFAULT_TIMEOUT_MS;
@@ -363,9 +376,10 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       }, 1000);
       try {
         loadStarted = true;
-        if (bands && stand) {
+        const faultStand = stand ?? ownTarget;
+        if (bands && faultStand) {
           const loadT0 = performance.now();
-          faultsRun = runFaults(faults, stand, bands, { start: () => (recorder.t0 > 0 ? recorder.t0 : loadT0), over: () => loadOver || stop.requested, emit });
+          faultsRun = runFaults(faults, faultStand, bands, { start: () => (recorder.t0 > 0 ? recorder.t0 : loadT0), over: () => loadOver || stop.requested, emit });
         }
         exec = await runExecutor({ scenario, engine, recorder, seed, worker, stop });
       } finally {
@@ -383,6 +397,8 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     const endPerf = exec?.endedAt ?? performance.now();
     recorder.finish(endPerf);
     await ledger.close();
+    // The service the run started stops before the audit (SIGTERM: whatever it holds, it may write now).
+    await ownTarget?.stopTarget();
 
     const durationMs = exec ? exec.endedAt - exec.startedAt : 0;
     const report = aggregateRun({
@@ -463,7 +479,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     let reportPath = await writeRunReport(runDir, report);
 
     if (input.verify && report.harness.valid) {
-      report.verdict = await runVerify(reportPath, stores, input.strict === true);
+      report.verdict = await runVerify(reportPath, stores, input.strict === true, input.dbQuery);
       report.exitCode = exitCodeOf(report);
       reportPath = await writeRunReport(runDir, report);
     }
@@ -474,6 +490,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     input.signal?.removeEventListener('abort', onAbort);
     await server?.stop();
     await stand?.stop();
+    await ownTarget?.stop();
   }
 }
 
@@ -506,7 +523,7 @@ export function exitCodeOf(report: RunReport): number {
  * stores are up now, so every one it knows must answer: one that does not makes the verdict "not
  * audited" with the error's exit code (97 unreachable) instead of a pass with its invariants skipped.
  */
-async function runVerify(reportPath: string, stores: RunReport['stores'], strict: boolean): Promise<VerdictJson> {
+async function runVerify(reportPath: string, stores: RunReport['stores'], strict: boolean, dbQuery: string | undefined): Promise<VerdictJson> {
   const { verify, notAuditedVerdict } = await import('../verify/verify.js');
   try {
     // The stores as given (the report keeps them without passwords).
@@ -516,6 +533,7 @@ async function runVerify(reportPath: string, stores: RunReport['stores'], strict
       strict,
       ...(stores?.redis !== undefined ? { redisUrl: stores.redis } : {}),
       ...(stores?.db !== undefined ? { dbUrl: stores.db } : {}),
+      ...(dbQuery !== undefined ? { dbQuery } : {}),
     });
   } catch (err) {
     if (err instanceof CouponBenchError) return notAuditedVerdict(err);
