@@ -120,7 +120,7 @@ export function checkFaultsServed(faults: readonly FaultSpec[], serve: boolean, 
   const bundledFault = faults.find((f) => (FAULT_KINDS as readonly string[]).includes(f.kind));
   if (serve && targetFault) throw new UsageError(`--fault ${targetFault.kind}: faults on a target act on --target (with --target-cmd, --proxy or --fault-hook), not on --serve's bundled server`, 'E_FAULT');
   if (bundledFault && !serve) {
-    throw new UsageError(`--fault ${bundledFault.kind}: faults on the bundled server only hit processes the run started: add --serve (or use coupon-bench chaos); for your own service use --target-cmd with kill-target, pause-target, restart-target, or --proxy with cut, slow, drop`, 'E_FAULT');
+    throw new UsageError(`--fault ${bundledFault.kind}: faults only hit processes the run started: add --serve (or use coupon-bench chaos); for your own service use --target-cmd with kill-target, pause-target, restart-target, or --proxy with cut, slow, drop`, 'E_FAULT');
   }
   if (targetFault && !ownTarget) throw new UsageError(`--fault ${targetFault.kind}: faults only hit processes and proxies the run started: give --target-cmd, --proxy or --fault-hook`, 'E_FAULT');
 }

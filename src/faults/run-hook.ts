@@ -31,12 +31,18 @@ export function runHook(name: string, command: string, opts: { cwd?: string; tim
       }
     }, limit);
     child.once('error', (err) => {
-      clearTimeout(timer);
-      resolve({ name, exitCode: 127, timedOut: false, output: err.message });
+      output = err.message;
+      finish(127);
     });
-    child.once('close', (code) => {
+    let done = false;
+    const finish = (code: number | null): void => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
       resolve({ name, exitCode: timedOut ? null : code, timedOut, output: output.trim() });
-    });
+    };
+    child.once('close', finish);
+    // Something the hook left running in another session may hold its output open: the exit is enough.
+    child.once('exit', (code) => setTimeout(() => finish(code), 200).unref());
   });
 }
