@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { CouponBenchError } from '../errors.js';
 
 /** Options of {@link startTargetProcess}. */
@@ -48,12 +48,38 @@ function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
-/** Wait until no process of the group is left (bounded). */
+/**
+ * True while a process of the group runs. A zombie does not count: a member whose parent died is
+ * reaped by init, and where init reaps nothing (some containers) it stays a zombie for good.
+ */
+export function groupRunning(pgid: number): boolean {
+  if (!signalGroup(pgid, 0)) return false;
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return true; // no /proc: the signal probe is all there is
+  }
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    // pid (comm) state ppid pgrp …: comm may hold spaces and parentheses, so split after the last ')'.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z') return true;
+  }
+  return false;
+}
+
+/** Wait until no process of the group runs (bounded). */
 async function groupGone(pgid: number, withinMs: number): Promise<boolean> {
   const until = performance.now() + withinMs;
-  while (signalGroup(pgid, 0)) {
+  while (groupRunning(pgid)) {
     if (performance.now() > until) return false;
-    await sleep(20);
+    await sleep(25);
   }
   return true;
 }
@@ -66,7 +92,7 @@ async function groupGone(pgid: number, withinMs: number): Promise<boolean> {
  */
 function startGroupWatchdog(pgid: number): ChildProcess | undefined {
   try {
-    const w = spawn('sh', ['-c', `cat >/dev/null; kill -TERM -- -${pgid} 2>/dev/null; sleep 1; kill -KILL -- -${pgid} 2>/dev/null`], {
+    const w = spawn('sh', ['-c', `cat >/dev/null; kill -TERM -${pgid} 2>/dev/null; sleep 1; kill -KILL -${pgid} 2>/dev/null`], {
       stdio: ['pipe', 'ignore', 'ignore'],
       detached: true,
     });
