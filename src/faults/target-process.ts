@@ -140,13 +140,15 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number, lo
 export async function startTargetProcess(opts: TargetProcessOptions): Promise<TargetProcess> {
   let child: ChildProcess | undefined;
   let watchdog: ChildProcess | undefined;
+  // Whether the current group may still run: once it is gone its id may be reused, never signalled.
+  let live = false;
   const stopWatchdog = (): void => {
     watchdog?.kill('SIGKILL');
     watchdog = undefined;
   };
   const onExit = (): void => {
     stopWatchdog();
-    if (child?.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+    if (live && child?.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
   };
   process.once('exit', onExit);
 
@@ -158,9 +160,20 @@ export async function startTargetProcess(opts: TargetProcessOptions): Promise<Ta
       c.on('error', () => undefined);
       if (c.pid === undefined) throw new CouponBenchError('E_TARGET_START', `--target-cmd: could not start sh -c ${JSON.stringify(opts.command)}`);
       const pgid = c.pid;
-      watchdog = startGroupWatchdog(pgid);
-      // A group whose shell ended by itself takes its watchdog along once the group is gone.
-      c.once('exit', () => void groupGone(pgid, 5000).then(() => stopWatchdog()));
+      live = true;
+      const guard = startGroupWatchdog(pgid);
+      watchdog = guard;
+      // A group that ended (by itself too) takes its own watchdog along, never a later start's.
+      c.once('exit', () =>
+        void groupGone(pgid, 5000).then((gone) => {
+          if (!gone) return;
+          guard?.kill('SIGKILL');
+          if (child === c) {
+            live = false;
+            if (watchdog === guard) watchdog = undefined;
+          }
+        }),
+      );
     } finally {
       closeSync(log);
     }
@@ -182,6 +195,7 @@ export async function startTargetProcess(opts: TargetProcessOptions): Promise<Ta
       signalGroup(c.pid, 'SIGKILL');
       await groupGone(c.pid, 5000);
     }
+    live = false;
   };
 
   await start();
@@ -192,14 +206,11 @@ export async function startTargetProcess(opts: TargetProcessOptions): Promise<Ta
     start,
     kill: () => stopGroup('SIGKILL', 5000),
     pause(): void {
-      if (child?.pid !== undefined) signalGroup(child.pid, 'SIGSTOP');
+      if (live && child?.pid !== undefined) signalGroup(child.pid, 'SIGSTOP');
     },
     resume(): void {
-      if (child?.pid !== undefined) signalGroup(child.pid, 'SIGCONT');
+      if (live && child?.pid !== undefined) signalGroup(child.pid, 'SIGCONT');
     },
-    async terminate(graceMs = DEFAULT_GRACE_MS): Promise<void> {
-      await stopGroup('SIGTERM', graceMs);
-      process.removeListener('exit', onExit);
-    },
+    terminate: (graceMs = DEFAULT_GRACE_MS) => stopGroup('SIGTERM', graceMs),
   };
 }

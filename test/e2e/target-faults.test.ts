@@ -16,7 +16,7 @@ const cwd = mkdtempSync(join(tmpdir(), 'cb-target-faults-'));
 const namespaces: string[] = [];
 
 /** A chaos run against a fresh shop service (its own tables and keys); `dbPort` routes its database through a proxy. */
-async function chaos(mode: 'correct' | 'write-behind', faults: string[], extra: string[] = [], dbPort?: number): Promise<{ code: number | null; stdout: string; stderr: string; report: RunReport }> {
+async function chaos(mode: 'correct' | 'write-behind', faults: string[], extra: string[] = [], dbPort?: number, command: 'chaos' | 'run' = 'chaos'): Promise<{ code: number | null; stdout: string; stderr: string; report: RunReport }> {
   const ns = `t${Math.random().toString(36).slice(2, 10)}`;
   namespaces.push(ns);
   const port = await freePort();
@@ -25,7 +25,7 @@ async function chaos(mode: 'correct' | 'write-behind', faults: string[], extra: 
   if (dbPort !== undefined) serviceDb.port = String(dbPort);
   const cmd = `PORT=${port} SHOP_NS=${ns} SHOP_MODE=${mode} SHOP_PG_URL='${serviceDb.href}' SHOP_REDIS_URL='${REDIS_URL}' exec node shop.mjs`;
   const out = join(cwd, ns);
-  const args = ['chaos', SCENARIO, '--target', `http://127.0.0.1:${port}`, '--target-cmd', cmd, '--target-cwd', FIXTURE, '--target-ready', `http://127.0.0.1:${port}/healthz`];
+  const args = [command, SCENARIO, ...(command === 'run' ? ['--verify'] : []), '--target', `http://127.0.0.1:${port}`, '--target-cmd', cmd, '--target-cwd', FIXTURE, '--target-ready', `http://127.0.0.1:${port}/healthz`];
   for (const f of faults) args.push('--fault', f);
   args.push('--db', db.href, '--db-query', `SELECT user_id, coupon_id, seq FROM shop_coupons_${ns} WHERE template_id = :template`, '--out', out, ...extra);
   const r = await runCli(args, { cwd, timeoutMs: 90_000, env: { ...process.env, NO_COLOR: '1' } });
@@ -95,6 +95,15 @@ describe('chaos --proxy and the other target faults (correct service)', () => {
     expect(pause?.p99Ms).toBeGreaterThan(500);
     expect(hook?.hook).toEqual({ name: 'note', exitCode: 3, timedOut: false, output: `hooked on ${FIXTURE}` });
     expect(r.stdout).toContain(`hook note (hook:note@3s) exit 3: hooked on ${FIXTURE}`);
+  }, 100_000);
+});
+
+describe('run --verify --fault with the same flags', () => {
+  it('restart-target: SIGTERM to the group, started again; the correct service PASSes', async () => {
+    const r = await chaos('correct', ['restart-target@2s'], [], undefined, 'run');
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.report.faults?.[0]?.detail).toMatch(/^target process group \d+ stopped \(SIGTERM to the group\), group \d+ started and answered$/);
+    expect(invariant(r.report, 'no-lost-ack')?.status).toBe('PASS');
   }, 100_000);
 });
 

@@ -1,6 +1,6 @@
 // A run that dies, even by SIGKILL (no exit hook runs), leaves neither the service it started
 // (its whole process group, even a member that ignores SIGTERM) nor its proxies behind.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ describe('chaos --target-cmd: nothing outlives a killed run', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('SIGKILL of the run: the target process group and the proxy are gone within 2 s', async () => {
+  it('SIGKILL of the run (after a kill-target started the service again): the target process group and the proxy are gone within 2 s', async () => {
     const port = await freePort();
     const proxyPort = await freePort();
     const upstream = await freePort();
@@ -29,13 +29,14 @@ describe('chaos --target-cmd: nothing outlives a killed run', () => {
     const server = `process.on('SIGTERM', () => {}); require('http').createServer((q, s) => s.end('{}')).listen(${port}, '127.0.0.1')`;
     const cmd = `echo $$ > pgid; sh -c 'trap "" TERM; sleep 300' & exec node -e "${server}"`;
     const run = spawnCli(
-      ['chaos', 'seed-k6', '--target', `http://127.0.0.1:${port}`, '--target-cmd', cmd, '--target-cwd', dir, '--proxy', `db=127.0.0.1:${proxyPort}->127.0.0.1:${upstream}`, '--fault', 'pause-target@25s+1s', '--duration', '30s', '--out', join(dir, 'run')],
+      ['chaos', 'seed-k6', '--target', `http://127.0.0.1:${port}`, '--target-cmd', cmd, '--target-cwd', dir, '--proxy', `db=127.0.0.1:${proxyPort}->127.0.0.1:${upstream}`, '--fault', 'kill-target@1s', '--duration', '30s', '--out', join(dir, 'run')],
       { cwd: dir, timeoutMs: 60_000 },
     );
-    await run.waitFor(/^run \S+: seed-k6 .* -> http:/m, 30_000);
+    // The group started again by kill-target is the one whose watchdog must act.
+    await run.waitFor(/^fault kill-target@1s lifted at .*group (\d+) started and answered/m, 30_000);
     const pidFile = join(dir, 'pgid');
-    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await sleep(50);
     pgid = Number(readFileSync(pidFile, 'utf8').trim());
+    expect(run.child.exitCode).toBeNull();
     expect(groupAlive(pgid)).toBe(true);
     expect(await portOpen(proxyPort)).toBe(true);
     expect(await portOpen(port)).toBe(true);
