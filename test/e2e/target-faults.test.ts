@@ -119,6 +119,9 @@ describe('chaos --target refusals (exit 1, nothing started)', () => {
     const nothing = await runCli([...base, '--target', 'http://127.0.0.1:1', '--fault', 'kill-target@1s'], { cwd });
     expect(nothing.code).toBe(1);
     expect(nothing.stderr).toMatch(/chaos --target: faults only touch what the run owns: give --target-cmd, --proxy or --fault-hook/);
+    const dies = await runCli([...base, '--target', 'http://127.0.0.1:1', '--target-cmd', 'echo boom; exit 3', '--fault', 'kill-target@1s'], { cwd });
+    expect(dies.code).toBe(1);
+    expect(dies.stderr).toMatch(/^coupon-bench: --target-cmd exited during start \(code 3\): boom \[E_TARGET_START\]$/m);
     const runServe = await runCli(['run', SCENARIO, '--serve', '--fault', 'kill-target@1s', '--out', join(cwd, 'refused2')], { cwd });
     expect(runServe.code).toBe(1);
     expect(runServe.stderr).toMatch(/not on --serve's bundled server/);
