@@ -5,9 +5,11 @@ import { withExitCode } from './action.js';
 import { INTERRUPT_HELP, trapInterrupts } from './interrupt.js';
 import { DURATION_FLAG_HELP, collect, durationFlag, yesNo } from './parse-options.js';
 import { addTargetOptions, targetSetupOf, type TargetFlags } from './target-options.js';
+import { addForeignStoreOptions, foreignFlagsOf } from './foreign-store-options.js';
+import type { ForeignStoreFlags } from '../model/foreign-stores.js';
 
 /** Options of `coupon-bench chaos` after commander parsed them. */
-interface ChaosFlags extends TargetFlags {
+interface ChaosFlags extends TargetFlags, ForeignStoreFlags {
   fault: string[];
   redis?: string;
   only?: boolean;
@@ -30,7 +32,7 @@ interface ChaosFlags extends TargetFlags {
  * report with the faults as bands. `run --serve --fault … --verify` does the same inside run.
  */
 export function chaosCommand(): Command {
-  return addTargetOptions(new Command('chaos')
+  const cmd = addTargetOptions(new Command('chaos')
     .description(
       'serve + load + faults + verify in one command: kill and stall the system mid-run (the bundled chaos scenario by default), ' +
         'then prove nothing acknowledged was lost; exit 0 only when every invariant holds',
@@ -48,7 +50,8 @@ export function chaosCommand(): Command {
     .option('--reports-dir <dir>', 'parent folder of run folders', 'reports')
     .option('--strict', 'an invariant that cannot be judged (SKIP) is exit 97, not a qualified PASS')
     .option('--json', 'print the report JSON (with the faults and the verdict) instead of the summary')
-    .option('--quiet', 'no progress and no summary'))
+    .option('--quiet', 'no progress and no summary'));
+  return addForeignStoreOptions(cmd)
     .addHelpText(
       'after',
       `\nFault kinds: kill-serve, kill-persister, restart-redis (instant); pause-redis, db-outage (+duration); slow-db (+duration:latency).\n` +
@@ -92,8 +95,11 @@ export function chaosCommand(): Command {
         const interrupts = trapInterrupts();
         const printer = flags.quiet ? undefined : createProgressPrinter(process.stderr, { tty: process.stderr.isTTY === true });
         try {
+          const foreign = foreignFlagsOf(flags);
           const stores =
-            flags.db !== undefined || flags.prefix !== undefined || flags.redis !== undefined ? { db: flags.db, prefix: flags.prefix, redis: flags.redis } : undefined;
+            flags.db !== undefined || flags.prefix !== undefined || flags.redis !== undefined || Object.keys(foreign).length > 0
+              ? { db: flags.db, prefix: flags.prefix, redis: flags.redis, ...foreign }
+              : undefined;
           const result = await runScenario(
             {
               scenario,

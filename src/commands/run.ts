@@ -6,9 +6,11 @@ import { DURATION_FLAG_HELP, collect, durationFlag, integerAtLeast, yesNo } from
 import { INTERRUPT_HELP, trapInterrupts } from './interrupt.js';
 import { parseShard } from '../load/shard.js';
 import { addTargetOptions, targetSetupOf, type TargetFlags } from './target-options.js';
+import { addForeignStoreOptions, foreignFlagsOf } from './foreign-store-options.js';
+import type { ForeignStoreFlags } from '../model/foreign-stores.js';
 
 /** Parsed flags: the scenario overrides plus the run's own options. */
-interface RunFlags extends ScenarioOverrides, Omit<TargetFlags, 'target' | 'db'> {
+interface RunFlags extends ScenarioOverrides, Omit<TargetFlags, 'target' | 'db'>, ForeignStoreFlags {
   out?: string;
   reportsDir?: string;
   json?: boolean;
@@ -58,7 +60,7 @@ function ledgerMode(v: string): 'acked' | 'full' {
 
 /** `coupon-bench run`: run a load scenario against a coupon service. */
 export function runCommand(): Command {
-  return addTargetOptions(new Command('run')
+  const cmd = addTargetOptions(new Command('run')
     .description('run a load scenario against a coupon service (k6 executors, HDR latency, outcome ledger)')
     .argument('<scenario>', 'scenario file, or a bundled name: seed-k6, flash-crowd, duplicate-storm, multi-template, burst')
     .option('--target <url>', 'base URL of the coupon service (overrides the scenario; not with --serve)')
@@ -85,7 +87,8 @@ export function runCommand(): Command {
     .option('--shard <i/n>', "run share i of n of the scenario's VUs, rate and iterations (disjoint user ids); join the reports with coupon-bench merge", shardFlag)
     .option('--fault <spec>', 'with --serve: inject a fault at a time after the load starts, e.g. kill-serve@3s, pause-redis@2s+1500ms, slow-db@1s+3s:200ms; with --target-cmd/--proxy/--fault-hook: kill-target@2s, cut:db@2s+2s, hook:NAME@3s (repeatable; see README "Faults")', collect, [])
     .option('--redis-appendonly <yes|no>', "with --fault: the private Redis persists with an append-only file (default yes; no only to prove verify sees restart-redis lose data)", yesNo)
-    .option('--http-client <kind>', 'lean (default; one write per request, answers framed in place) or undici (dispatch(); always for https)', httpClient))
+    .option('--http-client <kind>', 'lean (default; one write per request, answers framed in place) or undici (dispatch(); always for https)', httpClient));
+  return addForeignStoreOptions(cmd)
     .addHelpText('after', `\n${INTERRUPT_HELP}`)
     .action(
       withExitCode(async (scenarioArg: string, flags: RunFlags) => {
@@ -96,8 +99,11 @@ export function runCommand(): Command {
           import('../output-path.js'),
           import('../load/run-stores.js'),
         ]);
+        const foreign = foreignFlagsOf(flags);
         const stores =
-          flags.redis !== undefined || flags.db !== undefined || flags.prefix !== undefined ? { redis: flags.redis, db: flags.db, prefix: flags.prefix } : undefined;
+          flags.redis !== undefined || flags.db !== undefined || flags.prefix !== undefined || Object.keys(foreign).length > 0
+            ? { redis: flags.redis, db: flags.db, prefix: flags.prefix, ...foreign }
+            : undefined;
         // Contradicting or malformed flags fail before any folder is made; then every output path
         // is made usable before anything starts: a typo must not cost a run.
         checkRunStores({ serve: flags.serve === true, target: flags.target, stores });

@@ -17,15 +17,14 @@ export interface TargetFlags {
   db?: string;
 }
 
-/** Add `--target-cmd`, `--target-ready`, `--target-cwd`, `--proxy`, `--fault-hook` and `--db-query` to a command. */
+/** Add `--target-cmd`, `--target-ready`, `--target-cwd`, `--proxy` and `--fault-hook` to a command (`--db-query` comes with the foreign-store flags). */
 export function addTargetOptions(cmd: Command): Command {
   return cmd
     .option('--target-cmd <shell>', 'with --target: start your service with this shell command (own process group, output in the run folder, SIGTERM then SIGKILL at the end); allows kill-target, pause-target, restart-target')
     .option('--target-ready <url>', 'with --target-cmd: the service is ready once this URL gives any HTTP answer (default: the target)')
     .option('--target-cwd <dir>', 'with --target-cmd: its working folder (default: the current one)')
     .option('--proxy <name=listen->upstream>', 'with --target: a loopback TCP proxy the run owns, e.g. db=127.0.0.1:13306->127.0.0.1:3306; point your service at listen; allows cut:NAME, slow:NAME, drop:NAME (repeatable)', collect, [])
-    .option('--fault-hook <name=shell>', "with --target: a command a hook:NAME@T fault runs (time limit 30 s; its exit code and output go in the report), e.g. failover='./promote.sh' (repeatable)", collect, [])
-    .option('--db-query <sql>', "another team's SQL returning user id, coupon id [, seq] for a template (:template, $1 or ?), for verify (needs --db)");
+    .option('--fault-hook <name=shell>', "with --target: a command a hook:NAME@T fault runs (time limit 30 s; its exit code and output go in the report), e.g. failover='./promote.sh' (repeatable)", collect, []);
 }
 
 function httpUrl(value: string, flag: string): string {

@@ -1,8 +1,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { withExitCode } from './action.js';
 import { DURATION_FLAG_HELP, drainTimeoutMs } from './parse-options.js';
+import { addForeignStoreOptions, foreignFlagsOf } from './foreign-store-options.js';
+import type { ForeignStoreFlags } from '../model/foreign-stores.js';
 
-interface VerifyFlags {
+interface VerifyFlags extends ForeignStoreFlags {
   report?: string;
   ledger?: string;
   redis?: string;
@@ -11,8 +13,6 @@ interface VerifyFlags {
   template?: TemplateFlag[];
   drainTimeout: number;
   json?: boolean;
-  dbQuery?: string;
-  redisStockKey?: string;
   reportsDir?: string;
   junit?: string;
   strict?: boolean;
@@ -45,7 +45,7 @@ function collectTemplate(value: string, previous: TemplateFlag[] | undefined): T
 
 /** `coupon-bench verify`: audit Redis, the database and a run's ledger. */
 export function verifyCommand(): Command {
-  return new Command('verify')
+  const cmd = new Command('verify')
     .description("audit Redis, the database and a run's ledger against every invariant (exit 0 pass, 100 fail, 97 nothing checked)")
     .option('--report <path>', 'reports/<run-id>/report.json (ledger, templates, stores); default: the latest run')
     .option('--ledger <path>', 'ledger.ndjson of a run (alone: proves no two 200s per user and 200s ≤ stock)')
@@ -58,13 +58,11 @@ export function verifyCommand(): Command {
         .argParser(drainTimeoutMs)
         .default(5000, '5s'),
     )
-    .option('--db-query <sql>', "another team's SQL returning user id, coupon id [, seq] for a template (:template, $1 or ?)")
-    .option('--redis-stock-key <key>', "another team's Redis key holding the stock limit ({template} = id)")
     .option('--reports-dir <dir>', 'where to look for the latest run', 'reports')
     .option('--strict', 'an invariant that cannot be judged with the inputs given (SKIP) is exit 97, not a qualified PASS')
     .option('--json', 'print the verdict as JSON')
-    .option('--junit <file>', 'write the invariants as JUnit XML test cases')
-    .action(
+    .option('--junit <file>', 'write the invariants as JUnit XML test cases');
+  return addForeignStoreOptions(cmd).action(
       withExitCode(async (flags: VerifyFlags) => {
         if (flags.junit !== undefined) {
           const { prepareOutputFile } = await import('../output-path.js');
@@ -86,8 +84,7 @@ export function verifyCommand(): Command {
           templateIds: templateIds.length ? templateIds : undefined,
           stocks,
           drainTimeoutMs: flags.drainTimeout,
-          dbQuery: flags.dbQuery,
-          redisStockKey: flags.redisStockKey,
+          ...foreignFlagsOf(flags),
           reportsDir: flags.reportsDir,
           ...(flags.strict ? { strict: true } : {}),
         });

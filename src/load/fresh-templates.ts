@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
-import { HarnessInvalidError } from '../errors.js';
+import { CouponBenchError, HarnessInvalidError } from '../errors.js';
+import type { ForeignStoreFlags } from '../model/foreign-stores.js';
+import { foreignKeyFor, hasForeignRedis } from '../verify/foreign-keys.js';
 import type { RunReport } from '../model/report.js';
 import { DEFAULT_PREFIX, templateKeys } from '../redis/keys.js';
 import { redisRefusal } from '../redis/refusal.js';
@@ -25,19 +27,37 @@ export function templateNotFreshError(flag: string, templateId: number, where: s
  * database, and refuse (97) a template that already has coupons. A store that does not answer is
  * not judged here: verify says so after the run. A database that does not exist yet is fresh.
  */
-export async function assertStoresFresh(stores: NonNullable<RunReport['stores']>, templateIds: readonly number[], dbQuery?: string): Promise<void> {
-  const inRedis = stores.redis !== undefined ? await redisIssued(stores.redis, stores.prefix, templateIds) : undefined;
-  const inDb = stores.db === undefined ? undefined : dbQuery !== undefined ? await queryRows(stores.db, dbQuery, templateIds) : await dbRows(stores.db, templateIds);
+export async function assertStoresFresh(stores: NonNullable<RunReport['stores']>, templateIds: readonly number[], dbQuery = stores.dbQuery): Promise<void> {
+  const foreignRedis = hasForeignRedis(stores);
+  const inRedis =
+    stores.redis === undefined
+      ? undefined
+      : foreignRedis
+        ? await foreignHolders(stores.redis, stores, templateIds)
+        : await redisIssued(stores.redis, stores.prefix, templateIds);
+  const inDb = stores.db !== undefined ? await dbRows(stores.db, templateIds, dbQuery) : undefined;
   for (const id of templateIds) {
     const r = inRedis?.get(id) ?? 0;
     const d = inDb?.get(id) ?? 0;
     if (r > 0 || d > 0) {
-      const where = [stores.redis !== undefined ? `under prefix "${stores.prefix ?? DEFAULT_PREFIX}"` : '', stores.db !== undefined ? `in ${redactUrl(stores.db)}` : '']
+      const redisWhere = foreignRedis ? (stores.redisUsersKey !== undefined ? `in ${stores.redisUsersKey}` : '') : `under prefix "${stores.prefix ?? DEFAULT_PREFIX}"`;
+      const where = [stores.redis !== undefined ? redisWhere : '', stores.db !== undefined ? `in ${redactUrl(stores.db)}${stores.dbQuery !== undefined ? ' (--db-query)' : ''}` : '']
         .filter(Boolean)
         .join(' and ');
       throw templateNotFreshError('--redis/--db without --setup', id, where, r, d);
     }
   }
+}
+
+/**
+ * Before the load of a run whose audit reads the stores it names: another service's database is
+ * never read (nor its schema created) as ours without --db-query: one line now (E_DB_QUERY), not a
+ * crash after the load.
+ */
+export async function assertStoresReadable(stores: NonNullable<RunReport['stores']>): Promise<void> {
+  if (stores.db === undefined || stores.dbQuery !== undefined) return;
+  const { assertBundledSchema } = await import('../verify/bundled-schema.js');
+  await assertBundledSchema(stores.db);
 }
 
 /** Issued count per template: the larger of the seq counter and the holders hash (either may be left alone by a foreign writer). */
@@ -67,10 +87,42 @@ async function redisIssued(url: string, prefix: string | undefined, ids: readonl
   }
 }
 
-async function dbRows(url: string, ids: readonly number[]): Promise<Map<number, number> | undefined> {
+/**
+ * Holders per template in another team's Redis (--redis-users-key); without that key nothing there
+ * says who holds a coupon (a remaining counter starts at any stock), so nothing is counted.
+ */
+async function foreignHolders(url: string, f: ForeignStoreFlags, ids: readonly number[]): Promise<Map<number, number> | undefined> {
+  if (f.redisUsersKey === undefined) return undefined;
+  const { connectRedis } = await import('../verify/connect-redis.js');
+  const { scanHolders } = await import('../verify/read-foreign-redis.js');
+  let redis;
+  try {
+    redis = await connectRedis(url);
+  } catch (err) {
+    const refused = redisRefusal(redactUrl(url), (err as Error).message);
+    if (refused) throw refused;
+    return undefined;
+  }
+  try {
+    const out = new Map<number, number>();
+    for (const id of ids) {
+      const { users, malformed } = await scanHolders(redis, foreignKeyFor('--redis-users-key', f.redisUsersKey, id, ids.length > 1));
+      out.set(id, users.size + malformed);
+    }
+    return out;
+  } catch (err) {
+    if (err instanceof CouponBenchError) throw err;
+    return undefined;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function dbRows(url: string, ids: readonly number[], dbQuery: string | undefined): Promise<Map<number, number> | undefined> {
   const sqlitePath = sqlitePathOf(url);
   // Opening a missing SQLite file would create it: a database not there yet holds nothing.
   if (sqlitePath !== undefined && !existsSync(sqlitePath)) return undefined;
+  if (dbQuery !== undefined) return queryRows(url, dbQuery, ids);
   const { openStore } = await import('../store/open-store.js');
   let store;
   try {
@@ -89,14 +141,18 @@ async function dbRows(url: string, ids: readonly number[]): Promise<Map<number, 
   }
 }
 
-/** Rows per template of another team's table, read with their `--db-query` (not judged when it fails: verify says so). */
-async function queryRows(url: string, sql: string, ids: readonly number[]): Promise<Map<number, number> | undefined> {
+/**
+ * Rows per template through the user's --db-query: the query's columns are checked here, before
+ * the load (E_DB_QUERY, exit 1); a database that does not answer is left to the audit.
+ */
+async function queryRows(url: string, dbQuery: string, ids: readonly number[]): Promise<Map<number, number> | undefined> {
   const { readQueryTemplate } = await import('../verify/read-db.js');
+  const out = new Map<number, number>();
   try {
-    const out = new Map<number, number>();
-    for (const id of ids) out.set(id, (await readQueryTemplate(url, sql, id)).rows);
-    return out;
-  } catch {
+    for (const id of ids) out.set(id, (await readQueryTemplate(url, dbQuery, id)).rows);
+  } catch (err) {
+    if (err instanceof CouponBenchError && err.code === 'E_DB_QUERY' && !/ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|connect/i.test(err.message)) throw err;
     return undefined;
   }
+  return out;
 }

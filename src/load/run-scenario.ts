@@ -19,6 +19,7 @@ import { Engine } from './engine.js';
 import { CLOSED_EXECUTORS, runExecutor } from './executors/run-executor.js';
 import { connectHost } from '../url-host.js';
 import { DEFAULT_PREFIX } from '../redis/keys.js';
+import { foreignFlagsOf } from '../model/foreign-stores.js';
 import { checkRunStores } from './run-stores.js';
 import { burstWarmupReason, openFileLimit } from './executors/burst-warmup.js';
 import { freshServedDb } from './served-db.js';
@@ -250,7 +251,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
         templateIds: scenario.templates.map((t) => t.id),
       });
       target = stand.url;
-      stores = { redis: given.redis ?? stand.redisUrl, db: dbUrl, prefix: stand.prefix, source: 'serve' };
+      stores = { redis: given.redis ?? stand.redisUrl, db: dbUrl, prefix: stand.prefix, source: 'serve', ...foreignFlagsOf(given) };
       emit({ type: 'server', url: stand.url, stores });
     } else if (input.ownTarget) {
       const { startTargetStand } = await import('../faults/target-stand.js');
@@ -270,7 +271,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       });
       target = server.url;
       // The URLs as given: the server reports its database URL without the password verify needs.
-      stores = { redis: given.redis ?? server.redisUrl, db: dbUrl, prefix: server.prefix, source: 'serve' };
+      stores = { redis: given.redis ?? server.redisUrl, db: dbUrl, prefix: server.prefix, source: 'serve', ...foreignFlagsOf(given) };
       emit({ type: 'server', url: server.url, stores });
     }
     let url: URL;
@@ -281,6 +282,10 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--target: "${target}" must be http:// or https://`);
     scenario = { ...scenario, target: url.origin };
+    if (stores?.source === 'flags' && !interrupted) {
+      const { assertStoresReadable } = await import('./fresh-templates.js');
+      await assertStoresReadable(stores);
+    }
     if ((input.serve || input.setup) && !interrupted) {
       const { setupTemplates } = await import('./setup-templates.js');
       await setupTemplates(url.origin, scenario.templates, { adminToken: input.adminToken, flag: input.serve ? '--serve' : '--setup' });

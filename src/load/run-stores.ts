@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { RunReport } from '../model/report.js';
 import { validateStoreUrls } from '../store/store-urls.js';
+import { checkForeignFlags } from '../verify/foreign-keys.js';
 
 /** The store flags of `run` (`--redis`, `--db`, `--prefix`), as given. */
 export type RunStores = NonNullable<RunReport['stores']>;
@@ -16,4 +17,7 @@ export function checkRunStores(opts: { serve: boolean; target: string | undefine
     throw new UsageError(`--target ${opts.target} cannot be used with --serve: --serve sends the load to the server it starts (drop one of them)`, 'E_USAGE');
   }
   if (opts.stores) validateStoreUrls(opts.stores);
+  // A served run's stores are the server's own (its private Redis and SQLite by default).
+  const s = opts.stores ?? {};
+  checkForeignFlags(s, { redis: opts.serve || s.redis !== undefined, db: opts.serve || s.db !== undefined });
 }

@@ -1,3 +1,4 @@
+import type { ForeignStoreFlags } from './foreign-stores.js';
 import type { FaultBand } from './fault.js';
 import type { Outcome } from './outcome.js';
 import type { VerdictJson } from './verdict.js';
@@ -79,7 +80,7 @@ export interface RunReport {
    * exit 97; `serve` for the run's own server, whose private Redis is gone once the run ends.
    * Reports without `source` are treated like `serve`.
    */
-  stores?: { redis?: string; db?: string; prefix?: string; source?: 'flags' | 'serve' };
+  stores?: { redis?: string; db?: string; prefix?: string; source?: 'flags' | 'serve' } & ForeignStoreFlags;
   templates: Array<{ templateId: number; stock: number }>;
   metrics: {
     http_reqs: { count: number; rate: number };

@@ -14,8 +14,12 @@ export const INVARIANTS = [
 /** One of {@link INVARIANTS}. */
 export type InvariantName = (typeof INVARIANTS)[number];
 
-/** PASS, FAIL, or SKIP when the inputs needed to judge it were not given (never counted as PASS). */
-export type InvariantStatus = 'PASS' | 'FAIL' | 'SKIP';
+/**
+ * PASS, FAIL, SKIP when the inputs needed to judge it were not given (never counted as PASS), or
+ * N/A when it does not apply to the target (e.g. an outbox on a service that has none): neither
+ * passed nor missing, so it never fails `--strict`.
+ */
+export type InvariantStatus = 'PASS' | 'FAIL' | 'SKIP' | 'N/A';
 
 /** The judgement of one invariant. */
 export interface InvariantResult {
@@ -60,4 +64,10 @@ export function notCheckedPhrase(v: Pick<VerdictJson, 'invariants' | 'notChecked
   const skipped = notCheckedOf(v);
   if (skipped.length === 0) return undefined;
   return `${skipped.length} of ${v.invariants.length} not checked: ${skipped.join(', ')}`;
+}
+
+/** "N/A: outbox-drained", or undefined when every invariant applies to the target. */
+export function notApplicablePhrase(v: Pick<VerdictJson, 'invariants'>): string | undefined {
+  const na = v.invariants.filter((i) => i.status === 'N/A').map((i) => i.name);
+  return na.length ? `N/A: ${na.join(', ')}` : undefined;
 }

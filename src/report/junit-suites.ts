@@ -26,6 +26,8 @@ function invariantCase(inv: InvariantResult): JUnitCase {
     c.failure = { message: inv.detail, type: 'invariant', details: [inv.detail, counts, ...inv.examples.map((x) => `- ${x}`)].filter(Boolean).join('\n') };
   } else if (inv.status === 'SKIP') {
     c.skipped = inv.detail;
+  } else if (inv.status === 'N/A') {
+    c.skipped = `N/A: ${inv.detail}`;
   }
   return c;
 }

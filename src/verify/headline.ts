@@ -76,6 +76,6 @@ export function formatHeadline(t: HeadlineTotals, results: readonly InvariantRes
   }
   const failed = results.filter((r) => r.status === 'FAIL').map((r) => r.name);
   if (failed.length) parts.push(`FAILED: ${failed.join(', ')}`);
-  else if (results.length > 0 && results.every((r) => r.status === 'SKIP')) parts.push('nothing could be checked');
+  else if (results.length > 0 && results.every((r) => r.status === 'SKIP' || r.status === 'N/A')) parts.push('nothing could be checked');
   return parts.join('; ');
 }

@@ -3,7 +3,8 @@ import { MAX_EXAMPLES } from './invariants/result.js';
 
 /**
  * Fold one invariant's per-template results into one row: FAIL if any failed, PASS if any passed
- * and none failed, SKIP only when every template was skipped. Counts add up; examples name the
+ * and none failed, SKIP when some template was skipped and none judged, N/A only when the invariant
+ * applies to no template. Counts add up; examples name the
  * template when there are several.
  */
 export function mergeResults(name: InvariantName, perTemplate: ReadonlyArray<{ templateId: number; result: InvariantResult }>): InvariantResult {
@@ -26,5 +27,6 @@ export function mergeResults(name: InvariantName, perTemplate: ReadonlyArray<{ t
     const note = skipped.length ? `; skipped for template ${label(skipped)}: ${skipped[0]!.result.detail}` : '';
     return { name, status: 'PASS', counts, examples, detail: `${passed[0]!.result.detail} (template ${label(passed)})${note}` };
   }
-  return { name, status: 'SKIP', counts, examples, detail: perTemplate[0]!.result.detail };
+  const first = skipped[0] ?? perTemplate[0]!;
+  return { name, status: first.result.status, counts, examples, detail: first.result.detail };
 }

@@ -5,6 +5,7 @@ import { OUTCOME_INDEX, isDefiniteFailure, type Outcome } from '../model/outcome
 import { parseLedgerLine, type LedgerLine } from './ledger-line.js';
 import { outcomeBit, type LedgerSnapshot } from './snapshot.js';
 import { MAX_EXAMPLES } from './invariants/result.js';
+import { couponLabel } from './coupon-label.js';
 
 /** The ledger folded per template. */
 export interface LedgerFold {
@@ -36,32 +37,39 @@ function newSnapshot(mode: 'full' | 'acked'): LedgerSnapshot {
   };
 }
 
-/** Fold one record into its template's snapshot (exported for unit tests). */
-export function foldRecord(snap: LedgerSnapshot, r: LedgerLine): void {
+/**
+ * Fold one record into its template's snapshot (exported for unit tests). With `opaqueIds` (a
+ * foreign service) the coupon id is kept as given and a seq comes only from the answer's own seq.
+ */
+export function foldRecord(snap: LedgerSnapshot, r: LedgerLine, opaqueIds = false): void {
   snap.records++;
   snap.counts[r.o]++;
   const idx = OUTCOME_INDEX[r.o];
   const bits = snap.outcomesByUser.get(r.u) ?? 0;
   snap.outcomesByUser.set(r.u, bits | outcomeBit(idx));
   if (r.o !== 'issued') return;
-  const seq = r.seq ?? (r.c !== undefined ? parseCouponId(r.c)?.seq : undefined) ?? 0;
+  const seq = r.seq ?? (r.c !== undefined && !opaqueIds ? parseCouponId(r.c)?.seq : undefined) ?? 0;
+  const coupon = opaqueIds ? r.c : undefined;
   if (bits & ISSUED_BIT) {
     snap.extraIssued++;
-    if (snap.extraIssuedExamples.length < MAX_EXAMPLES) {
-      const first = snap.issuedSeq.get(r.u) ?? 0;
-      snap.extraIssuedExamples.push(`user ${r.u}: told 200 twice (seq ${first || '?'} and ${seq || '?'})`);
-    }
+    const at = snap.extraIssuedExamples.findIndex((e) => e.startsWith(`user ${r.u}: `));
+    const first = couponLabel(snap.issuedSeq.get(r.u), snap.issuedCoupon?.get(r.u));
+    // One example per user: a third 200 to the same user updates its example.
+    if (at >= 0) snap.extraIssuedExamples[at] = `user ${r.u}: told 200 again (${first}, …, ${couponLabel(seq, coupon)})`;
+    else if (snap.extraIssuedExamples.length < MAX_EXAMPLES) snap.extraIssuedExamples.push(`user ${r.u}: told 200 twice (${first} and ${couponLabel(seq, coupon)})`);
     return;
   }
   snap.issuedSeq.set(r.u, seq);
+  if (coupon !== undefined) (snap.issuedCoupon ??= new Map()).set(r.u, coupon);
 }
 
 /**
  * Read `ledger.ndjson` line by line (streamed in 1 MiB chunks: memory grows with distinct users, not
  * with the file). `only` limits the templates kept; `mode` is the report's ledger mode when known,
- * otherwise it is inferred (a file holding any refusal is 'full').
+ * otherwise it is inferred (a file holding any refusal is 'full'); `opaqueIds` keeps coupon ids as
+ * given (a foreign service's ids are not `<template>-<seq>`).
  */
-export async function readLedger(path: string, opts: { only?: ReadonlySet<number>; mode?: 'full' | 'acked' } = {}): Promise<LedgerFold> {
+export async function readLedger(path: string, opts: { only?: ReadonlySet<number>; mode?: 'full' | 'acked'; opaqueIds?: boolean } = {}): Promise<LedgerFold> {
   const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
   const opened = new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
@@ -81,7 +89,7 @@ export async function readLedger(path: string, opts: { only?: ReadonlySet<number
     if (opts.only && !opts.only.has(r.tpl)) return;
     let snap = fold.templates.get(r.tpl);
     if (!snap) fold.templates.set(r.tpl, (snap = newSnapshot(opts.mode ?? 'acked')));
-    foldRecord(snap, r);
+    foldRecord(snap, r, opts.opaqueIds);
   };
   // Split chunks by hand: a line at a time like readline, without its per-line event overhead.
   let rest = '';

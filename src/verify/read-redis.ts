@@ -109,8 +109,3 @@ export async function readBundledTemplate(redis: RedisClient, keys: TemplateKeys
   const outbox = await readOutbox(redis, keys.outbox, waitedMs);
   return { stock: toInt(stock ?? null), seq: toInt(seq ?? null) ?? 0, users, malformedUsers: malformed, outbox };
 }
-
-/** Snapshot of another team's Redis: only the stock key they named. */
-export async function readStockKey(redis: RedisClient, key: string): Promise<RedisSnapshot> {
-  return { stock: toInt(await redis.get(key)) };
-}

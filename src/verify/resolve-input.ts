@@ -7,6 +7,7 @@ import { DEFAULT_PREFIX } from '../redis/keys.js';
 import { isRedacted } from '../store/db-url.js';
 import { validateStoreUrls } from '../store/store-urls.js';
 import type { VerifyInput } from './verify.js';
+import { checkForeignFlags, type ForeignStoreFlags } from './foreign-keys.js';
 
 /** Inputs after reading the report and applying flags over it. */
 export interface ResolvedInput {
@@ -24,8 +25,8 @@ export interface ResolvedInput {
   templateIds: number[];
   /** declared stock per template (flags first, then the report) */
   stocks: Map<number, number>;
-  dbQuery?: string;
-  redisStockKey?: string;
+  /** another team's stores: flags first, then what the run recorded */
+  foreign: ForeignStoreFlags;
 }
 
 /** The newest `reports/<run-id>/report.json` under `reportsDir`, or undefined. */
@@ -111,12 +112,12 @@ export function resolveInput(input: VerifyInput): ResolvedInput {
   for (const id of templateIds) {
     if (!Number.isSafeInteger(id) || id <= 0) throw new UsageError(`--template: "${id}" is not a positive integer`, 'E_BAD_TEMPLATE');
   }
-  if (input.dbQuery !== undefined && !(input.dbUrl ?? report?.stores?.db)) {
-    throw new UsageError('--db-query needs --db <url> (the database to run it on)', 'E_DB_QUERY');
+  const foreign: ForeignStoreFlags = {};
+  for (const k of ['dbQuery', 'redisStockKey', 'redisRemainingKey', 'redisUsersKey'] as const) {
+    const v = input[k] ?? report?.stores?.[k];
+    if (v !== undefined) foreign[k] = v;
   }
-  if (input.redisStockKey !== undefined && !input.redisUrl) {
-    throw new UsageError('--redis-stock-key needs --redis <url>', 'E_USAGE');
-  }
+  checkForeignFlags(foreign, { redis: (input.redisUrl ?? report?.stores?.redis) !== undefined, db: (input.dbUrl ?? report?.stores?.db) !== undefined });
   // Stores the run was told about by its user must be read now as then; a run's own server's are not.
   const reportStoresRequired = input.storesRequired === true || report?.stores?.source === 'flags';
   return {
@@ -131,7 +132,6 @@ export function resolveInput(input: VerifyInput): ResolvedInput {
     prefix,
     templateIds: [...new Set(templateIds)],
     stocks,
-    dbQuery: input.dbQuery,
-    redisStockKey: input.redisStockKey,
+    foreign,
   };
 }

@@ -12,6 +12,10 @@ export interface RedisSnapshot {
   malformedUsers?: number;
   /** outbox state; undefined when not read */
   outbox?: OutboxState;
+  /** another team's Redis, read through --redis-*-key flags: no seq, no outbox */
+  foreign?: true;
+  /** value of --redis-remaining-key (the stock left; the limit is remaining + issued) */
+  remaining?: number;
 }
 
 /** Outbox stream state as the verifier saw it last. */
@@ -44,6 +48,12 @@ export interface DbSnapshot {
   duplicateExamples: string[];
   /** stock recorded in the template table, when there is one */
   templateStock?: number;
+  /** userId -> coupon id of that user's first row, when the rows carry opaque coupon ids (--db-query) */
+  coupons?: Map<number, string>;
+  /** every row's user id, in issue order (seq, else issued_at, else the query's order) */
+  rowUsers: Float64Array;
+  /** every row's coupon id in the order of rowUsers (--db-query) */
+  rowCoupons?: string[];
 }
 
 /** What clients were told about one template, folded from the ledger. */
@@ -58,6 +68,8 @@ export interface LedgerSnapshot {
   outcomesByUser: Map<number, number>;
   /** userId -> seq of the first 200 that user received (0 when the body carried none) */
   issuedSeq: Map<number, number>;
+  /** userId -> coupon id of that first 200, kept as an opaque string for a foreign service */
+  issuedCoupon?: Map<number, string>;
   /** 200s beyond the first for one user */
   extraIssued: number;
   /** up to 5 examples of users told 200 more than once */
@@ -76,6 +88,8 @@ export interface TemplateAbsence {
 /** Everything the invariants need about one template. Pure data: invariants never do I/O. */
 export interface TemplateSnapshot {
   templateId: number;
+  /** another team's service (its stores read through --db-query / --redis-*-key): no outbox, opaque coupon ids */
+  foreign?: boolean;
   /** the template's limit N when known, and where it came from */
   stock?: number;
   stockSource?: string;

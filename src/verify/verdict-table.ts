@@ -30,6 +30,7 @@ export function formatVerdict(v: VerdictJson, opts: { color: boolean }): string 
     PASS: (s) => c.green(s),
     FAIL: (s) => c.red.bold(s),
     SKIP: (s) => c.yellow(s),
+    'N/A': (s) => c.dim(s),
   };
   const table = new Table({
     head: ['invariant', 'status', 'counts', 'detail / examples'],

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { CouponBenchError, ExitCode, HarnessInvalidError, UsageError } from '../errors.js';
 import { OUTCOMES, type Outcome } from '../model/outcome.js';
-import { INVARIANTS, notCheckedPhrase, type InvariantResult, type VerdictJson } from '../model/verdict.js';
+import { INVARIANTS, notApplicablePhrase, notCheckedPhrase, type InvariantResult, type VerdictJson } from '../model/verdict.js';
 import { templateKeys, templatesIndexKey } from '../redis/keys.js';
 import { sqlitePathOf } from '../store/db-url.js';
 import { openStore, redactUrl } from '../store/open-store.js';
@@ -16,13 +16,16 @@ import { readQueryTemplate, readStoreTemplate } from './read-db.js';
 import { emptyLedgerSnapshot, readLedger, type LedgerFold } from './read-ledger.js';
 import type { RedisClient } from '../redis/client.js';
 import { connectRedis, whereIs } from './connect-redis.js';
-import { readBundledTemplate, readStockKey, waitForDrain } from './read-redis.js';
+import { readBundledTemplate, waitForDrain } from './read-redis.js';
+import { readForeignRedis } from './read-foreign-redis.js';
+import { assertBundledSchema } from './bundled-schema.js';
+import { FOREIGN_REDIS_FLAGS, hasForeignRedis, isForeign, type ForeignStoreFlags } from './foreign-keys.js';
 import { resolveInput, type ResolvedInput } from './resolve-input.js';
 import type { RedisSnapshot, TemplateSnapshot } from './snapshot.js';
 import { redisRefusal } from '../redis/refusal.js';
 
 /** Inputs of an audit (flags of `coupon-bench verify`). */
-export interface VerifyInput {
+export interface VerifyInput extends ForeignStoreFlags {
   /** reports/<run-id>/report.json: ledger, templates and stores of a run */
   reportPath?: string;
   ledgerPath?: string;
@@ -34,10 +37,6 @@ export interface VerifyInput {
   stocks?: Record<number, number>;
   /** wait this long for the outbox to drain before judging (default 5000) */
   drainTimeoutMs?: number;
-  /** another team's SQL returning user id, coupon id [, seq] for a template placeholder */
-  dbQuery?: string;
-  /** another team's Redis key holding the stock limit; `{template}` is replaced by the id */
-  redisStockKey?: string;
   /** where to look for the latest run when no input is given (default ./reports) */
   reportsDir?: string;
   /**
@@ -51,11 +50,19 @@ export interface VerifyInput {
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 5000;
 
-/** Replace the `{template}` (or `{id}`) placeholder of a user-given key. */
-function stockKeyFor(pattern: string, templateId: number, multiple: boolean): string {
-  if (/\{(template|id)\}/.test(pattern)) return pattern.replace(/\{(template|id)\}/g, String(templateId));
-  if (multiple) throw new UsageError('--redis-stock-key: several templates need a {template} placeholder in the key', 'E_USAGE');
-  return pattern;
+/**
+ * The limit a remaining counter implies: what is left plus what went out, counted in Redis's own
+ * holders when named (the same store the counter is in), else the DB rows, else the 200s.
+ */
+function limitFromRemaining(remaining: number, s: TemplateSnapshot): number {
+  const issued = s.redis?.users?.size ?? s.db?.rows ?? s.ledger?.counts.issued ?? 0;
+  return remaining + issued;
+}
+
+/** ` prefix cb`, or the foreign keys read: ` --redis-remaining-key stock:{template}, …`. */
+function redisKeysNote(r: ResolvedInput): string {
+  const keys = FOREIGN_REDIS_FLAGS.filter(([k]) => r.foreign[k] !== undefined).map(([k, flag]) => `${flag} ${r.foreign[k]}`);
+  return keys.length ? ` ${keys.join(', ')}` : ` prefix ${r.prefix}`;
 }
 
 type Sources = { redis?: RedisClient; redisMissing?: string; store?: CouponStore; dbMissing?: string };
@@ -75,7 +82,7 @@ async function openRedisSource(r: ResolvedInput): Promise<Pick<Sources, 'redis' 
 
 async function openDbSource(r: ResolvedInput): Promise<Pick<Sources, 'store' | 'dbMissing'>> {
   if (!r.dbUrl) return { dbMissing: 'no --db' };
-  if (r.dbQuery) return {};
+  if (r.foreign.dbQuery) return {};
   const sqlitePath = sqlitePathOf(r.dbUrl);
   if (sqlitePath !== undefined && !existsSync(sqlitePath)) {
     // openStore would create an empty database; an audit must never invent the thing it judges.
@@ -83,6 +90,8 @@ async function openDbSource(r: ResolvedInput): Promise<Pick<Sources, 'store' | '
     if (r.dbExplicit) throw new UsageError(`--db: ${why}`, 'E_BAD_DB_URL');
     return { dbMissing: why };
   }
+  // openStore creates the bundled schema: never in another service's database (E_DB_QUERY instead).
+  if (r.dbExplicit) await assertBundledSchema(r.dbUrl);
   try {
     return { store: await openStore(r.dbUrl) };
   } catch (err) {
@@ -136,7 +145,7 @@ export function notAuditedVerdict(err: CouponBenchError): VerdictJson {
 async function discoverTemplates(r: ResolvedInput, redis: RedisClient | undefined, store: CouponStore | undefined, ledger: LedgerFold | undefined): Promise<number[]> {
   if (r.templateIds.length) return r.templateIds;
   const ids = new Set<number>();
-  if (redis && !r.redisStockKey) for (const m of await redis.smembers(templatesIndexKey(r.prefix))) ids.add(Number(m));
+  if (redis && !hasForeignRedis(r.foreign)) for (const m of await redis.smembers(templatesIndexKey(r.prefix))) ids.add(Number(m));
   if (store) for (const t of await store.listTemplates()) ids.add(t.templateId);
   if (ledger) for (const id of ledger.templates.keys()) ids.add(id);
   return [...ids].filter((id) => Number.isSafeInteger(id) && id > 0).sort((a, b) => a - b);
@@ -148,13 +157,14 @@ async function discoverTemplates(r: ResolvedInput, redis: RedisClient | undefine
  */
 export async function verify(input: VerifyInput): Promise<VerdictJson> {
   const r = resolveInput(input);
+  const foreign = isForeign(r.foreign);
   const { redis, redisMissing, store, dbMissing } = await openSources(r);
   try {
     const onlyTemplates = r.templateIds.length ? new Set(r.templateIds) : undefined;
     let ledgerMissing: string | undefined;
     let ledgerP: Promise<LedgerFold | undefined> = Promise.resolve(undefined);
     if (r.ledgerPath) {
-      if (existsSync(r.ledgerPath)) ledgerP = readLedger(r.ledgerPath, { only: onlyTemplates, mode: r.ledgerMode });
+      if (existsSync(r.ledgerPath)) ledgerP = readLedger(r.ledgerPath, { only: onlyTemplates, mode: r.ledgerMode, opaqueIds: foreign });
       else if (input.ledgerPath) throw new UsageError(`--ledger: ${r.ledgerPath} does not exist`, 'E_LEDGER');
       else ledgerMissing = `the report's ledger ${r.ledgerPath} is missing`;
     } else ledgerMissing = 'no --ledger or --report';
@@ -163,7 +173,7 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
     // Without named templates the ledger is one of the places they are discovered from.
     let ledger = onlyTemplates ? undefined : await ledgerP;
     const templateIds = await discoverTemplates(r, redis, store, ledger);
-    const bundledRedis = redis !== undefined && r.redisStockKey === undefined;
+    const bundledRedis = redis !== undefined && !hasForeignRedis(r.foreign);
 
     // Redis is read (after the drain wait) while the ledger streams in: the reply parsing and the
     // file parsing interleave on one thread instead of queueing behind each other.
@@ -182,7 +192,7 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
           id,
           bundledRedis
             ? await readBundledTemplate(redis, templateKeys(r.prefix, id), waitedMs)
-            : await readStockKey(redis, stockKeyFor(r.redisStockKey!, id, templateIds.length > 1)),
+            : await readForeignRedis(redis, r.foreign, id, templateIds.length > 1),
         );
       }
       return out;
@@ -200,7 +210,7 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
 
     const snaps: TemplateSnapshot[] = [];
     for (const id of templateIds) {
-      const s: TemplateSnapshot = { templateId: id, redisMissing, dbMissing, ledgerMissing };
+      const s: TemplateSnapshot = { templateId: id, redisMissing, dbMissing, ledgerMissing, ...(foreign ? { foreign } : {}) };
       const snap = redisSnaps.get(id);
       if (snap && bundledRedis) {
         if (snap.stock === undefined && (snap.users?.size ?? 0) === 0 && (snap.outbox?.length ?? 0) === 0) {
@@ -209,9 +219,9 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
         } else s.redis = snap;
       } else if (snap) {
         s.redis = snap;
-        s.redisMissing = "another team's Redis: only its stock key is read (--redis-stock-key)";
+        if (!snap.users) s.redisMissing = "another team's Redis: its holders were not named (--redis-users-key)";
       }
-      if (r.dbQuery && r.dbUrl) s.db = await readQueryTemplate(r.dbUrl, r.dbQuery, id);
+      if (r.foreign.dbQuery && r.dbUrl) s.db = await readQueryTemplate(r.dbUrl, r.foreign.dbQuery, id);
       else if (store) {
         s.db = await readStoreTemplate(store, id);
         if (s.db.rows === 0 && s.db.templateStock === undefined) {
@@ -224,6 +234,7 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
         // An acked ledger holds no refusals; with one template the report's counters are its own.
         for (const o of ['sold_out', 'duplicate', 'not_found', 'rejected'] as const) s.ledger.counts[o] = reported[o] ?? 0;
       }
+      if (s.redis?.remaining !== undefined) s.redis.stock = limitFromRemaining(s.redis.remaining, s);
       const stock = r.stocks.get(id);
       if (stock !== undefined) [s.stock, s.stockSource] = [stock, input.stocks?.[id] !== undefined ? 'flag' : 'report'];
       else if (s.db?.templateStock !== undefined) [s.stock, s.stockSource] = [s.db.templateStock, 'db'];
@@ -239,7 +250,7 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
     applyFaultLosses(invariants, r.report?.faults);
 
     const failed = invariants.some((i) => i.status === 'FAIL');
-    const judged = invariants.some((i) => i.status !== 'SKIP');
+    const judged = invariants.some((i) => i.status === 'PASS' || i.status === 'FAIL');
     const torn = ledger && r.ledgerPath ? ledgerIntegrityProblem(r.ledgerPath, ledger, r.report?.ledger) : undefined;
     const unchecked = torn ?? nothingCheckedReason(r.report, ledger && { records: ledger.records, mode: ledgerMode, counts: ledgerCounts(snaps) });
     const notChecked = invariants.filter((i) => i.status === 'SKIP').map((i) => i.name);
@@ -251,6 +262,8 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
     if ((!failed || torn) && unchecked) headline = `${unchecked} — ${headline}`;
     const skippedPhrase = judged ? notCheckedPhrase({ invariants, notChecked }) : undefined;
     if (skippedPhrase) headline += `; ${skippedPhrase}${strictRefused ? ' (--strict: exit 97)' : ''}`;
+    const naPhrase = judged ? notApplicablePhrase({ invariants }) : undefined;
+    if (naPhrase) headline += `; ${naPhrase}`;
     if (templateIds.length === 0) headline = 'nothing to check: no template found (pass --template or --report)';
     return {
       ok: exitCode === ExitCode.Ok,
@@ -264,8 +277,8 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
       sources: {
         ...(r.reportPath ? { report: r.reportPath } : {}),
         ...(r.ledgerPath ? { ledger: `${r.ledgerPath}${ledgerMode ? ` (${ledgerMode})` : ''}` } : {}),
-        ...(r.redisUrl ? { redis: `${redactUrl(r.redisUrl)} prefix ${r.prefix}${r.redisStockKey ? ` stock key ${r.redisStockKey}` : ''}` } : {}),
-        ...(r.dbUrl ? { db: `${redactUrl(r.dbUrl)}${r.dbQuery ? ' (--db-query)' : ''}` } : {}),
+        ...(r.redisUrl ? { redis: `${redactUrl(r.redisUrl)}${redisKeysNote(r)}` } : {}),
+        ...(r.dbUrl ? { db: `${redactUrl(r.dbUrl)}${r.foreign.dbQuery ? ' (--db-query)' : ''}` } : {}),
         ...(waitedMs ? { drainWaitMs: String(waitedMs) } : {}),
       },
     };

@@ -21,20 +21,29 @@ afterAll(async () => {
 describe('--db-query on PostgreSQL', () => {
   it('binds :template, ? and $1 and reads user, coupon and seq', async () => {
     for (const where of ['event = :template', 'event = ?', 'event = $1']) {
-      const snap = await readQueryTemplate(PG_URL, `SELECT member, code FROM ${table} WHERE ${where}`, 7);
+      const snap = await readQueryTemplate(PG_URL, `SELECT member AS user_id, code AS coupon_id, n AS seq FROM ${table} WHERE ${where}`, 7);
       expect(snap.rows).toBe(3);
       expect(snap.duplicateRows).toBe(1);
-      expect(snap.duplicateExamples[0]).toBe('user 2: two DB rows (seq 2 and 4)');
+      expect(snap.duplicateExamples[0]).toBe('user 2: two DB rows (coupon "7-2" and coupon "7-4")');
       expect([...(snap.seqs ?? [])]).toEqual([1, 2, 4]);
     }
-    const withSeq = await readQueryTemplate(PG_URL, `SELECT member, code, n FROM ${table} WHERE event = :template`, 8);
+    // Without a seq column the coupon ids are opaque: `7-2` is not read as seq 2.
+    const opaque = await readQueryTemplate(PG_URL, `SELECT code AS coupon_id, member AS user_id FROM ${table} WHERE event = $1`, 7);
+    expect(opaque.seqs).toBeUndefined();
+    expect(opaque.users.get(2)).toBe(0);
+    expect(opaque.coupons?.get(2)).toBe('7-2');
+    // Swapped or unnamed columns, or SELECT * with other names, are refused before any row is judged.
+    for (const sql of [`SELECT * FROM ${table} WHERE event = $1`, `SELECT code, member FROM ${table} WHERE event = $1`, `SELECT member, code FROM ${table} WHERE event = $1 AND false`]) {
+      await expect(readQueryTemplate(PG_URL, sql, 7)).rejects.toMatchObject({ code: 'E_DB_QUERY', message: expect.stringContaining('needs user_id and coupon_id') });
+    }
+    const withSeq = await readQueryTemplate(PG_URL, `SELECT member AS user_id, code AS coupon_id, n AS seq FROM ${table} WHERE event = :template`, 8);
     expect([...withSeq.users]).toEqual([[3, 1]]);
   });
 
   it('reads a result larger than one cursor batch completely, through several fetches', async () => {
     // 25,000 rows of template 9: users 1..25000 holding seqs 1..25000 (the cursor reads 10,000 at a time)
     await client.query(`INSERT INTO ${table} SELECT g, '9-' || g, 9, g FROM generate_series(1, 25000) g`);
-    const snap = await readQueryTemplate(PG_URL, `SELECT member, code, n FROM ${table} WHERE event = $1`, 9);
+    const snap = await readQueryTemplate(PG_URL, `SELECT member AS user_id, code AS coupon_id, n AS seq FROM ${table} WHERE event = $1`, 9);
     expect(snap.rows).toBe(25_000);
     expect(snap.users.size).toBe(25_000);
     expect(snap.duplicateRows).toBe(0);
@@ -44,7 +53,7 @@ describe('--db-query on PostgreSQL', () => {
   it('a bad row in the middle fails with E_DB_QUERY and leaves no session behind', async () => {
     await client.query(`INSERT INTO ${table} SELECT g, '10-' || g, 10, g FROM generate_series(1, 15000) g`);
     // user 12,000 comes back as text that is no user id: after the first cursor batch was read
-    const sql = `SELECT CASE WHEN member = 12000 THEN 'someone' ELSE member::text END, code FROM ${table} WHERE event = $1 ORDER BY member`;
+    const sql = `SELECT CASE WHEN member = 12000 THEN 'someone' ELSE member::text END AS user_id, code AS coupon_id FROM ${table} WHERE event = $1 ORDER BY member`;
     await expect(readQueryTemplate(PG_URL, sql, 10)).rejects.toMatchObject({ code: 'E_DB_QUERY' });
     // The cursor and its session are closed (the server may take a moment to drop the backend).
     const open = async (): Promise<number> =>

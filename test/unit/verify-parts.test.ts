@@ -83,7 +83,7 @@ describe('readLedger', () => {
     expect(t.mode).toBe('full');
     expect(t.counts).toMatchObject({ issued: 2, sold_out: 1 });
     expect(t.extraIssued).toBe(1);
-    expect(t.extraIssuedExamples[0]).toBe('user 5: told 200 twice (seq 1 and 2)');
+    expect(t.extraIssuedExamples[0]).toBe('user 5: told 200 twice (seq 1 and seq 2)');
   });
   it('a ledger of only acknowledgements is acked', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'verify-ledger-'));

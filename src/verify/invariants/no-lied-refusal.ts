@@ -2,7 +2,7 @@ import type { InvariantResult } from '../../model/verdict.js';
 import { OUTCOME_INDEX } from '../../model/outcome.js';
 import type { TemplateSnapshot } from '../snapshot.js';
 import { outcomeBit } from '../snapshot.js';
-import { Offences, holdings, holdingsMissing, judge, skip } from './result.js';
+import { Offences, heldLabel, holdings, holdingsMissing, judge, skip } from './result.js';
 
 const REFUSED = outcomeBit(OUTCOME_INDEX.sold_out) | outcomeBit(OUTCOME_INDEX.duplicate) | outcomeBit(OUTCOME_INDEX.not_found);
 // A coupon is explained by a 200 or by a request whose effect is unknown.
@@ -28,10 +28,9 @@ export function noLiedRefusal(s: TemplateSnapshot): InvariantResult {
     if ((bits & REFUSED) === 0) continue;
     refusedUsers++;
     if (bits & MAY_HOLD) continue;
-    const seq = held.users.get(user);
-    if (seq !== undefined) {
+    if (held.users.has(user)) {
       heldAfterRefusal++;
-      off.add(`user ${user}: only ever refused, yet holds seq ${seq}`);
+      off.add(`user ${user}: only ever refused, yet holds ${heldLabel(held, user)}`);
     } else if (bits & DUPLICATE) {
       duplicateWithout++;
       off.add(`user ${user}: told duplicate, holds no coupon`);

@@ -1,6 +1,6 @@
 import type { InvariantResult } from '../../model/verdict.js';
 import type { TemplateSnapshot } from '../snapshot.js';
-import { Offences, holdings, holdingsMissing, judge, skip } from './result.js';
+import { Offences, heldLabel, holdings, holdingsMissing, judge, skip } from './result.js';
 
 /** `no-phantom`: every DB row belongs to a user the ledger shows attempting that template. */
 export function noPhantom(s: TemplateSnapshot): InvariantResult {
@@ -10,8 +10,8 @@ export function noPhantom(s: TemplateSnapshot): InvariantResult {
   const held = holdings(s);
   if (!held) return skip(name, holdingsMissing(s));
   const off = new Offences();
-  for (const [user, seq] of held.users) {
-    if (!s.ledger.outcomesByUser.has(user)) off.add(`user ${user}: holds seq ${seq}, never asked`);
+  for (const user of held.users.keys()) {
+    if (!s.ledger.outcomesByUser.has(user)) off.add(`user ${user}: holds ${heldLabel(held, user)}, never asked`);
   }
   const counts = { holders: held.users.size, attempters: s.ledger.outcomesByUser.size, phantoms: off.count };
   return judge(name, off, counts, `every ${held.source} holder asked for a coupon`, `coupons held by users who never asked`);

@@ -1,11 +1,12 @@
 import type { InvariantResult } from '../../model/verdict.js';
 import type { TemplateSnapshot } from '../snapshot.js';
-import { Offences, judge, skip } from './result.js';
+import { Offences, judge, notApplicable, skip } from './result.js';
 
 /** `outbox-drained`: no pending or unread outbox entries remain (after waiting up to a timeout). */
 export function outboxDrained(s: TemplateSnapshot): InvariantResult {
   const name = 'outbox-drained';
   const o = s.redis?.outbox;
+  if (s.foreign) return notApplicable(name, "another team's service: no coupon-bench outbox to drain");
   if (!o) return skip(name, `outbox not read: ${s.redisMissing ?? 'no bundled Redis layout'}`);
   const off = new Offences();
   if (o.undelivered > 0 || o.pending > 0) {

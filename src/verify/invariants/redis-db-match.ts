@@ -1,12 +1,16 @@
 import type { InvariantResult } from '../../model/verdict.js';
 import type { TemplateSnapshot } from '../snapshot.js';
 import { Offences, judge, skip } from './result.js';
+import { couponLabel } from '../coupon-label.js';
 
 /** `redis-db-match`: the Redis users hash and the DB rows are the same set of (user, seq). */
 export function redisDbMatch(s: TemplateSnapshot): InvariantResult {
   const name = 'redis-db-match';
   const redis = s.redis?.users;
-  if (!redis) return skip(name, `Redis users hash not read: ${s.redisMissing ?? 'no bundled Redis layout'}`);
+  if (!redis) {
+    const why = s.redis?.foreign ? 'name its holders with --redis-users-key' : (s.redisMissing ?? 'no bundled Redis layout');
+    return skip(name, `Redis holders not read: ${why}`);
+  }
   if (!s.db) return skip(name, `DB not read: ${s.dbMissing ?? 'no --db'}`);
   const db = s.db.users;
   const off = new Offences();
@@ -17,8 +21,8 @@ export function redisDbMatch(s: TemplateSnapshot): InvariantResult {
     const dbSeq = db.get(user);
     if (dbSeq === undefined) {
       onlyRedis++;
-      off.add(`user ${user}: Redis seq ${seq}, no DB row`);
-    } else if (dbSeq !== 0 && dbSeq !== seq) {
+      off.add(`user ${user}: in Redis${seq ? ` (seq ${seq})` : ''}, no DB row`);
+    } else if (dbSeq !== 0 && seq !== 0 && dbSeq !== seq) {
       seqMismatch++;
       off.add(`user ${user}: Redis seq ${seq}, DB seq ${dbSeq}`);
     }
@@ -26,9 +30,10 @@ export function redisDbMatch(s: TemplateSnapshot): InvariantResult {
   for (const [user, seq] of db) {
     if (!redis.has(user)) {
       onlyDb++;
-      off.add(`user ${user}: DB seq ${seq}, not in Redis`);
+      off.add(`user ${user}: DB holds ${couponLabel(seq, s.db.coupons?.get(user))}, not in Redis`);
     }
   }
   const counts = { redisHolders: redis.size, dbHolders: db.size, onlyRedis, onlyDb, seqMismatch };
-  return judge(name, off, counts, `${redis.size} holders, same (user, seq) in both`, `Redis and DB disagree`);
+  const same = s.redis?.foreign ? 'same users in both' : 'same (user, seq) in both';
+  return judge(name, off, counts, `${redis.size} holders, ${same}`, `Redis and DB disagree`);
 }

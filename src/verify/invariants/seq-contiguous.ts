@@ -1,6 +1,6 @@
 import type { InvariantResult } from '../../model/verdict.js';
 import type { TemplateSnapshot } from '../snapshot.js';
-import { Offences, judge, skip } from './result.js';
+import { Offences, judge, notApplicable, skip } from './result.js';
 
 function isSorted(a: Float64Array): boolean {
   for (let i = 1; i < a.length; i++) if (a[i]! < a[i - 1]!) return false;
@@ -50,7 +50,7 @@ export function seqContiguous(s: TemplateSnapshot): InvariantResult {
     counts.dbRows = s.db.seqs.length;
     counts.dbProblems = checkSeqs('DB', s.db.seqs, off);
   }
-  if (s.redis?.users) {
+  if (s.redis?.users && s.redis.seq !== undefined) {
     judged++;
     counts.redisHolders = s.redis.users.size;
     counts.redisProblems = checkSeqs('Redis', Float64Array.from(s.redis.users.values()), off, true);
@@ -58,6 +58,9 @@ export function seqContiguous(s: TemplateSnapshot): InvariantResult {
       counts.redisProblems++;
       off.add(`Redis: seq counter ${s.redis.seq} ≠ ${s.redis.users.size} holders`);
     }
+  }
+  if (judged === 0 && s.foreign) {
+    return notApplicable(name, "another team's service: its coupons carry no seq (return a seq column from --db-query if it has one)");
   }
   if (judged === 0) {
     const why = s.db ? 'the DB query returned no seq (add a third column or use <template>-<seq> coupon ids)' : (s.dbMissing ?? 'no --db');

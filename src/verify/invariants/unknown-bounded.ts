@@ -2,7 +2,7 @@ import type { InvariantResult } from '../../model/verdict.js';
 import { OUTCOME_INDEX } from '../../model/outcome.js';
 import type { TemplateSnapshot } from '../snapshot.js';
 import { outcomeBit } from '../snapshot.js';
-import { Offences, holdings, holdingsMissing, judge, skip } from './result.js';
+import { Offences, heldLabel, holdings, holdingsMissing, judge, skip } from './result.js';
 
 const UNKNOWN = outcomeBit(OUTCOME_INDEX.unknown);
 
@@ -14,11 +14,11 @@ export function unknownBounded(s: TemplateSnapshot): InvariantResult {
   if (!held) return skip(name, holdingsMissing(s));
   const off = new Offences();
   let beyondAcked = 0;
-  for (const [user, seq] of held.users) {
+  for (const user of held.users.keys()) {
     if (s.ledger.issuedSeq.has(user)) continue;
     beyondAcked++;
     const bits = s.ledger.outcomesByUser.get(user) ?? 0;
-    if ((bits & UNKNOWN) === 0) off.add(`user ${user}: holds seq ${seq}, was never told 200 nor left unknown`);
+    if ((bits & UNKNOWN) === 0) off.add(`user ${user}: holds ${heldLabel(held, user)}, was never told 200 nor left unknown`);
   }
   const unknown = s.ledger.counts.unknown;
   const counts = { acked: s.ledger.issuedSeq.size, beyondAcked, unknownRequests: unknown, unexplained: off.count };
