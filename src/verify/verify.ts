@@ -59,6 +59,26 @@ function limitFromRemaining(remaining: number, s: TemplateSnapshot): number {
   return remaining + issued;
 }
 
+/** Put what Redis holds into the snapshot, or why it holds nothing of the template. */
+function attachRedis(s: TemplateSnapshot, snap: RedisSnapshot | undefined, bundled: boolean, prefix: string): void {
+  if (!snap) return;
+  if (!bundled) {
+    s.redis = snap;
+    if (!snap.users) s.redisMissing = "another team's Redis: its holders were not named (--redis-users-key)";
+  } else if (snap.stock === undefined && (snap.users?.size ?? 0) === 0 && (snap.outbox?.length ?? 0) === 0) {
+    s.redisMissing = `template ${s.templateId} not found in Redis under prefix "${prefix}"`;
+    s.absentFrom = [{ store: 'redis', where: `in Redis under prefix "${prefix}"`, flag: '--prefix' }];
+  } else s.redis = snap;
+}
+
+/** The template's limit: declared (flag, else report), else the template table, else Redis (a limit key, or remaining + issued). */
+function resolveStock(s: TemplateSnapshot, declared: number | undefined, byFlag: boolean): void {
+  if (s.redis?.remaining !== undefined) s.redis.stock = limitFromRemaining(s.redis.remaining, s);
+  if (declared !== undefined) [s.stock, s.stockSource] = [declared, byFlag ? 'flag' : 'report'];
+  else if (s.db?.templateStock !== undefined) [s.stock, s.stockSource] = [s.db.templateStock, 'db'];
+  else if (s.redis?.stock !== undefined) [s.stock, s.stockSource] = [s.redis.stock, 'redis'];
+}
+
 /** ` prefix cb`, or the foreign keys read: ` --redis-remaining-key stock:{template}, …`. */
 function redisKeysNote(r: ResolvedInput): string {
   const keys = FOREIGN_REDIS_FLAGS.filter(([k]) => r.foreign[k] !== undefined).map(([k, flag]) => `${flag} ${r.foreign[k]}`);
@@ -211,16 +231,7 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
     const snaps: TemplateSnapshot[] = [];
     for (const id of templateIds) {
       const s: TemplateSnapshot = { templateId: id, redisMissing, dbMissing, ledgerMissing, ...(foreign ? { foreign } : {}) };
-      const snap = redisSnaps.get(id);
-      if (snap && bundledRedis) {
-        if (snap.stock === undefined && (snap.users?.size ?? 0) === 0 && (snap.outbox?.length ?? 0) === 0) {
-          s.redisMissing = `template ${id} not found in Redis under prefix "${r.prefix}"`;
-          s.absentFrom = [{ store: 'redis', where: `in Redis under prefix "${r.prefix}"`, flag: '--prefix' }];
-        } else s.redis = snap;
-      } else if (snap) {
-        s.redis = snap;
-        if (!snap.users) s.redisMissing = "another team's Redis: its holders were not named (--redis-users-key)";
-      }
+      attachRedis(s, redisSnaps.get(id), bundledRedis, r.prefix);
       if (r.foreign.dbQuery && r.dbUrl) s.db = await readQueryTemplate(r.dbUrl, r.foreign.dbQuery, id);
       else if (store) {
         s.db = await readStoreTemplate(store, id);
@@ -234,11 +245,7 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
         // An acked ledger holds no refusals; with one template the report's counters are its own.
         for (const o of ['sold_out', 'duplicate', 'not_found', 'rejected'] as const) s.ledger.counts[o] = reported[o] ?? 0;
       }
-      if (s.redis?.remaining !== undefined) s.redis.stock = limitFromRemaining(s.redis.remaining, s);
-      const stock = r.stocks.get(id);
-      if (stock !== undefined) [s.stock, s.stockSource] = [stock, input.stocks?.[id] !== undefined ? 'flag' : 'report'];
-      else if (s.db?.templateStock !== undefined) [s.stock, s.stockSource] = [s.db.templateStock, 'db'];
-      else if (s.redis?.stock !== undefined) [s.stock, s.stockSource] = [s.redis.stock, 'redis'];
+      resolveStock(s, r.stocks.get(id), input.stocks?.[id] !== undefined);
       snaps.push(s);
     }
 
