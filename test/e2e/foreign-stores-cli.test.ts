@@ -96,8 +96,9 @@ describe('foreign stores on the command line (spawned CLI)', () => {
     const both = await cli(['verify', '--redis', REDIS_URL, '--redis-stock-key', 'a', '--redis-remaining-key', 'b', '--template', '1:10']);
     expect(both.code).toBe(1);
     oneLine(both.stderr, 'E_USAGE');
-    const emptyKey = await cli(['chaos', '--db-query', 'SELECT 1', '--only', '--fault', 'kill-serve@1s', '--redis-users-key', '']);
+    const emptyKey = await cli(['chaos', '--only', '--fault', 'kill-serve@1s', '--redis-users-key', '']);
     expect(emptyKey.code).toBe(1);
     oneLine(emptyKey.stderr, 'E_USAGE');
+    expect(emptyKey.stderr).toContain('--redis-users-key: empty key');
   });
 });

@@ -51,7 +51,7 @@ describe('chaos --target-cmd with kill-target@2s', () => {
     const lost = invariant(r.report, 'no-lost-ack');
     expect(lost?.status).toBe('FAIL');
     expect(lost?.counts.missing).toBeGreaterThan(0);
-    expect(lost?.examples[0]).toMatch(/^user \d+: told 200 \(seq \d+\), no DB row$/);
+    expect(lost?.examples[0]).toMatch(/^user \d+: told 200 \(coupon "[^"]+"\), no DB row$/);
     expect(r.stdout).toMatch(/FAILED: no-lost-ack/);
     expect(r.report.faults?.[0]).toMatchObject({ fault: 'kill-target', spec: 'kill-target@2s' });
   }, 100_000);
