@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runScenario } from '../dist/load/run-scenario.js';
+import { runScenario } from '../dist/run/run-scenario.js';
 import { parseFaultArg } from '../dist/faults/fault-spec.js';
 
 const { values: args } = parseArgs({

@@ -21,9 +21,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadScenario } from '../dist/load/scenario.js';
+import { loadScenario } from '../dist/run/plan/scenario.js';
 import { createTemplate } from '../dist/server/admin-client.js';
-import { parseDuration } from '../dist/load/duration.js';
+import { parseDuration } from '../dist/shared/duration.js';
 
 const { values } = parseArgs({
   options: {

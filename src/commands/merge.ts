@@ -48,9 +48,9 @@ export function mergeCommand(): Command {
           import('../report/report-json.js'),
           import('../output-path.js'),
           import('../report/thresholds.js'),
-          import('../load/run-scenario.js'),
+          import('../run/run-scenario.js'),
           import('../report/summary.js'),
-          import('./version.js'),
+          import('../shared/version.js'),
           import('../model/ledger-record.js'),
         ]);
         const reports = await Promise.all(paths.map(readReport));

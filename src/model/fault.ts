@@ -27,3 +27,11 @@ export interface FaultBand {
   /** what the fault destroyed, seen by the run (e.g. Redis came back with fewer coupons): verify fails no-lost-ack */
   dataLost?: string;
 }
+
+/** A fault entry of a scenario file (`faults: [...]`). */
+export interface ScenarioFault {
+  fault: string;
+  at: string | number;
+  for?: string | number;
+  latency?: string | number;
+}

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import { OUTCOMES, type Outcome } from '../model/outcome.js';
 import type { DurationSummary, RunReport, TimelinePoint } from '../model/report.js';
-import { decodeHistogram, durationSummary, encodeHistogram, newHistogram, type Histogram } from '../load/histogram.js';
+import { decodeHistogram, durationSummary, encodeHistogram, newHistogram, type Histogram } from '../shared/histogram.js';
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 

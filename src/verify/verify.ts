@@ -18,36 +18,11 @@ import type { RedisClient } from '../redis/client.js';
 import { connectRedis, whereIs } from './connect-redis.js';
 import { readBundledTemplate, readStockKey, waitForDrain } from './read-redis.js';
 import { resolveInput, type ResolvedInput } from './resolve-input.js';
+import type { VerifyInput } from './verify-input.js';
 import type { RedisSnapshot, TemplateSnapshot } from './snapshot.js';
 import { redisRefusal } from '../redis/refusal.js';
 
-/** Inputs of an audit (flags of `coupon-bench verify`). */
-export interface VerifyInput {
-  /** reports/<run-id>/report.json: ledger, templates and stores of a run */
-  reportPath?: string;
-  ledgerPath?: string;
-  redisUrl?: string;
-  dbUrl?: string;
-  prefix?: string;
-  templateIds?: number[];
-  /** declared stock per template id (`--template <id>:<stock>`), over the report's */
-  stocks?: Record<number, number>;
-  /** wait this long for the outbox to drain before judging (default 5000) */
-  drainTimeoutMs?: number;
-  /** another team's SQL returning user id, coupon id [, seq] for a template placeholder */
-  dbQuery?: string;
-  /** another team's Redis key holding the stock limit; `{template}` is replaced by the id */
-  redisStockKey?: string;
-  /** where to look for the latest run when no input is given (default ./reports) */
-  reportsDir?: string;
-  /**
-   * The report's stores must answer even when the run did not name them (`run --verify` audits
-   * them while they are up). Stores named by flags, or by the run's flags, must answer anyway.
-   */
-  storesRequired?: boolean;
-  /** any invariant that cannot be judged (SKIP) makes the audit exit 97 instead of a qualified PASS */
-  strict?: boolean;
-}
+export type { VerifyInput };
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 5000;
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { newHistogram } from '../../src/load/histogram.js';
+import { newHistogram } from '../../src/shared/histogram.js';
 import { OUTCOMES, type Outcome } from '../../src/model/outcome.js';
 import type { RunReport } from '../../src/model/report.js';
 import { startStandIn } from '../helpers/load-stand-in.js';

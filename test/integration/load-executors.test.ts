@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runScenario } from '../../src/load/run-scenario.js';
-import type { Scenario } from '../../src/load/scenario.js';
+import { runScenario } from '../../src/run/run-scenario.js';
+import type { Scenario } from '../../src/run/plan/scenario.js';
 import { readLedger } from '../../src/load/ledger-reader.js';
 import { startStandIn, type StandIn } from '../helpers/load-stand-in.js';
 

@@ -10,25 +10,25 @@ import { noIssuanceReason } from '../model/issuance-checked.js';
 import type { RunReport } from '../model/report.js';
 import type { VerdictJson } from '../model/verdict.js';
 import type { RunningServer } from '../server/serve-options.js';
-import { VERSION } from '../commands/version.js';
+import { VERSION } from '../shared/version.js';
 import { aggregateRun, environmentFingerprint, writeRunReport } from '../report/report-json.js';
-import { hostCpuBetween, sampleHostCpu, type HostCpuSample } from './host-cpu.js';
+import { hostCpuBetween, sampleHostCpu, type HostCpuSample } from '../load/host-cpu.js';
 import { evaluateThresholds, parseThresholdFlag, parseThresholdMap, type Threshold } from '../report/thresholds.js';
-import { parseDuration } from './duration.js';
-import { Engine } from './engine.js';
-import { CLOSED_EXECUTORS, runExecutor } from './executors/run-executor.js';
+import { parseDuration } from '../shared/duration.js';
+import { Engine } from '../load/engine.js';
+import { CLOSED_EXECUTORS, runExecutor } from '../load/executors/run-executor.js';
 import { connectHost } from '../url-host.js';
 import { DEFAULT_PREFIX } from '../redis/keys.js';
-import { checkRunStores } from './run-stores.js';
-import { burstWarmupReason, openFileLimit } from './executors/burst-warmup.js';
-import { freshServedDb } from './served-db.js';
+import { checkRunStores } from './plan/run-stores.js';
+import { burstWarmupReason, openFileLimit } from '../load/executors/burst-warmup.js';
+import { freshServedDb } from './stand/served-db.js';
 import type { ServeOptions } from '../server/serve-options.js';
-import type { ExecResult } from './executors/types.js';
-import { LedgerWriter } from './ledger-writer.js';
-import { PersistPoller } from './persist-poller.js';
-import { Recorder, type ResponseSample } from './recorder.js';
-import { runTick, type RunTick } from './run-tick.js';
-import { applyOverrides, loadScenario, type Scenario, type ScenarioOverrides } from './scenario.js';
+import type { ExecResult } from '../load/executors/types.js';
+import { LedgerWriter } from '../load/ledger-writer.js';
+import { PersistPoller } from './load/persist-poller.js';
+import { Recorder, type ResponseSample } from '../load/recorder.js';
+import { runTick, type RunTick } from '../load/run-tick.js';
+import { applyOverrides, loadScenario, type Scenario, type ScenarioOverrides } from './plan/scenario.js';
 import { checkFaultsServed, checkSchedule, faultFromScenario, type FaultSpec } from '../faults/fault-spec.js';
 import type { ChaosStand } from '../faults/chaos-stand.js';
 import { faultLabel, runFaults, type FaultEvent } from '../faults/fault-runner.js';
@@ -99,7 +99,7 @@ export interface RunInput {
   sampleHost?: () => HostCpuSample | undefined;
 }
 
-export type { RunTick } from './run-tick.js';
+export type { RunTick } from '../load/run-tick.js';
 
 /** What {@link runScenario} reports while it runs (it never prints). */
 export type RunEvent =
@@ -177,7 +177,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
   const sharded = input.shard !== undefined && input.shard.count > 1;
   if (sharded && input.shard) {
     if (input.serve) throw new UsageError('--shard splits the load on one target across generators: run serve once and point every shard at it (not --serve)', 'E_USAGE');
-    const { shardScenario } = await import('./shard.js');
+    const { shardScenario } = await import('./plan/shard.js');
     const split = shardScenario(scenario, input.shard.index, input.shard.count);
     scenario = split.scenario;
     worker = split.shard;
@@ -243,7 +243,7 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
       stores = { redis: given.redis ?? stand.redisUrl, db: dbUrl, prefix: stand.prefix, source: 'serve' };
       emit({ type: 'server', url: stand.url, stores });
     } else if (input.serve) {
-      const { startServedTarget } = await import('./served-target.js');
+      const { startServedTarget } = await import('./stand/served-target.js');
       // The store flags are the served server's own; without them, a private Redis and SQLite in the run folder.
       const given = input.stores ?? {};
       const dbUrl = given.db ?? freshServedDb(runDir);
@@ -269,12 +269,12 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--target: "${target}" must be http:// or https://`);
     scenario = { ...scenario, target: url.origin };
     if ((input.serve || input.setup) && !interrupted) {
-      const { setupTemplates } = await import('./setup-templates.js');
+      const { setupTemplates } = await import('./stand/setup-templates.js');
       await setupTemplates(url.origin, scenario.templates, { adminToken: input.adminToken, flag: input.serve ? '--serve' : '--setup' });
     } else if (stores?.source === 'flags' && !sharded && !interrupted) {
       // The stores are named for the audit but nothing created the templates: they must be fresh
       // too. (A shard may start after another one issued: merge's audit covers the whole.)
-      const { assertStoresFresh } = await import('./fresh-templates.js');
+      const { assertStoresFresh } = await import('./stand/fresh-templates.js');
       await assertStoresFresh(stores, scenario.templates.map((t) => t.id));
     }
 

@@ -1,6 +1,6 @@
-import { UsageError } from '../errors.js';
-import type { RunReport } from '../model/report.js';
-import { validateStoreUrls } from '../store/store-urls.js';
+import { UsageError } from '../../errors.js';
+import type { RunReport } from '../../model/report.js';
+import { validateStoreUrls } from '../../store/store-urls.js';
 
 /** The store flags of `run` (`--redis`, `--db`, `--prefix`), as given. */
 export type RunStores = NonNullable<RunReport['stores']>;

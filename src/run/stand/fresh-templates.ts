@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { HarnessInvalidError } from '../errors.js';
-import type { RunReport } from '../model/report.js';
-import { DEFAULT_PREFIX, templateKeys } from '../redis/keys.js';
-import { redisRefusal } from '../redis/refusal.js';
-import { redactUrl, sqlitePathOf } from '../store/db-url.js';
+import { HarnessInvalidError } from '../../errors.js';
+import type { RunReport } from '../../model/report.js';
+import { DEFAULT_PREFIX, templateKeys } from '../../redis/keys.js';
+import { redisRefusal } from '../../redis/refusal.js';
+import { redactUrl, sqlitePathOf } from '../../store/db-url.js';
 
 /**
  * A template that already has coupons would have an earlier run's coupons audited as this run's:
@@ -42,7 +42,7 @@ export async function assertStoresFresh(stores: NonNullable<RunReport['stores']>
 
 /** Issued count per template: the larger of the seq counter and the holders hash (either may be left alone by a foreign writer). */
 async function redisIssued(url: string, prefix: string | undefined, ids: readonly number[]): Promise<Map<number, number> | undefined> {
-  const { connectRedis } = await import('../verify/connect-redis.js');
+  const { connectRedis } = await import('../../verify/connect-redis.js');
   let redis;
   try {
     redis = await connectRedis(url);
@@ -71,7 +71,7 @@ async function dbRows(url: string, ids: readonly number[]): Promise<Map<number, 
   const sqlitePath = sqlitePathOf(url);
   // Opening a missing SQLite file would create it: a database not there yet holds nothing.
   if (sqlitePath !== undefined && !existsSync(sqlitePath)) return undefined;
-  const { openStore } = await import('../store/open-store.js');
+  const { openStore } = await import('../../store/open-store.js');
   let store;
   try {
     store = await openStore(url);
