@@ -117,6 +117,56 @@ async function discoverTemplates(r: ResolvedInput, redis: RedisClient | undefine
   return [...ids].filter((id) => Number.isSafeInteger(id) && id > 0).sort((a, b) => a - b);
 }
 
+/** What one template's snapshot is built from. */
+interface SnapshotSources {
+  r: ResolvedInput;
+  input: VerifyInput;
+  store: CouponStore | undefined;
+  redisSnap: RedisSnapshot | undefined;
+  bundledRedis: boolean;
+  ledger: LedgerFold | undefined;
+  ledgerMode: 'acked' | 'full' | undefined;
+  ledgerMissing: string | undefined;
+  redisMissing: string | undefined;
+  dbMissing: string | undefined;
+  /** the audit judges one template (the report's counters are its own) */
+  single: boolean;
+}
+
+/** One template as the invariants see it: its Redis, database and ledger snapshots and its stock. */
+async function templateSnapshot(id: number, src: SnapshotSources): Promise<TemplateSnapshot> {
+  const { r, input, store, bundledRedis, ledger, ledgerMode, ledgerMissing, redisMissing, dbMissing, single } = src;
+  const s: TemplateSnapshot = { templateId: id, redisMissing, dbMissing, ledgerMissing };
+  const snap = src.redisSnap;
+  if (snap && bundledRedis) {
+    if (snap.stock === undefined && (snap.users?.size ?? 0) === 0 && (snap.outbox?.length ?? 0) === 0) {
+      s.redisMissing = `template ${id} not found in Redis under prefix "${r.prefix}"`;
+      s.absentFrom = [{ store: 'redis', where: `in Redis under prefix "${r.prefix}"`, flag: '--prefix' }];
+    } else s.redis = snap;
+  } else if (snap) {
+    s.redis = snap;
+    s.redisMissing = "another team's Redis: only its stock key is read (--redis-stock-key)";
+  }
+  if (r.dbQuery && r.dbUrl) s.db = await readQueryTemplate(r.dbUrl, r.dbQuery, id);
+  else if (store) {
+    s.db = await readStoreTemplate(store, id);
+    if (s.db.rows === 0 && s.db.templateStock === undefined) {
+      s.absentFrom = [...(s.absentFrom ?? []), { store: 'db', where: `in the database ${store.location}`, flag: '--db' }];
+    }
+  }
+  if (ledger) s.ledger = ledger.templates.get(id) ?? emptyLedgerSnapshot(ledgerMode ?? 'acked');
+  const reported = r.report?.outcomes;
+  if (s.ledger && s.ledger.mode === 'acked' && reported && single) {
+    // An acked ledger holds no refusals; with one template the report's counters are its own.
+    for (const o of ['sold_out', 'duplicate', 'not_found', 'rejected'] as const) s.ledger.counts[o] = reported[o] ?? 0;
+  }
+  const stock = r.stocks.get(id);
+  if (stock !== undefined) [s.stock, s.stockSource] = [stock, input.stocks?.[id] !== undefined ? 'flag' : 'report'];
+  else if (s.db?.templateStock !== undefined) [s.stock, s.stockSource] = [s.db.templateStock, 'db'];
+  else if (s.redis?.stock !== undefined) [s.stock, s.stockSource] = [s.redis.stock, 'redis'];
+  return s;
+}
+
 /**
  * Audit Redis, the database and a run's ledger against every invariant of DESIGN.md. Invariants
  * that cannot be judged with the inputs given are SKIP with a reason, never PASS.
@@ -175,35 +225,7 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
 
     const snaps: TemplateSnapshot[] = [];
     for (const id of templateIds) {
-      const s: TemplateSnapshot = { templateId: id, redisMissing, dbMissing, ledgerMissing };
-      const snap = redisSnaps.get(id);
-      if (snap && bundledRedis) {
-        if (snap.stock === undefined && (snap.users?.size ?? 0) === 0 && (snap.outbox?.length ?? 0) === 0) {
-          s.redisMissing = `template ${id} not found in Redis under prefix "${r.prefix}"`;
-          s.absentFrom = [{ store: 'redis', where: `in Redis under prefix "${r.prefix}"`, flag: '--prefix' }];
-        } else s.redis = snap;
-      } else if (snap) {
-        s.redis = snap;
-        s.redisMissing = "another team's Redis: only its stock key is read (--redis-stock-key)";
-      }
-      if (r.dbQuery && r.dbUrl) s.db = await readQueryTemplate(r.dbUrl, r.dbQuery, id);
-      else if (store) {
-        s.db = await readStoreTemplate(store, id);
-        if (s.db.rows === 0 && s.db.templateStock === undefined) {
-          s.absentFrom = [...(s.absentFrom ?? []), { store: 'db', where: `in the database ${store.location}`, flag: '--db' }];
-        }
-      }
-      if (ledger) s.ledger = ledger.templates.get(id) ?? emptyLedgerSnapshot(ledgerMode ?? 'acked');
-      const reported = r.report?.outcomes;
-      if (s.ledger && s.ledger.mode === 'acked' && reported && templateIds.length === 1) {
-        // An acked ledger holds no refusals; with one template the report's counters are its own.
-        for (const o of ['sold_out', 'duplicate', 'not_found', 'rejected'] as const) s.ledger.counts[o] = reported[o] ?? 0;
-      }
-      const stock = r.stocks.get(id);
-      if (stock !== undefined) [s.stock, s.stockSource] = [stock, input.stocks?.[id] !== undefined ? 'flag' : 'report'];
-      else if (s.db?.templateStock !== undefined) [s.stock, s.stockSource] = [s.db.templateStock, 'db'];
-      else if (s.redis?.stock !== undefined) [s.stock, s.stockSource] = [s.redis.stock, 'redis'];
-      snaps.push(s);
+      snaps.push(await templateSnapshot(id, { r, input, store, redisSnap: redisSnaps.get(id), bundledRedis, ledger, ledgerMode, ledgerMissing, redisMissing, dbMissing, single: templateIds.length === 1 }));
     }
 
     const invariants: InvariantResult[] = INVARIANT_CHECKS.map(([name, check]) =>
