@@ -4,10 +4,12 @@ import { UsageError } from '../errors.js';
 import { withExitCode } from './action.js';
 import { INTERRUPT_HELP, trapInterrupts } from './interrupt.js';
 import { DURATION_FLAG_HELP, collect, durationFlag, yesNo } from './parse-options.js';
+import { addTargetOptions, targetSetupOf, type TargetFlags } from './target-options.js';
 
 /** Options of `coupon-bench chaos` after commander parsed them. */
-interface ChaosFlags {
+interface ChaosFlags extends TargetFlags {
   fault: string[];
+  redis?: string;
   only?: boolean;
   duration?: string;
   db?: string;
@@ -28,7 +30,7 @@ interface ChaosFlags {
  * report with the faults as bands. `run --serve --fault … --verify` does the same inside run.
  */
 export function chaosCommand(): Command {
-  return new Command('chaos')
+  return addTargetOptions(new Command('chaos')
     .description(
       'serve + load + faults + verify in one command: kill and stall the system mid-run (the bundled chaos scenario by default), ' +
         'then prove nothing acknowledged was lost; exit 0 only when every invariant holds',
@@ -37,15 +39,21 @@ export function chaosCommand(): Command {
     .option('--fault <spec>', 'add a fault: kind@at[+duration][:latency], e.g. kill-serve@3s, pause-redis@2s+1500ms, slow-db@1s+3s:200ms (repeatable)', collect, [])
     .option('--duration <d>', `run length, ${DURATION_FLAG_HELP} (faults must begin inside it)`, durationFlag)
     .option('--only', "inject only the --fault flags, not the scenario's schedule")
-    .option('--db <url>', 'the database the server writes to (default SQLite in the run folder): sqlite:<path> | postgres://… | mysql://… (loopback for db faults)')
+    .option('--target <url>', 'your own service instead of the bundled server (with --target-cmd, --proxy or --fault-hook: see README "Breaking your own service")')
+    .option('--db <url>', 'the database the server writes to (default SQLite in the run folder): sqlite:<path> | postgres://… | mysql://… (loopback for db faults); with --target: your service\'s, for verify')
+    .option('--redis <url>', "with --target: your service's Redis, for verify")
     .option('--prefix <prefix>', 'Redis key prefix of the server (default cb)')
     .option('--redis-appendonly <yes|no>', 'the private Redis persists with an append-only file (default yes; no only to prove verify sees restart-redis lose data)', yesNo)
     .option('--out <dir>', 'run folder (default reports/<run-id>)')
     .option('--reports-dir <dir>', 'parent folder of run folders', 'reports')
     .option('--strict', 'an invariant that cannot be judged (SKIP) is exit 97, not a qualified PASS')
     .option('--json', 'print the report JSON (with the faults and the verdict) instead of the summary')
-    .option('--quiet', 'no progress and no summary')
-    .addHelpText('after', `\nFault kinds: kill-serve, kill-persister, restart-redis (instant); pause-redis, db-outage (+duration); slow-db (+duration:latency).\n${INTERRUPT_HELP}`)
+    .option('--quiet', 'no progress and no summary'))
+    .addHelpText(
+      'after',
+      `\nFault kinds: kill-serve, kill-persister, restart-redis (instant); pause-redis, db-outage (+duration); slow-db (+duration:latency).\n` +
+        `With --target: kill-target, restart-target, hook:NAME (instant); pause-target, cut:NAME, drop:NAME (+duration); slow:NAME (+duration:latency).\n${INTERRUPT_HELP}`,
+    )
     .action(
       withExitCode(async (scenarioArg: string, flags: ChaosFlags) => {
         const [{ runScenario }, { loadScenario, applyOverrides }, { parseFaultArg }, { createProgressPrinter }, { formatRunSummary }, { formatVerdict }, { renderHtmlReport }, { prepareOutputDir, writeOutputFile }] =
@@ -62,6 +70,16 @@ export function chaosCommand(): Command {
         const faults = flags.fault.map(parseFaultArg);
         let scenario = loadScenario(scenarioArg);
         if (flags.duration !== undefined) scenario = applyOverrides(scenario, { duration: flags.duration });
+        const ownTarget = await targetSetupOf(flags);
+        if (flags.target !== undefined) {
+          if (!ownTarget) throw new UsageError('chaos --target: faults only touch what the run owns: give --target-cmd, --proxy or --fault-hook', 'E_FAULT');
+          if (flags.redisAppendonly !== undefined) throw new UsageError('--redis-appendonly sets up the private Redis of the bundled server: not with --target', 'E_USAGE');
+          if (faults.length === 0) throw new UsageError('chaos --target: give the faults to inject with --fault (e.g. --fault kill-target@2s)', 'E_FAULT');
+          // The scenario's own faults name the bundled server's processes.
+          scenario = { ...applyOverrides(scenario, { target: flags.target }), faults: [] };
+        } else if (flags.redis !== undefined) {
+          throw new UsageError("chaos --redis names your service's Redis: add --target (the bundled server runs on a private Redis)", 'E_USAGE');
+        }
         if (flags.only) {
           if (faults.length === 0) throw new UsageError('--only: give the faults to inject with --fault', 'E_FAULT');
           scenario = { ...scenario, faults: [] };
@@ -74,13 +92,15 @@ export function chaosCommand(): Command {
         const interrupts = trapInterrupts();
         const printer = flags.quiet ? undefined : createProgressPrinter(process.stderr, { tty: process.stderr.isTTY === true });
         try {
-          const stores = flags.db !== undefined || flags.prefix !== undefined ? { db: flags.db, prefix: flags.prefix } : undefined;
+          const stores =
+            flags.db !== undefined || flags.prefix !== undefined || flags.redis !== undefined ? { db: flags.db, prefix: flags.prefix, redis: flags.redis } : undefined;
           const result = await runScenario(
             {
               scenario,
               reportsDir: flags.reportsDir,
               signal: interrupts.signal,
-              serve: true,
+              ...(ownTarget ? { ownTarget } : { serve: true }),
+              ...(flags.dbQuery !== undefined ? { dbQuery: flags.dbQuery } : {}),
               verify: true,
               faults,
               ...(flags.strict ? { strict: true } : {}),

@@ -5,9 +5,10 @@ import { withExitCode } from './action.js';
 import { DURATION_FLAG_HELP, collect, durationFlag, integerAtLeast, yesNo } from './parse-options.js';
 import { INTERRUPT_HELP, trapInterrupts } from './interrupt.js';
 import { parseShard } from '../run/plan/shard.js';
+import { addTargetOptions, targetSetupOf, type TargetFlags } from './target-options.js';
 
 /** Parsed flags: the scenario overrides plus the run's own options. */
-interface RunFlags extends ScenarioOverrides {
+interface RunFlags extends ScenarioOverrides, Omit<TargetFlags, 'target' | 'db'> {
   out?: string;
   reportsDir?: string;
   json?: boolean;
@@ -57,7 +58,7 @@ function ledgerMode(v: string): 'acked' | 'full' {
 
 /** `coupon-bench run`: run a load scenario against a coupon service. */
 export function runCommand(): Command {
-  return new Command('run')
+  return addTargetOptions(new Command('run')
     .description('run a load scenario against a coupon service (k6 executors, HDR latency, outcome ledger)')
     .argument('<scenario>', 'scenario file, or a bundled name: seed-k6, flash-crowd, duplicate-storm, multi-template, burst')
     .option('--target <url>', 'base URL of the coupon service (overrides the scenario; not with --serve)')
@@ -82,9 +83,9 @@ export function runCommand(): Command {
     .option('--json', 'print the report JSON to stdout instead of the summary')
     .option('--quiet', 'no progress and no summary (exit code and files only)')
     .option('--shard <i/n>', "run share i of n of the scenario's VUs, rate and iterations (disjoint user ids); join the reports with coupon-bench merge", shardFlag)
-    .option('--fault <spec>', 'with --serve: inject a fault at a time after the load starts, e.g. kill-serve@3s, pause-redis@2s+1500ms, slow-db@1s+3s:200ms (repeatable; see README "Faults")', collect, [])
+    .option('--fault <spec>', 'with --serve: inject a fault at a time after the load starts, e.g. kill-serve@3s, pause-redis@2s+1500ms, slow-db@1s+3s:200ms; with --target-cmd/--proxy/--fault-hook: kill-target@2s, cut:db@2s+2s, hook:NAME@3s (repeatable; see README "Faults")', collect, [])
     .option('--redis-appendonly <yes|no>', "with --fault: the private Redis persists with an append-only file (default yes; no only to prove verify sees restart-redis lose data)", yesNo)
-    .option('--http-client <kind>', 'lean (default; one write per request, answers framed in place) or undici (dispatch(); always for https)', httpClient)
+    .option('--http-client <kind>', 'lean (default; one write per request, answers framed in place) or undici (dispatch(); always for https)', httpClient))
     .addHelpText('after', `\n${INTERRUPT_HELP}`)
     .action(
       withExitCode(async (scenarioArg: string, flags: RunFlags) => {
@@ -103,7 +104,12 @@ export function runCommand(): Command {
         if (flags.strict && !flags.verify) throw new UsageError('--strict judges the audit: it needs --verify', 'E_USAGE');
         const { parseFaultArg, checkFaultsServed } = await import('../faults/fault-spec.js');
         const faults = flags.fault.map(parseFaultArg);
-        checkFaultsServed(faults, flags.serve === true);
+        const ownTarget = await targetSetupOf({ ...flags, target: flags.target, db: flags.db });
+        checkFaultsServed(faults, flags.serve === true, ownTarget !== undefined);
+        if (ownTarget) {
+          const { checkTargetFaults } = await import('../faults/target-stand.js');
+          checkTargetFaults(faults, ownTarget);
+        }
         if (flags.redisAppendonly !== undefined && !flags.serve) throw new UsageError('--redis-appendonly sets up the private Redis of --serve: add --serve', 'E_USAGE');
         if (flags.junit !== undefined) await prepareOutputFile('--junit', flags.junit);
         if (flags.out !== undefined) await prepareOutputDir('--out', flags.out);
@@ -133,6 +139,8 @@ export function runCommand(): Command {
               ...(faults.length > 0 ? { faults } : {}),
               ...(flags.shard ? { shard: flags.shard } : {}),
               ...(flags.redisAppendonly !== undefined ? { redisAppendOnly: flags.redisAppendonly } : {}),
+              ...(ownTarget ? { ownTarget } : {}),
+              ...(flags.dbQuery !== undefined ? { dbQuery: flags.dbQuery } : {}),
             },
             printer,
           );

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { CouponBenchError, UsageError } from '../errors.js';
-import type { FaultKind } from '../model/fault.js';
+import type { AnyFaultKind, HookOutcome } from '../model/fault.js';
 import { freePort, startManagedRedis, type ManagedRedis } from '../redis/managed-redis.js';
 import { templateKeys } from '../redis/keys.js';
 import { dbEngineOf, sqliteFileOf } from '../store/db-url.js';
@@ -16,6 +16,8 @@ export interface FaultOutcome {
   endedAt: number;
   detail: string;
   dataLost?: string;
+  /** a hook fault: what its command did */
+  hook?: HookOutcome;
 }
 
 /** Options of {@link startChaosStand}. */
@@ -29,7 +31,7 @@ export interface ChaosStandOptions {
   /** the private Redis persists with an append-only file (default true); false only to prove the checker sees the loss */
   appendOnly?: boolean;
   /** the faults that will be injected: what they need is set up (a proxy for PostgreSQL/MariaDB) */
-  kinds: ReadonlySet<FaultKind>;
+  kinds: ReadonlySet<AnyFaultKind>;
   templateIds: readonly number[];
 }
 
@@ -49,8 +51,8 @@ export interface ChaosStand {
   stop(): Promise<void>;
 }
 
-const REDIS_FAULTS: ReadonlySet<FaultKind> = new Set(['pause-redis', 'restart-redis']);
-const DB_FAULTS: ReadonlySet<FaultKind> = new Set(['db-outage', 'slow-db']);
+const REDIS_FAULTS: ReadonlySet<AnyFaultKind> = new Set(['pause-redis', 'restart-redis']);
+const DB_FAULTS: ReadonlySet<AnyFaultKind> = new Set(['db-outage', 'slow-db']);
 
 /** The URL with its host and port replaced (the proxy in front of the database). */
 function throughProxy(url: string, port: number): string {
@@ -61,7 +63,7 @@ function throughProxy(url: string, port: number): string {
 }
 
 /** Check the faults can be injected with these stores, before anything starts. */
-export function checkFaultStores(kinds: ReadonlySet<FaultKind>, stores: { redisUrl?: string; dbUrl: string }): void {
+export function checkFaultStores(kinds: ReadonlySet<AnyFaultKind>, stores: { redisUrl?: string; dbUrl: string }): void {
   const redisFault = [...kinds].find((k) => REDIS_FAULTS.has(k));
   if (redisFault && stores.redisUrl !== undefined) {
     throw new UsageError(`--fault ${redisFault}: faults on Redis only touch the run's private redis-server; drop --redis`, 'E_FAULT');

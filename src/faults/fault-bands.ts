@@ -7,6 +7,7 @@ const ISSUANCE = new Set<string>(['issued', 'sold_out', 'duplicate']);
 
 interface OpenBand {
   fault: FaultBand['fault'];
+  name?: string;
   spec: string;
   /** performance.now() ms */
   start: number;
@@ -18,6 +19,7 @@ interface OpenBand {
   recoveredAt: number | undefined;
   detail?: string;
   dataLost?: string;
+  hook?: FaultBand['hook'];
 }
 
 /**
@@ -32,18 +34,19 @@ export class FaultBands {
   constructor(private readonly t0: () => number) {}
 
   /** A fault begins now (`at`, performance.now() ms); returns its index for {@link end}. */
-  begin(fault: FaultBand['fault'], spec: string, at: number): number {
-    this.bands.push({ fault, spec, start: at, end: undefined, requests: 0, unknown: 0, errors: 0, latency: newHistogram(), recoveredAt: undefined });
+  begin(fault: FaultBand['fault'], spec: string, at: number, name?: string): number {
+    this.bands.push({ fault, ...(name !== undefined ? { name } : {}), spec, start: at, end: undefined, requests: 0, unknown: 0, errors: 0, latency: newHistogram(), recoveredAt: undefined });
     return this.bands.length - 1;
   }
 
   /** The fault `i` was lifted at `at`; `detail` says what was done, `dataLost` what the fault destroyed. */
-  end(i: number, at: number, info: { detail?: string; dataLost?: string } = {}): void {
+  end(i: number, at: number, info: { detail?: string; dataLost?: string; hook?: FaultBand['hook'] } = {}): void {
     const b = this.bands[i];
     if (!b) return;
     b.end = at;
     if (info.detail !== undefined) b.detail = info.detail;
     if (info.dataLost !== undefined) b.dataLost = info.dataLost;
+    if (info.hook !== undefined) b.hook = info.hook;
   }
 
   /** Feed every response (the recorder's onResponse). */
@@ -69,6 +72,7 @@ export class FaultBands {
       const end = b.end ?? runEndAt;
       const band: FaultBand = {
         fault: b.fault,
+        ...(b.name !== undefined ? { name: b.name } : {}),
         spec: b.spec,
         startMs: ms(b.start),
         endMs: ms(end),
@@ -81,6 +85,7 @@ export class FaultBands {
       if (b.recoveredAt !== undefined) band.recoveryMs = Math.round((b.recoveredAt - end) * 10) / 10;
       if (b.detail !== undefined) band.detail = b.detail;
       if (b.dataLost !== undefined) band.dataLost = b.dataLost;
+      if (b.hook !== undefined) band.hook = b.hook;
       return band;
     });
   }

@@ -1,5 +1,5 @@
 import type { FaultBands } from './fault-bands.js';
-import type { ChaosStand } from './chaos-stand.js';
+import type { FaultOutcome } from './chaos-stand.js';
 import type { FaultSpec } from './fault-spec.js';
 
 /** A fault the runner is about to inject or has lifted (progress lines). */
@@ -8,10 +8,15 @@ export type FaultEvent = { type: 'fault'; phase: 'begin' | 'end'; label: string;
 /** `pause-redis@2s+1.5s`, `slow-db@1s+3s:200ms`: a schedule entry in the --fault syntax. */
 export function faultLabel(f: FaultSpec): string {
   const t = (ms: number): string => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
-  return `${f.kind}@${t(f.atMs)}${f.durationMs !== undefined ? `+${t(f.durationMs)}` : ''}${f.latencyMs !== undefined ? `:${t(f.latencyMs)}` : ''}`;
+  return `${f.kind}${f.name !== undefined ? `:${f.name}` : ''}@${t(f.atMs)}${f.durationMs !== undefined ? `+${t(f.durationMs)}` : ''}${f.latencyMs !== undefined ? `:${t(f.latencyMs)}` : ''}`;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What a fault runner injects into: the bundled chaos stand, or a target the run owns. */
+export interface FaultStand {
+  inject(f: FaultSpec, sleep: (ms: number) => Promise<void>): Promise<FaultOutcome>;
+}
 
 /**
  * Inject `specs` into the stand at their times after `start()` (performance.now() ms: the load's
@@ -21,7 +26,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 export async function runFaults(
   specs: readonly FaultSpec[],
-  stand: ChaosStand,
+  stand: FaultStand,
   bands: FaultBands,
   opts: { start: () => number; over: () => boolean; emit?: (e: FaultEvent) => void },
 ): Promise<void> {
@@ -35,7 +40,7 @@ export async function runFaults(
     if (opts.over()) return;
     const label = faultLabel(f);
     const begunAt = performance.now();
-    const i = bands.begin(f.kind, label, begunAt);
+    const i = bands.begin(f.kind, label, begunAt, f.name);
     opts.emit?.({ type: 'fault', phase: 'begin', label, atMs: begunAt - opts.start() });
     const out = await stand.inject(f, sleep);
     bands.end(i, out.endedAt, out);

@@ -1,10 +1,19 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
-/** A loopback TCP proxy in front of a database, owned by the run so it can cut or slow it. */
+/**
+ * A loopback TCP proxy in front of a database or any TCP dependency, owned by the run so it can
+ * cut, slow or black-hole it. It knows no protocol: bytes in, the same bytes out.
+ */
 export interface TcpProxy {
   readonly port: number;
   /** Reset every open connection and refuse (reset at once) new ones until {@link restore}. */
   cut(): void;
+  /**
+   * A black hole until {@link restore}: connections are accepted (new ones not forwarded) and every
+   * byte either way is swallowed. Those connections lost bytes mid-stream: restore resets them.
+   */
+  drop(): void;
+  /** End a cut or a drop. */
   restore(): void;
   /** Hold every chunk, both ways, this long before passing it on (0: pass at once). */
   setLatency(ms: number): void;
@@ -16,15 +25,18 @@ export interface TcpProxyOptions {
   target: { host: string; port: number };
   /** listen port (default: any free loopback port) */
   port?: number;
+  /** listen address (default 127.0.0.1; only loopback addresses are accepted by the callers) */
+  host?: string;
 }
 
 /**
  * Pipe `from` into `to`, each chunk after `latency()` ms. Order is kept: a delayed chunk is
  * queued behind the ones before it, so a lowered latency never overtakes them.
  */
-function relay(from: Socket, to: Socket, latency: () => number): void {
+function relay(from: Socket, to: Socket, latency: () => number, dropping: () => boolean): void {
   let tail = 0;
   from.on('data', (chunk: Buffer) => {
+    if (dropping()) return;
     const ms = latency();
     if (ms <= 0 && tail <= performance.now()) {
       to.write(chunk);
@@ -42,11 +54,20 @@ function relay(from: Socket, to: Socket, latency: () => number): void {
 export async function startTcpProxy(opts: TcpProxyOptions): Promise<TcpProxy> {
   const open = new Set<Socket>();
   let isCut = false;
+  let isDropping = false;
   let latencyMs = 0;
   const latency = (): number => latencyMs;
+  const dropping = (): boolean => isDropping;
   const server: Server = createServer((client) => {
     if (isCut) {
       client.resetAndDestroy();
+      return;
+    }
+    if (isDropping) {
+      // Accepted, never forwarded: the client waits for answers that never come.
+      open.add(client);
+      client.on('data', () => undefined);
+      client.on('error', () => open.delete(client)).on('close', () => open.delete(client));
       return;
     }
     const upstream = connect({ host: opts.target.host, port: opts.target.port, noDelay: true });
@@ -61,12 +82,12 @@ export async function startTcpProxy(opts: TcpProxyOptions): Promise<TcpProxy> {
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
-    relay(client, upstream, latency);
-    relay(upstream, client, latency);
+    relay(client, upstream, latency, dropping);
+    relay(upstream, client, latency, dropping);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -77,8 +98,16 @@ export async function startTcpProxy(opts: TcpProxyOptions): Promise<TcpProxy> {
       for (const s of open) s.resetAndDestroy();
       open.clear();
     },
+    drop(): void {
+      isDropping = true;
+    },
     restore(): void {
       isCut = false;
+      if (isDropping) {
+        isDropping = false;
+        for (const s of open) s.resetAndDestroy();
+        open.clear();
+      }
     },
     setLatency(ms: number): void {
       latencyMs = Math.max(0, ms);

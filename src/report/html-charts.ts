@@ -4,6 +4,7 @@ import { escapeHtml } from './html-escape.js';
 import { fmt } from './html-format.js';
 import type { SpectrumPoint } from './histogram-codec.js';
 import { PLOT, axes, emptyNote, linear, linePath, linearTicks, n, niceTicks, svg } from './html-svg.js';
+import { LABEL_CHAR_PX, labelLanes } from './label-lanes.js';
 
 /** Outcome colours: green for ok, warm for definite refusals, red for unknown (Jepsen's :info). */
 export const OUTCOME_STYLE: Record<Outcome, { color: string; label: string }> = {
@@ -42,7 +43,11 @@ function timeAxis(maxT: number): { ticks: Array<{ value: number; label: string }
  */
 function faultBands(report: RunReport, scale: (v: number) => number): string {
   const parts: string[] = [];
-  for (const f of report.faults ?? []) {
+  const faults = report.faults ?? [];
+  const text = (f: (typeof faults)[number]): string => (f.name !== undefined ? `${f.fault}:${f.name}` : f.fault);
+  // Faults close together would print their labels on top of each other: one lane below another.
+  const lanes = labelLanes(faults.map((f) => ({ x: scale(f.startMs / 1000) + 2, width: text(f).length * LABEL_CHAR_PX })));
+  for (const [i, f] of faults.entries()) {
     const x0 = scale(f.startMs / 1000);
     const x1 = Math.max(x0 + 3, scale(f.endMs / 1000));
     const tip = `${f.spec}: ${f.requests} requests, ${f.unknown} unknown, p99 ${fmt.ms(f.p99Ms)}, recovered ${f.recoveryMs !== undefined ? `after ${fmt.ms(f.recoveryMs)}` : 'never'}${f.dataLost ? `; DATA LOST: ${f.dataLost}` : ''}`;
@@ -53,7 +58,7 @@ function faultBands(report: RunReport, scale: (v: number) => number): string {
       const r1 = scale((f.endMs + f.recoveryMs) / 1000);
       parts.push(`<rect class="fault-recovery" x="${n(x1)}" y="${PLOT.y1}" width="${n(Math.max(0.5, r1 - x1))}" height="${n(PLOT.y0 - PLOT.y1)}" fill="#d1453b" fill-opacity="0.07"><title>${escapeHtml(tip)}</title></rect>`);
     }
-    parts.push(`<text class="tick fault-label" x="${n(x0 + 2)}" y="${PLOT.y1 + 10}">${escapeHtml(f.fault)}</text>`);
+    parts.push(`<text class="tick fault-label" x="${n(x0 + 2)}" y="${PLOT.y1 + 10 + (lanes[i] ?? 0) * 12}">${escapeHtml(text(f))}</text>`);
   }
   return parts.length ? `<g class="faults">${parts.join('')}</g>` : '';
 }

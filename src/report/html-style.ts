@@ -37,6 +37,7 @@ svg .grid{stroke:#eef0f3;stroke-width:1}
 svg .axis{stroke:#98a2b3;stroke-width:1}
 svg .tickmark{stroke:#98a2b3}
 svg .tick{font-size:10.5px;fill:#667085}
+pre.hook-output{margin:4px 0 0;white-space:pre-wrap;font-size:12px}
 svg .axis-title{font-size:11px;fill:#475467}
 svg .label{font-size:11px;fill:#d1495b;font-weight:600}
 svg .empty{font-size:13px;fill:#98a2b3}

@@ -131,6 +131,12 @@ export function formatRunSummary(report: RunReport, opts: { color: boolean }): s
         .join('\n'),
     );
     for (const f of report.faults) if (f.dataLost) out.push(`     ${c.red.bold('data lost')} in ${f.spec}: ${f.dataLost}`);
+    for (const f of report.faults) {
+      if (!f.hook) continue;
+      const how = f.hook.timedOut ? c.red('killed at its time limit') : f.hook.exitCode === 0 ? 'exit 0' : c.red(`exit ${f.hook.exitCode}`);
+      const said = f.hook.output ? `: ${f.hook.output.split('\n').slice(-3).join(' ⏎ ')}` : '';
+      out.push(`     hook ${f.hook.name} (${f.spec}) ${how}${said}`);
+    }
   }
 
   if (report.shard) {

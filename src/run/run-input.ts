@@ -6,6 +6,7 @@ import type { HostCpuSample } from '../load/host-cpu.js';
 import type { RunTick } from '../load/run-tick.js';
 import type { FaultSpec } from '../faults/fault-spec.js';
 import type { FaultEvent } from '../faults/fault-runner.js';
+import type { TargetSetup } from '../faults/target-stand.js';
 
 /** Input of {@link runScenario} (the flags of `coupon-bench run`). */
 export interface RunInput {
@@ -66,6 +67,13 @@ export interface RunInput {
    * the server then runs as a child process the run can kill, on a private Redis it can pause
    */
   faults?: FaultSpec[];
+  /**
+   * the user's own service (`--target` with `--target-cmd`, `--proxy`, `--fault-hook`): the run
+   * starts what it names, faults act on it, and the service is stopped before verify
+   */
+  ownTarget?: TargetSetup;
+  /** with verify: another team's SQL for the database's rows (verify --db-query) */
+  dbQuery?: string;
   /** the private Redis of a fault run persists with an append-only file (default true; false only to prove verify sees the loss) */
   redisAppendOnly?: boolean;
   /** reads the machine's CPU time (default: /proc/stat); tests put a scripted host here */

@@ -31,7 +31,9 @@ export async function runScenario(input: RunInput, events?: (e: RunEvent) => voi
     const at = await startStand(input, plan, runDir, stand, emit);
     const url = await readyTarget(input, plan, at, control);
     plan.scenario = { ...plan.scenario, target: url.origin };
-    const load = await runLoad({ input, plan, runId, runDir, ledgerPath, url, chaos: stand.chaos, control, emit });
+    const load = await runLoad({ input, plan, runId, runDir, ledgerPath, url, chaos: stand.chaos, ownTarget: stand.ownTarget, control, emit });
+    // The service the run started stops before the audit (SIGTERM: whatever it holds, it may write now).
+    await stand.ownTarget?.stopTarget();
     const { report, reportPath } = await finishRun({ input, plan, runId, runDir, url, stores: at.stores, control, load });
     emit({ type: 'done', report, reportPath });
     return { report, runDir, reportPath, ledgerPath, exitCode: report.exitCode };

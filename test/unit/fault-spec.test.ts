@@ -24,11 +24,11 @@ describe('fault schedule syntax', () => {
 
   it('refuses what cannot be meant, with code E_FAULT and the flag named', () => {
     expect(code(() => parseFaultArg('kill-server@3s'))).toMatch(/^E_FAULT: --fault kill-server@3s: unknown fault "kill-server" \(one of kill-serve, /);
-    expect(code(() => parseFaultArg('kill-serve'))).toMatch(/^E_FAULT: .*kind@at/);
+    expect(code(() => parseFaultArg('kill-serve'))).toMatch(/^E_FAULT: .*kind\[:name\]@at/);
     expect(code(() => parseFaultArg('kill-serve@3s+1s'))).toMatch(/^E_FAULT: .*instant; it takes no duration/);
     expect(code(() => parseFaultArg('pause-redis@2s'))).toMatch(/^E_FAULT: .*give its duration/);
     expect(code(() => parseFaultArg('slow-db@1s+2s'))).toMatch(/^E_FAULT: .*slow-db needs its added latency/);
-    expect(code(() => parseFaultArg('db-outage@1s+2s:5ms'))).toMatch(/^E_FAULT: .*only slow-db takes a latency/);
+    expect(code(() => parseFaultArg('db-outage@1s+2s:5ms'))).toMatch(/^E_FAULT: .*only slow-db and slow take a latency/);
     expect(code(() => parseFaultArg('pause-redis@soon+1s'))).toMatch(/^E_FAULT: .*not a duration/);
     expect(code(() => parseFaultArg('pause-redis@1s+10m'))).toMatch(/^E_FAULT: .*longer than the 120 s/);
   });

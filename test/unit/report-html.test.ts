@@ -94,3 +94,19 @@ describe('histogram helpers', () => {
     expect(niceTicks(0, 1000, 5)).toEqual([0, 200, 400, 600, 800, 1000]);
   });
 });
+
+describe('renderHtmlReport: fault bands', () => {
+  it('labels faults close together one below the other, names the proxy or hook, and shows a hook output', () => {
+    const report = makeReport();
+    const band = { requests: 10, unknown: 0, errors: 0, errorRate: 0, p99Ms: 1 };
+    report.faults = [
+      { fault: 'cut', name: 'db', spec: 'cut:db@1s+100ms', startMs: 1000, endMs: 1100, ...band },
+      { fault: 'hook', name: 'failover', spec: 'hook:failover@1200ms', startMs: 1200, endMs: 1210, ...band, hook: { name: 'failover', exitCode: 2, timedOut: false, output: 'promoted <replica>' } },
+    ];
+    const html = renderHtmlReport(report);
+    const labels = [...html.matchAll(/<text class="tick fault-label" x="[^"]+" y="([^"]+)">([^<]+)<\/text>/g)].map((m) => [m[2], Number(m[1])] as const);
+    expect(labels.map(([t]) => t)).toEqual(['cut:db', 'hook:failover']);
+    expect(labels[1]?.[1]).toBeGreaterThan(labels[0]?.[1] ?? Infinity);
+    expect(html).toContain('<pre class="hook-output">promoted &lt;replica&gt;</pre>');
+  });
+});

@@ -121,7 +121,7 @@ function judge(ctx: FinishContext, report: RunReport, durationMs: number): void 
  * so every one it knows must answer: one that does not makes the verdict "not audited" with the
  * error's exit code (97 unreachable) instead of a pass with its invariants skipped.
  */
-async function runVerify(reportPath: string, stores: RunReport['stores'], strict: boolean): Promise<VerdictJson> {
+async function runVerify(reportPath: string, stores: RunReport['stores'], strict: boolean, dbQuery: string | undefined): Promise<VerdictJson> {
   const { verify, notAuditedVerdict } = await import('../../verify/verify.js');
   try {
     // The stores as given (the report keeps them without passwords).
@@ -131,6 +131,7 @@ async function runVerify(reportPath: string, stores: RunReport['stores'], strict
       strict,
       ...(stores?.redis !== undefined ? { redisUrl: stores.redis } : {}),
       ...(stores?.db !== undefined ? { dbUrl: stores.db } : {}),
+      ...(dbQuery !== undefined ? { dbQuery } : {}),
     });
   } catch (err) {
     if (err instanceof CouponBenchError) return notAuditedVerdict(err);
@@ -151,7 +152,7 @@ export async function finishRun(ctx: FinishContext): Promise<{ report: RunReport
   judge(ctx, report, durationMs);
   let reportPath = await writeRunReport(ctx.runDir, report);
   if (input.verify && report.harness.valid) {
-    report.verdict = await runVerify(reportPath, ctx.stores, input.strict === true);
+    report.verdict = await runVerify(reportPath, ctx.stores, input.strict === true, input.dbQuery);
     report.exitCode = exitCodeOf(report);
     reportPath = await writeRunReport(ctx.runDir, report);
   }

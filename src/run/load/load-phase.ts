@@ -12,6 +12,7 @@ import { runTick } from '../../load/run-tick.js';
 import { aggregateRun, environmentFingerprint } from '../../report/report-json.js';
 import { evaluateThresholds, type Threshold } from '../../report/thresholds.js';
 import type { ChaosStand } from '../../faults/chaos-stand.js';
+import type { TargetStand } from '../../faults/target-stand.js';
 import { FaultBands } from '../../faults/fault-bands.js';
 import { runFaults } from '../../faults/fault-runner.js';
 import type { RunEvent, RunInput } from '../run-input.js';
@@ -33,6 +34,8 @@ export interface LoadContext {
   ledgerPath: string;
   url: URL;
   chaos: ChaosStand | undefined;
+  /** the user's own service the run started (faults act on it when there is no chaos stand) */
+  ownTarget: TargetStand | undefined;
   control: RunControl;
   emit: (e: RunEvent) => void;
 }
@@ -164,9 +167,10 @@ export async function runLoad(ctx: LoadContext): Promise<LoadResult> {
     let faultsRun: Promise<void> | undefined;
     try {
       control.loadStarted = true;
-      if (bands && ctx.chaos) {
+      const faultStand = ctx.chaos ?? ctx.ownTarget;
+      if (bands && faultStand) {
         const loadT0 = performance.now();
-        faultsRun = runFaults(plan.faults, ctx.chaos, bands, { start: () => (recorder.t0 > 0 ? recorder.t0 : loadT0), over: () => control.loadOver || control.stop.requested, emit });
+        faultsRun = runFaults(plan.faults, faultStand, bands, { start: () => (recorder.t0 > 0 ? recorder.t0 : loadT0), over: () => control.loadOver || control.stop.requested, emit });
       }
       exec = await runExecutor({ scenario: plan.scenario, engine, recorder, seed: plan.seed, worker: plan.worker, stop: control.stop });
     } finally {

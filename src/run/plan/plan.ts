@@ -4,6 +4,7 @@ import type { Scenario } from '../../model/scenario.js';
 import { parseDuration } from '../../shared/duration.js';
 import { parseThresholdFlag, parseThresholdMap, type Threshold } from '../../report/thresholds.js';
 import { checkFaultsServed, checkSchedule, faultFromScenario, type FaultSpec } from '../../faults/fault-spec.js';
+import { checkTargetFaults } from '../../faults/target-stand.js';
 import type { RunInput } from '../run-input.js';
 import { checkRunStores } from './run-stores.js';
 import { applyOverrides, loadScenario } from './scenario.js';
@@ -64,7 +65,8 @@ export async function planRun(input: RunInput): Promise<RunPlan> {
 
   const faults: FaultSpec[] = [...(scenario.faults ?? []).map(faultFromScenario), ...(input.faults ?? [])];
   if (input.redisAppendOnly !== undefined && faults.length === 0) throw new UsageError('--redis-appendonly sets up the private Redis of a fault run: add --fault', 'E_USAGE');
-  checkFaultsServed(faults, input.serve === true);
+  checkFaultsServed(faults, input.serve === true, input.ownTarget !== undefined);
+  if (input.ownTarget) checkTargetFaults(faults, input.ownTarget);
   if (faults.length > 0) {
     const planned = plannedMs(scenario);
     checkSchedule(faults, planned ?? Number.POSITIVE_INFINITY);

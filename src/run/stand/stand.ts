@@ -3,6 +3,7 @@ import type { RunReport } from '../../model/report.js';
 import { DEFAULT_PREFIX } from '../../redis/keys.js';
 import type { RunningServer } from '../../server/serve-options.js';
 import type { ChaosStand } from '../../faults/chaos-stand.js';
+import type { TargetStand } from '../../faults/target-stand.js';
 import type { RunInput, RunEvent } from '../run-input.js';
 import type { RunPlan } from '../plan/plan.js';
 import type { RunControl } from '../run-control.js';
@@ -12,11 +13,13 @@ const DEFAULT_TARGET = 'http://127.0.0.1:8080';
 
 /**
  * What a run starts and must stop: the bundled server (worker thread) for `--serve`, or the chaos
- * stand (a served child process on a private Redis, behind proxies) for `--serve` with faults.
+ * stand (a served child process on a private Redis, behind proxies) for `--serve` with faults, or
+ * the user's own service with its proxies and hooks (`--target-cmd`, `--proxy`, `--fault-hook`).
  */
 export interface Stand {
   server?: RunningServer;
   chaos?: ChaosStand;
+  ownTarget?: TargetStand;
 }
 
 /** The target a run loads and the stores verify must audit. */
@@ -48,6 +51,11 @@ export async function startStand(input: RunInput, plan: RunPlan, runDir: string,
     const served: NonNullable<RunReport['stores']> = { redis: given.redis ?? stand.chaos.redisUrl, db: dbUrl, prefix: stand.chaos.prefix, source: 'serve' };
     emit({ type: 'server', url: stand.chaos.url, stores: served });
     return { target: stand.chaos.url, stores: served };
+  }
+  if (input.ownTarget) {
+    const { startTargetStand } = await import('../../faults/target-stand.js');
+    stand.ownTarget = await startTargetStand(input.ownTarget, runDir);
+    return { target, stores };
   }
   if (input.serve) {
     const { startServedTarget } = await import('./served-target.js');
@@ -89,13 +97,14 @@ export async function readyTarget(input: RunInput, plan: RunPlan, at: StandTarge
     // The stores are named for the audit but nothing created the templates: they must be fresh
     // too. (A shard may start after another one issued: merge's audit covers the whole.)
     const { assertStoresFresh } = await import('./fresh-templates.js');
-    await assertStoresFresh(at.stores, plan.scenario.templates.map((t) => t.id));
+    await assertStoresFresh(at.stores, plan.scenario.templates.map((t) => t.id), input.dbQuery);
   }
   return url;
 }
 
-/** Stop whatever the run started (the bundled server, then the chaos stand). */
+/** Stop whatever the run started (the bundled server, the chaos stand, the user's own service). */
 export async function stopStand(stand: Stand): Promise<void> {
   await stand.server?.stop();
   await stand.chaos?.stop();
+  await stand.ownTarget?.stop();
 }
