@@ -15,6 +15,7 @@ import type { SoldOutSnapshots } from './sold-out-snapshot.js';
 import { parseIdSegment, parseIssueBody } from './validate-issue.js';
 import { restoreTemplate, type RestoreWatch } from './template-restore.js';
 import { isJson } from './content-type.js';
+import { closeAfterPending } from './client-error.js';
 
 /** Path of the issue route (the hot path). */
 export const ISSUE_PATH = '/api/coupons/issue';
@@ -124,30 +125,24 @@ export class HttpApp {
     else this.routeSlow(req, url);
   };
 
-  /** 'clientError' listener: malformed framing -> 400, headers never finished -> 408; then close. */
+  /**
+   * 'clientError' listener: malformed framing -> 400, headers never finished -> 408; then close.
+   * The answers to the requests taken before the error go out first (see client-error.ts).
+   */
   readonly clientError = (err: Error & { code?: string }, socket: Socket): void => {
-    if (err.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const inProgress = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-    if (inProgress && inProgress.headersSent) {
-      socket.destroy();
-      return;
-    }
-    const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    const status = timeout ? 408 : 400;
-    const reason = timeout ? 'Request Timeout' : 'Bad Request';
-    const code = timeout ? ErrorCode.RequestTimeout : ErrorCode.MalformedRequest;
-    const message = timeout
-      ? 'request headers or body not received in time'
-      : err.code === 'HPE_HEADER_OVERFLOW'
-        ? 'request headers too large'
-        : `malformed HTTP request (${err.code ?? 'parse error'})`;
-    this.deps.metrics.record(Route.Unmatched, this.o[code]!, 0);
-    socket.end(rawErrorResponse(status, reason, code, message));
-    // end() sends FIN after the answer; make sure a silent peer cannot keep the socket forever.
-    setTimeout(() => socket.destroy(), 1000).unref();
+    closeAfterPending(socket, err.code, () => {
+      const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+      const status = timeout ? 408 : 400;
+      const reason = timeout ? 'Request Timeout' : 'Bad Request';
+      const code = timeout ? ErrorCode.RequestTimeout : ErrorCode.MalformedRequest;
+      const message = timeout
+        ? 'request headers or body not received in time'
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? 'request headers too large'
+          : `malformed HTTP request (${err.code ?? 'parse error'})`;
+      this.deps.metrics.record(Route.Unmatched, this.o[code]!, 0);
+      return rawErrorResponse(status, reason, code, message);
+    });
   };
 
   // ---- issue hot path -------------------------------------------------------------------------
