@@ -16,6 +16,7 @@ import { parseIdSegment, parseIssueBody } from './validate-issue.js';
 import { restoreTemplate, type RestoreWatch } from './template-restore.js';
 import { isJson } from './content-type.js';
 import { closeAfterPending } from './client-error.js';
+import { parseStrictObject } from './strict-json.js';
 
 /** Path of the issue route (the hot path). */
 export const ISSUE_PATH = '/api/coupons/issue';
@@ -529,18 +530,14 @@ function onIssueEnd(this: AppRequest): void {
   this.app!.issueBody(this);
 }
 
-/** Admin body: {"stock": <int >= 0>, "name"?: <string>}. */
+/** Admin body: {"stock": <int >= 0>, "name"?: <string>}, read as strictly as the issue body. */
 export function parseTemplateBody(text: string): { stock: number; name?: string } | string {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return 'body is not valid JSON';
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'body must be a JSON object';
-  const o = v as Record<string, unknown>;
+  const parsed = parseStrictObject(text);
+  if (typeof parsed === 'string') return parsed;
+  const o = parsed.value;
   for (const key of Object.keys(o)) if (key !== 'stock' && key !== 'name') return `unknown field "${key}"`;
   if (typeof o.stock !== 'number' || !Number.isSafeInteger(o.stock) || o.stock < 0) return '"stock" must be a safe integer >= 0';
+  if (parsed.notPlainIntegers.has('stock')) return '"stock" must be written as a plain integer (no fraction or exponent)';
   if (o.name !== undefined && (typeof o.name !== 'string' || o.name.length === 0 || o.name.length > 200)) {
     return '"name" must be a string of 1..200 characters';
   }
