@@ -69,6 +69,8 @@ export interface HttpAppDeps {
   readonly maxInFlight: number;
   /** request body limit in bytes */
   readonly bodyLimit: number;
+  /** ms within which Redis must answer /healthz's PING (the issue timeout) */
+  readonly healthTimeoutMs: number;
   /** the outbox persister's live figures (absent: this server runs none) */
   readonly persisterStats?: () => PersisterStats;
   /**
@@ -96,6 +98,8 @@ export class HttpApp {
   /** admin/read/metrics requests waiting on Redis or the store */
   slowPending = 0;
   draining = false;
+  /** the /healthz PING in flight (shared by concurrent checks) */
+  private probe: Promise<boolean> | undefined;
   private readonly keyCache = new Map<number, TemplateKeys>();
   private lastIsoMs = -1;
   private lastIso = '';
@@ -466,21 +470,49 @@ export class HttpApp {
     }
   }
 
-  /** GET /healthz, from either front. */
+  /** GET /healthz, from either front: Redis must answer a PING within the issue timeout. */
   healthzTo(x: IssueExchange): void {
     const redis = (this.deps.pipeline ?? this.deps.redis).status;
-    const healthy = redis === 'ready' && !this.draining;
-    if (healthy) {
+    if (redis !== 'ready' || this.draining) return this.healthzAnswer(x, redis);
+    void this.track(this.redisAnswers().then((answers) => this.healthzAnswer(x, answers ? redis : 'unresponsive')));
+  }
+
+  private healthzAnswer(x: IssueExchange, redis: string): void {
+    if (redis === 'ready' && !this.draining) {
       // Issuance needs Redis only: a failing database degrades the server (200) but does not stop it.
       const persister = persisterHealth(this.deps.persisterStats?.());
       const status = persister.state === 'failing' ? 'degraded' : 'ok';
       // pid: which process answered (serve --workers runs several behind one port).
       const body = JSON.stringify({ status, redis, draining: false, inFlight: this.inFlight, persister, pid: process.pid });
       if (x.respond(200, body, undefined)) this.recordAt(Route.Healthz, x, this.o.ok!);
-    } else {
-      const message = this.draining ? 'server is draining' : `Redis is not available (${redis})`;
-      this.rejectAt(Route.Healthz, x, 503, ErrorCode.ServiceUnavailable, message, RETRY_HEADERS, { redis, draining: this.draining });
+      return;
     }
+    const message = this.draining
+      ? 'server is draining'
+      : redis === 'unresponsive'
+        ? `Redis has not answered within ${this.deps.healthTimeoutMs} ms`
+        : `Redis is not available (${redis})`;
+    this.rejectAt(Route.Healthz, x, 503, ErrorCode.ServiceUnavailable, message, RETRY_HEADERS, { redis, draining: this.draining });
+  }
+
+  /**
+   * True when Redis answers a PING within the issue timeout: a stopped or hung Redis keeps its
+   * socket open, so the connection state alone says "ready". Concurrent checks share one PING.
+   */
+  private redisAnswers(): Promise<boolean> {
+    if (this.probe !== undefined) return this.probe;
+    let timer: NodeJS.Timeout | undefined;
+    const answered = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.deps.healthTimeoutMs);
+      this.deps.redis.ping().then(
+        () => resolve(true),
+        () => resolve(false),
+      );
+    });
+    return (this.probe = answered.finally(() => {
+      clearTimeout(timer);
+      this.probe = undefined;
+    }));
   }
 
   private async metrics(req: AppRequest): Promise<void> {

@@ -53,11 +53,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       cleanups.push(() => m.stop());
     }
     const redisUrl = opts.redisUrl ?? managed!.url;
+    const ioredisTimeoutMs = opts.redisTimeoutMs ?? 250;
     const redis = createRedis(redisUrl, {
       role: 'server',
       name: 'coupon-bench-serve',
       autoPipelining: true,
-      commandTimeoutMs: opts.redisTimeoutMs ?? 250,
+      commandTimeoutMs: ioredisTimeoutMs,
     });
     cleanups.push(async () => redis.disconnect());
     await waitReady(redis, redisUrl);
@@ -145,6 +146,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       adminToken: opts.adminToken,
       maxInFlight: opts.maxInFlight ?? 10_000,
       bodyLimit: opts.bodyLimitBytes ?? 4096,
+      healthTimeoutMs: pipeline ? timeoutMs : ioredisTimeoutMs,
       ...(persisterStats ? { persisterStats } : {}),
       restores,
     });
