@@ -164,6 +164,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       requireHostHeader: false,
     });
     server.maxHeadersCount = 64;
+    // A client that half-closes after its request still gets the answer (node:http's default drops
+    // it, though the coupon is issued), as on the fast front; the connection closes after it.
+    (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     server.on('request', theApp.handle);
     server.on('clientError', theApp.clientError);
     const fast = opts.httpFront === 'node' ? undefined : FastFront.install(theApp, server, opts.keepAliveTimeoutMs ?? 5000);

@@ -18,7 +18,8 @@ export function httpAnswers(text: string): HttpAnswer[] {
       const c = l.indexOf(':');
       headers[l.slice(0, c).toLowerCase()] = l.slice(c + 1).trim();
     }
-    const len = Number(headers['content-length']);
+    // 1xx interim answers (100 Continue) have no body
+    const len = Number(headers['content-length'] ?? 0);
     out.push({ status: Number(statusLine!.split(' ')[1]), headers, body: text.slice(he + 4, he + 4 + len) });
     i = he + 4 + len;
   }
