@@ -39,11 +39,12 @@ function statusLine(status: number): string {
  * The issue route's fast front. It takes the HTTP server's connections first and answers complete,
  * plainly formed `POST /api/coupons/issue` requests (and `GET /healthz`, which load generators use
  * to open their connections) itself: one small parser
- * ({@link parseFastRequest}), one write per answer, no IncomingMessage/ServerResponse, streams or
- * per-request objects (the connection is the exchange). The first request it does not recognise
+ * ({@link parseFastRequest}), one write per answer, no IncomingMessage/ServerResponse or streams
+ * (each connection reuses its exchange objects). The first request it does not recognise
  * (another route, a malformed or partial request, chunked bodies, HTTP/1.0, ...) hands the whole
  * connection, with the bytes already read, to node:http for good, so every error answer, limit and
- * timeout of the hardened node:http path still applies. Measured: about half the CPU per request
+ * timeout of the hardened node:http path still applies; it does so once the answers to the
+ * requests it took are written. Measured: about half the CPU per request
  * of node:http on the issue route (bench/serve-throughput.js compares `--http-front node`).
  */
 export class FastFront {

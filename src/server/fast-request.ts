@@ -5,10 +5,11 @@ import { isJson } from './content-type.js';
  * `POST /api/coupons/issue HTTP/1.1` with a Host, a JSON content type, a Content-Length within the
  * body limit and the whole body already received; and `GET /healthz HTTP/1.1` with a Host and no
  * body (load generators open their connections with it). Anything else (another route or method, HTTP/1.0,
- * chunked bodies, Expect, odd Connection values, a header Node's parser would reject, a request
- * not yet complete) is {@link HANDOFF}: the connection goes to node:http, whose hardened parser,
- * timeouts and error answers then handle it. So this parser only ever has to say "yes, certainly
- * well-formed" or "not mine"; it never produces an error answer of its own.
+ * chunked bodies, Expect, odd Connection values, a header Node's parser would reject) is
+ * {@link HANDOFF}: the connection goes to node:http, whose hardened parser, timeouts and error
+ * answers then handle it; a request not yet complete is {@link INCOMPLETE} (handed over the same
+ * way unless answers are in flight). So this parser only ever has to say "yes, certainly
+ * well-formed", "not yet" or "not mine"; it never produces an error answer of its own.
  */
 
 /** The request lines the fast front serves. */
