@@ -41,6 +41,22 @@ describe('Redis Cluster: serve + run + verify on 3 masters', () => {
   }, 30_000);
 
   const stores = (): string[] => ['--redis', cluster.url, '--db', db, '--prefix', prefix];
+
+  /** Resolves once template `id` has issued a coupon; rejects if `run` ends first (bounded: 60 s). */
+  async function untilIssued(id: number, run: Promise<unknown>): Promise<void> {
+    let ended = false;
+    void run.finally(() => (ended = true));
+    const probe = createRedis(cluster.url, { role: 'worker' });
+    try {
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline && !ended; ) {
+        if (Number((await probe.get(templateKeys(prefix, id).seq)) ?? 0) > 0) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`template ${id} issued nothing before the run ended`);
+    } finally {
+      probe.disconnect();
+    }
+  }
   const report = (out: string): RunReport => JSON.parse(readFileSync(join(cwd, out, 'report.json'), 'utf8')) as RunReport;
 
   it('seed-k6 and multi-template: verify exit 0; every key of a template in one slot; templates on different masters', async () => {
@@ -93,7 +109,10 @@ describe('Redis Cluster: serve + run + verify on 3 masters', () => {
     delete flash.thresholds;
     writeFileSync(join(cwd, 'kill.json'), JSON.stringify(flash));
     const running = runCli(['run', join(cwd, 'kill.json'), '--target', serve!.url, '--setup', '--verify', ...stores(), '--out', 'out-kill', '--quiet'], { cwd, timeoutMs: 90_000 });
-    await new Promise((r) => setTimeout(r, 2000));
+    // Kill once the load is on: template 4 has issued coupons (so --setup created it). A fixed
+    // sleep here killed the master during --setup on a busy machine, and the creation of template 4
+    // was rightly refused (503, the master gone) before the run began.
+    await untilIssued(4, running);
     await cluster.nodes[victim]!.kill();
     const run = await running;
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(97);

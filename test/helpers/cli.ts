@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { onTestFailed } from 'vitest';
 
 /** The built CLI entry (`npm test` builds before vitest runs). */
 export const BIN = fileURLToPath(new URL('../../bin/coupon-bench.js', import.meta.url));
@@ -10,12 +11,31 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Of a long output, the last `max` characters (where the error is). */
+const tail = (s: string, max = 4000): string => (s.length > max ? `…${s.slice(-max)}` : s);
+
+/**
+ * When the test that ran the command fails, print what the command wrote to stderr (and how it
+ * ended): an assertion on an exit code or on stdout alone says nothing about why.
+ */
+function showOnFailure(args: string[], seen: () => { code: number | null; stderr: string; ended: boolean }): void {
+  try {
+    onTestFailed(() => {
+      const r = seen();
+      process.stderr.write(`\n--- coupon-bench ${args.join(' ')} (${r.ended ? `exit ${r.code}` : 'still running'}), its stderr:\n${tail(r.stderr) || '(empty)'}\n---\n`);
+    });
+  } catch {
+    // not inside a test (a beforeAll): no test to attach the output to
+  }
+}
+
 /** Run `coupon-bench <args>` to completion, killing it after `timeoutMs` so a test never hangs. */
 export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    showOnFailure(args, () => ({ code: child.exitCode, stderr, ended: child.exitCode !== null || child.signalCode !== null }));
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
@@ -40,6 +60,7 @@ export function spawnCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
   const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
+  showOnFailure(args, () => ({ code: child.exitCode, stderr, ended: child.exitCode !== null || child.signalCode !== null }));
   const waiters: Array<() => void> = [];
   const onData = (): void => waiters.splice(0).forEach((w) => w());
   child.stdout.on('data', (d: Buffer) => ((stdout += d.toString()), onData()));
