@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runScenario } from '../dist/load/run-scenario.js';
+import { runScenario } from '../dist/run/run-scenario.js';
 import { parseFaultArg } from '../dist/faults/fault-spec.js';
 import { freePort } from '../dist/redis/managed-redis.js';
 import pg from 'pg';

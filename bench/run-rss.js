@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runScenario } from '../dist/load/run-scenario.js';
+import { runScenario } from '../dist/run/run-scenario.js';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '60' }, vus: { type: 'string', default: '64' } } });
 const D = Number(values.duration);

@@ -16,14 +16,14 @@
 // Usage: npm run build && node bench/run-seed.js [--duration 10s] [--vus 100] [--rounds 1]
 //        [--baseline-dist /tmp/old/dist] [--floor] [--without-snapshot] [--gen-core 0] [--serve-core 1]
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadScenario } from '../dist/load/scenario.js';
+import { loadScenario } from '../dist/run/plan/scenario.js';
 import { createTemplate } from '../dist/server/admin-client.js';
-import { parseDuration } from '../dist/load/duration.js';
+import { parseDuration } from '../dist/shared/duration.js';
 
 const { values } = parseArgs({
   options: {
@@ -95,7 +95,9 @@ const ROUNDS = Number(values.rounds);
 const builds = [['coupon-bench', '../dist'], ...(values['baseline-dist'] ? [['baseline', values['baseline-dist']]] : [])];
 const runners = {};
 for (const [name, dist] of builds) {
-  const file = dist === '../dist' ? new URL('../dist/load/run-scenario.js', import.meta.url).href : pathToFileURL(join(dist, 'load/run-scenario.js')).href;
+  // A baseline build may predate src/run/ (runScenario was in load/ then).
+  const entry = existsSync(join(dist, 'run/run-scenario.js')) ? 'run/run-scenario.js' : 'load/run-scenario.js';
+  const file = dist === '../dist' ? new URL('../dist/run/run-scenario.js', import.meta.url).href : pathToFileURL(join(dist, entry)).href;
   runners[name] = (await import(file)).runScenario;
 }
 /** What each round runs: every build against serve, and (--floor) this build against the bare server. */

@@ -17,7 +17,7 @@
 // Usage: npm run build && node bench/run-vs-wrk.js [--connections 50] [--duration 3] [--rounds 3]
 //        [--floors] [--baseline-dist /tmp/old/dist] [--gen-core 0] [--target-core 1]
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -47,7 +47,9 @@ const WARMUP_S = 1;
 // ---------------------------------------------------------------- generator processes (--child)
 
 async function childOurs(url, dir, seconds = D, httpClient = undefined) {
-  const dist = values.dist ? pathToFileURL(join(values.dist, 'load/run-scenario.js')).href : '../dist/load/run-scenario.js';
+  // A baseline build may predate src/run/ (runScenario was in load/ then).
+  const entry = (d) => pathToFileURL(join(d, existsSync(join(d, 'run/run-scenario.js')) ? 'run/run-scenario.js' : 'load/run-scenario.js')).href;
+  const dist = values.dist ? entry(values.dist) : '../dist/run/run-scenario.js';
   const { runScenario } = await import(dist);
   const scenario = {
     name: 'vs-wrk',

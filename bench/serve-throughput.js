@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { startManagedRedis } from '../dist/redis/managed-redis.js';
 import { issueWrk, requireWrk, startChild, stopChild } from './wrk-issue.js';
 import { createTemplate } from '../dist/server/admin-client.js';
-import { runScenario } from '../dist/load/run-scenario.js';
+import { runScenario } from '../dist/run/run-scenario.js';
 
 const { values: args } = parseArgs({
   options: {

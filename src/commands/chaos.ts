@@ -61,10 +61,10 @@ export function chaosCommand(): Command {
       withExitCode(async (scenarioArg: string, flags: ChaosFlags) => {
         const [{ runScenario }, { loadScenario, applyOverrides }, { parseFaultArg }, { createProgressPrinter }, { formatRunSummary }, { formatVerdict }, { renderHtmlReport }, { prepareOutputDir, writeOutputFile }] =
           await Promise.all([
-            import('../load/run-scenario.js'),
-            import('../load/scenario.js'),
+            import('../run/run-scenario.js'),
+            import('../run/plan/scenario.js'),
             import('../faults/fault-spec.js'),
-            import('../load/progress.js'),
+            import('../run/progress.js'),
             import('../report/summary.js'),
             import('../verify/verdict-table.js'),
             import('../report/html-report.js'),

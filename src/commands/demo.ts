@@ -49,17 +49,17 @@ export function demoCommand(): Command {
  * cleans up (server, private Redis, temp folder). Returns the exit code (verdict first, like run --verify).
  */
 export async function runDemo(opts: DemoOpts): Promise<number> {
-  const { loadScenario, applyOverrides } = await import('../load/scenario.js');
+  const { loadScenario, applyOverrides } = await import('../run/plan/scenario.js');
   const { startServer } = await import('../server/start-server.js');
   const { createTemplate } = await import('../server/admin-client.js');
-  const { runScenario, exitCodeOf } = await import('../load/run-scenario.js');
+  const { runScenario, exitCodeOf } = await import('../run/run-scenario.js');
   const { verify } = await import('../verify/verify.js');
   const { formatVerdict } = await import('../verify/verdict-table.js');
   const { formatRunSummary } = await import('../report/summary.js');
   const { writeRunReport } = await import('../report/report-json.js');
   const { renderHtmlReport } = await import('../report/html-report.js');
   const { prepareOutputDir, writeOutputFile } = await import('../output-path.js');
-  const { interruptNotice, UNKNOWN } = await import('../load/progress.js');
+  const { interruptNotice, UNKNOWN } = await import('../run/progress.js');
 
   const color = process.stdout.isTTY === true && !('NO_COLOR' in process.env);
   const say = (line: string): void => void process.stdout.write(`${line}\n`);

@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Command } from 'commander';
 import { CouponBenchError, UsageError } from '../errors.js';
@@ -43,17 +43,20 @@ export function mergeCommand(): Command {
     .option('--quiet', 'no summary')
     .action(
       withExitCode(async (paths: string[], flags: MergeFlags) => {
-        const [{ mergeReports }, { writeRunReport }, { prepareOutputDir }, { evaluateThresholds, parseThresholdMap }, { exitCodeOf }, { formatRunSummary }, { VERSION }, { LEDGER_FILE }] = await Promise.all([
+        const [{ mergeReports }, { writeRunReport }, { prepareOutputDir }, { evaluateThresholds, parseThresholdMap }, { exitCodeOf }, { formatRunSummary }, { VERSION }, { LEDGER_FILE }, { ledgerPathOf }] = await Promise.all([
           import('../report/merge.js'),
           import('../report/report-json.js'),
           import('../output-path.js'),
           import('../report/thresholds.js'),
-          import('../load/run-scenario.js'),
+          import('../run/run-scenario.js'),
           import('../report/summary.js'),
-          import('./version.js'),
+          import('../shared/version.js'),
           import('../model/ledger-record.js'),
+          import('../report/ledger-path.js'),
         ]);
         const reports = await Promise.all(paths.map(readReport));
+        // Every ledger path is judged before anything is written.
+        const sources = await Promise.all(reports.map((r, i) => ledgerPathOf(paths[i] as string, r.ledger.file)));
         await prepareOutputDir('--out', flags.out);
         const out = resolve(flags.out);
         // The ledgers, one after another, into the merged folder (each shard's own stays where it is).
@@ -62,7 +65,7 @@ export function mergeCommand(): Command {
         let records = 0;
         try {
           for (const [i, r] of reports.entries()) {
-            const src = join(dirname(resolve(paths[i] as string)), r.ledger.file);
+            const src = sources[i] as string;
             if (src === ledgerPath) throw new UsageError(`merge: --out ${flags.out} holds the ledger of ${paths[i]}: merge into a folder of its own`, 'E_MERGE');
             await pipeline(createReadStream(src), sink, { end: false }).catch((err: NodeJS.ErrnoException) => {
               throw new CouponBenchError('E_MERGE', `merge: cannot read the ledger of ${paths[i]} (${src}): ${err.code ?? err.message}`);

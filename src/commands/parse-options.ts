@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { TOO_LONG, parseDuration } from '../load/duration.js';
+import { TOO_LONG, parseDuration } from '../shared/duration.js';
 
 /**
  * Durations on the command line carry their unit (`500ms`, `10s`, `1m30s`): a bare number is

@@ -1,10 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
-import type { ScenarioOverrides } from '../load/scenario.js';
+import type { ScenarioOverrides } from '../run/plan/scenario.js';
 import { UsageError } from '../errors.js';
 import { withExitCode } from './action.js';
 import { DURATION_FLAG_HELP, collect, durationFlag, integerAtLeast, yesNo } from './parse-options.js';
 import { INTERRUPT_HELP, trapInterrupts } from './interrupt.js';
-import { parseShard } from '../load/shard.js';
+import { parseShard } from '../run/plan/shard.js';
 import { addTargetOptions, targetSetupOf, type TargetFlags } from './target-options.js';
 import { addForeignStoreOptions, foreignFlagsOf } from './foreign-store-options.js';
 import type { ForeignStoreFlags } from '../model/foreign-stores.js';
@@ -93,11 +93,11 @@ export function runCommand(): Command {
     .action(
       withExitCode(async (scenarioArg: string, flags: RunFlags) => {
         const [{ runScenario }, { createProgressPrinter }, { formatRunSummary }, { prepareOutputDir, prepareOutputFile }, { checkRunStores }] = await Promise.all([
-          import('../load/run-scenario.js'),
-          import('../load/progress.js'),
+          import('../run/run-scenario.js'),
+          import('../run/progress.js'),
           import('../report/summary.js'),
           import('../output-path.js'),
-          import('../load/run-stores.js'),
+          import('../run/plan/run-stores.js'),
         ]);
         const foreign = foreignFlagsOf(flags);
         const stores =

@@ -1,11 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { withExitCode } from './action.js';
+import { VERSION } from '../shared/version.js';
 
-/** The package version, read once from package.json. */
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export { VERSION };
 
 /** `coupon-bench version`: print the version (the same as `--version`). */
 export function versionCommand(): Command {

@@ -1,6 +1,6 @@
 import type { FaultBand } from '../model/fault.js';
-import { newHistogram, recordMs, type Histogram } from '../load/histogram.js';
-import type { ResponseSample } from '../load/recorder.js';
+import { newHistogram, recordMs, type Histogram } from '../shared/histogram.js';
+import type { ResponseSample } from '../model/response-sample.js';
 
 /** Answers that prove issuance works again: the Lua script ran (issued, sold out, duplicate). */
 const ISSUANCE = new Set<string>(['issued', 'sold_out', 'duplicate']);

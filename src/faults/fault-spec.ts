@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
-import { FAULT_KINDS, TARGET_FAULT_KINDS, type AnyFaultKind, type FaultKind } from '../model/fault.js';
-import { parseDuration } from '../load/duration.js';
+import { FAULT_KINDS, TARGET_FAULT_KINDS, type AnyFaultKind, type FaultKind, type ScenarioFault } from '../model/fault.js';
+import { parseDuration } from '../shared/duration.js';
 
 /** One scheduled fault: what, when (ms after the load starts), for how long, how slow. */
 export interface FaultSpec {
@@ -12,13 +12,7 @@ export interface FaultSpec {
   latencyMs?: number;
 }
 
-/** A fault entry of a scenario file (`faults: [...]`). */
-export interface ScenarioFault {
-  fault: string;
-  at: string | number;
-  for?: string | number;
-  latency?: string | number;
-}
+export type { ScenarioFault } from '../model/fault.js';
 
 /** Faults that are one act (a kill): no duration. The rest last a while and need one. */
 const INSTANT: ReadonlySet<AnyFaultKind> = new Set(['kill-serve', 'kill-persister', 'restart-redis', 'kill-target', 'restart-target', 'hook']);

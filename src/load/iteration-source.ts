@@ -1,6 +1,6 @@
 import { Prng, deriveSeed } from './prng.js';
 import { createUserIdSource, type UserIdSource } from './user-ids.js';
-import type { Scenario } from './scenario.js';
+import type { Scenario } from '../model/scenario.js';
 
 /**
  * What one worker sends next: a template (weighted pick) and a user id. Worker `index` of `count`

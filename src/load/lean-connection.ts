@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { INCOMPLETE, MALFORMED, parseResponse, type ParsedResponse } from './http1-response.js';
+import { INCOMPLETE, MALFORMED, MAX_BODY_BYTES, parseResponse, TOO_LARGE, type ParsedResponse } from './http1-response.js';
 
 /** What a request on a {@link LeanConnection} reports to (undici's legacy handler shape). */
 export interface LeanHandler {
@@ -219,7 +219,8 @@ export class LeanConnection {
       end = buf.length;
     }
     if (this.res.untilClose) {
-      // An unframed body: keep everything until the server closes.
+      // An unframed body: keep everything until the server closes (up to the limit).
+      if (end > MAX_BODY_BYTES) return this.tooLarge();
       this.partial = Buffer.from(buf.subarray(0, end));
       this.res.body = this.partial;
       return true;
@@ -230,6 +231,7 @@ export class LeanConnection {
       return true;
     }
     this.partial = undefined;
+    if (next === TOO_LARGE) return this.tooLarge();
     if (next === MALFORMED || next < end) {
       // Not HTTP, or more bytes than one answer (the server answered something not asked).
       this.fail(socketError('MALFORMED_RESPONSE', 'the server sent bytes that are not one HTTP/1.1 response'));
@@ -241,6 +243,12 @@ export class LeanConnection {
     }
     this.deliver();
     return true;
+  }
+
+  /** A body over the limit: the request fails as RESPONSE_TOO_LARGE and the connection is dropped (its stream can't be trusted). */
+  private tooLarge(): false {
+    this.fail(socketError('RESPONSE_TOO_LARGE', `the server's answer has a body over ${MAX_BODY_BYTES} bytes`));
+    return false;
   }
 
   /** Hand the parsed answer to its handler; the connection is free again before the handler runs. */

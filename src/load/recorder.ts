@@ -1,25 +1,14 @@
 import { OUTCOMES, OUTCOME_INDEX, type Outcome } from '../model/outcome.js';
 import type { TimelinePoint } from '../model/report.js';
 import type { LedgerRecord } from '../model/ledger-record.js';
-import type { ScenarioCheck } from './scenario.js';
-import { encodeHistogram, newHistogram, type Histogram } from './histogram.js';
-import { LatencyCounts } from './latency-counts.js';
+import type { ScenarioCheck } from '../model/scenario.js';
+import { encodeHistogram, newHistogram, type Histogram } from '../shared/histogram.js';
+import { LatencyCounts } from '../shared/latency-counts.js';
 import type { LedgerWriter } from './ledger-writer.js';
 
-/** One classified response, as the engine hands it to listeners of `response` events. */
-export interface ResponseSample {
-  outcome: Outcome;
-  status: number;
-  templateId: number;
-  userId: number;
-  /** ms (performance.now) */
-  intended: number;
-  sent: number;
-  end: number;
-  couponId?: string;
-  seq?: number;
-  err?: string;
-}
+import type { ResponseSample } from '../model/response-sample.js';
+
+export type { ResponseSample };
 
 interface CompiledCheck {
   name: string;

@@ -1,5 +1,5 @@
 import { OUTCOME_INDEX } from '../model/outcome.js';
-import type { PersistStatus } from './persist-poller.js';
+import type { PersistStatus } from '../model/persist-status.js';
 import type { Recorder } from './recorder.js';
 
 /** Live figures once a second. */

@@ -1,12 +1,8 @@
 import { Prng, deriveSeed } from './prng.js';
 import { UsageError } from '../errors.js';
+import type { UserIdSpec } from '../model/scenario.js';
 
-/** How a scenario picks user ids. */
-export type UserIdSpec =
-  | { type: 'uniform'; min: number; max: number }
-  | { type: 'sequential'; start?: number }
-  | { type: 'zipf'; min?: number; count: number; exponent?: number }
-  | { type: 'list'; ids: number[] };
+export type { UserIdSpec } from '../model/scenario.js';
 
 /** Produces the next user id for one worker. */
 export type UserIdSource = () => number;

@@ -51,3 +51,11 @@ export interface FaultBand {
   /** a `hook:NAME` fault: its command's exit code and output */
   hook?: HookOutcome;
 }
+
+/** A fault entry of a scenario file (`faults: [...]`). */
+export interface ScenarioFault {
+  fault: string;
+  at: string | number;
+  for?: string | number;
+  latency?: string | number;
+}

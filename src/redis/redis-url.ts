@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { redactUrl } from '../store/db-url.js';
+import { redactUrl } from '../shared/redact-url.js';
 
 /** Scheme of a Redis Cluster address: `redis+cluster://host:port,host:port` (seed nodes). */
 export const CLUSTER_SCHEME = 'redis+cluster:';

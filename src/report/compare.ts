@@ -3,7 +3,7 @@ import { STEAL_WARN_PERCENT, type RunReport } from '../model/report.js';
 import { COMPARE_METRICS, type Better, type MetricDef } from './compare-metrics.js';
 import { limitFor, type RegressionGates } from './compare-gates.js';
 import { histogramStats } from './histogram-codec.js';
-import { untrustedRunReasons } from './run-validity.js';
+import { untrustedRunReasons } from '../shared/run-validity.js';
 
 /** One metric's change between two runs. */
 export interface MetricChange {

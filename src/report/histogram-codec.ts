@@ -1,7 +1,7 @@
 import { decodeFromCompressedBase64, type Histogram } from 'hdr-histogram-js';
 import { CouponBenchError } from '../errors.js';
-import { withinRecorded, type RecordedRange } from '../load/histogram.js';
-import { sameBucketUs } from '../load/latency-counts.js';
+import { withinRecorded, type RecordedRange } from '../shared/histogram.js';
+import { sameBucketUs } from '../shared/latency-counts.js';
 
 /** One point of an HDR percentile spectrum: percentile (0..100) and its latency in ms. */
 export interface SpectrumPoint {

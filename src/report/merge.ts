@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import { OUTCOMES, type Outcome } from '../model/outcome.js';
 import type { DurationSummary, RunReport, TimelinePoint } from '../model/report.js';
-import { decodeHistogram, durationSummary, encodeHistogram, newHistogram, type Histogram } from '../load/histogram.js';
+import { decodeHistogram, durationSummary, encodeHistogram, newHistogram, type Histogram } from '../shared/histogram.js';
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
@@ -22,14 +22,8 @@ function summaryOf(h: Histogram, parts: Array<DurationSummary | undefined>): Dur
 
 const sum = (xs: Array<number | undefined>): number => xs.reduce<number>((a, x) => a + (x ?? 0), 0);
 
-/**
- * Join the reports of one run split across generators (`run --shard i/n`): histograms added,
- * counters summed, the timelines aligned on wall-clock seconds (a merged second's percentiles from
- * its shards' per-second histograms added; from reports without them, the highest of the shards',
- * an upper bound), harness reasons kept per shard. The caller concatenates the ledgers and re-judges
- * the thresholds on the result.
- */
-export function mergeReports(reports: RunReport[], opts: { runId: string; ledgerRecords: number; toolVersion: string }): RunReport {
+/** Only the shards of one run (same scenario, templates and ledger mode), each once and all of them. */
+function checkShards(reports: RunReport[]): void {
   if (reports.length < 2) throw new UsageError('merge: give at least two report.json files (the shards of one run)', 'E_MERGE');
   const first = reports[0] as RunReport;
   const name = first.scenario['name'];
@@ -54,43 +48,13 @@ export function mergeReports(reports: RunReport[], opts: { runId: string; ledger
   }
   const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !seen.has(i));
   if (missing.length) throw new UsageError(`merge: shard ${missing.map((i) => `${i}/${count}`).join(', ')} missing: a merged run needs every shard`, 'E_MERGE');
-  const starts = reports.map((r) => Date.parse(r.startedAt));
-  const t0 = Math.min(...starts);
-  const end = Math.max(...reports.map((r) => Date.parse(r.startedAt) + r.durationMs));
-  const durationMs = end - t0;
-  const rate = (n: number): number => (durationMs > 0 ? Math.round((n / (durationMs / 1000)) * 1000) / 1000 : 0);
+}
 
-  const corrected = added(reports.map((r) => r.histograms.corrected)) ?? newHistogram();
-  const uncorrected = added(reports.map((r) => r.histograms.uncorrected)) ?? newHistogram();
-  const outcomes = {} as Record<Outcome, number>;
-  const byOutcome: Partial<Record<Outcome, string>> = {};
-  const latencyByOutcome: Partial<Record<Outcome, DurationSummary>> = {};
-  for (const o of OUTCOMES) {
-    outcomes[o] = sum(reports.map((r) => r.outcomes[o]));
-    const h = added(reports.map((r) => r.histograms.byOutcome[o]));
-    if (h && h.totalCount > 0) {
-      byOutcome[o] = encodeHistogram(h);
-      latencyByOutcome[o] = summaryOf(h, reports.map((r) => r.metrics.http_req_duration_by_outcome?.[o]));
-    }
-  }
-  const m = reports.map((r) => r.metrics);
-  const total = sum(m.map((x) => x.http_reqs.count));
-  const checks = new Map<string, { name: string; passes: number; fails: number }>();
-  for (const r of reports) {
-    for (const c of r.checks ?? []) {
-      const acc = checks.get(c.name) ?? { name: c.name, passes: 0, fails: 0 };
-      acc.passes += c.passes;
-      acc.fails += c.fails;
-      checks.set(c.name, acc);
-    }
-  }
-  const passes = sum(m.map((x) => x.checks.passes));
-  const fails = sum(m.map((x) => x.checks.fails));
-  const connections = m.filter((x) => x.http_connections !== undefined);
-  const errors: Record<string, number> = {};
-  for (const x of connections) for (const [k, v] of Object.entries(x.http_connections?.errors ?? {})) errors[k] = (errors[k] ?? 0) + v;
-
-  // Timelines on one clock: each shard's second t becomes the merged second its wall-clock time falls in.
+/**
+ * Timelines on one clock: each shard's second t becomes the merged second its wall-clock time falls
+ * in; a merged second's percentiles from its shards' per-second histograms added when all have one.
+ */
+function mergeTimelines(reports: RunReport[], starts: number[], t0: number): TimelinePoint[] {
   const buckets = new Map<number, TimelinePoint>();
   /** per merged second: the shards' histograms, or null once a point without one joined it */
   const secondHists = new Map<number, string[] | null>();
@@ -130,6 +94,56 @@ export function mergeReports(reports: RunReport[], opts: { runId: string; ledger
     issued += p.counts.issued;
     p.issuedTotal = issued;
   }
+  return timeline;
+}
+
+/**
+ * Join the reports of one run split across generators (`run --shard i/n`): histograms added,
+ * counters summed, the timelines aligned on wall-clock seconds (a merged second's percentiles from
+ * its shards' per-second histograms added; from reports without them, the highest of the shards',
+ * an upper bound), harness reasons kept per shard. The caller concatenates the ledgers and re-judges
+ * the thresholds on the result.
+ */
+export function mergeReports(reports: RunReport[], opts: { runId: string; ledgerRecords: number; toolVersion: string }): RunReport {
+  checkShards(reports);
+  const first = reports[0] as RunReport;
+  const starts = reports.map((r) => Date.parse(r.startedAt));
+  const t0 = Math.min(...starts);
+  const end = Math.max(...reports.map((r) => Date.parse(r.startedAt) + r.durationMs));
+  const durationMs = end - t0;
+  const rate = (n: number): number => (durationMs > 0 ? Math.round((n / (durationMs / 1000)) * 1000) / 1000 : 0);
+
+  const corrected = added(reports.map((r) => r.histograms.corrected)) ?? newHistogram();
+  const uncorrected = added(reports.map((r) => r.histograms.uncorrected)) ?? newHistogram();
+  const outcomes = {} as Record<Outcome, number>;
+  const byOutcome: Partial<Record<Outcome, string>> = {};
+  const latencyByOutcome: Partial<Record<Outcome, DurationSummary>> = {};
+  for (const o of OUTCOMES) {
+    outcomes[o] = sum(reports.map((r) => r.outcomes[o]));
+    const h = added(reports.map((r) => r.histograms.byOutcome[o]));
+    if (h && h.totalCount > 0) {
+      byOutcome[o] = encodeHistogram(h);
+      latencyByOutcome[o] = summaryOf(h, reports.map((r) => r.metrics.http_req_duration_by_outcome?.[o]));
+    }
+  }
+  const m = reports.map((r) => r.metrics);
+  const total = sum(m.map((x) => x.http_reqs.count));
+  const checks = new Map<string, { name: string; passes: number; fails: number }>();
+  for (const r of reports) {
+    for (const c of r.checks ?? []) {
+      const acc = checks.get(c.name) ?? { name: c.name, passes: 0, fails: 0 };
+      acc.passes += c.passes;
+      acc.fails += c.fails;
+      checks.set(c.name, acc);
+    }
+  }
+  const passes = sum(m.map((x) => x.checks.passes));
+  const fails = sum(m.map((x) => x.checks.fails));
+  const connections = m.filter((x) => x.http_connections !== undefined);
+  const errors: Record<string, number> = {};
+  for (const x of connections) for (const [k, v] of Object.entries(x.http_connections?.errors ?? {})) errors[k] = (errors[k] ?? 0) + v;
+
+  const timeline = mergeTimelines(reports, starts, t0);
 
   const merged: RunReport = {
     ...structuredClone(first),

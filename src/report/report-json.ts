@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { OUTCOMES, type Outcome } from '../model/outcome.js';
 import { REPORT_FILE } from '../model/ledger-record.js';
 import type { DurationSummary, RunReport, TimelinePoint } from '../model/report.js';
-import { durationSummary, encodeHistogram, type Histogram } from '../load/histogram.js';
+import { durationSummary, encodeHistogram, type Histogram } from '../shared/histogram.js';
 import { CouponBenchError } from '../errors.js';
 import { makeOutputDir } from '../output-path.js';
 

@@ -5,10 +5,11 @@ import { isJson } from './content-type.js';
  * `POST /api/coupons/issue HTTP/1.1` with a Host, a JSON content type, a Content-Length within the
  * body limit and the whole body already received; and `GET /healthz HTTP/1.1` with a Host and no
  * body (load generators open their connections with it). Anything else (another route or method, HTTP/1.0,
- * chunked bodies, Expect, odd Connection values, a header Node's parser would reject, a request
- * not yet complete) is {@link HANDOFF}: the connection goes to node:http, whose hardened parser,
- * timeouts and error answers then handle it. So this parser only ever has to say "yes, certainly
- * well-formed" or "not mine"; it never produces an error answer of its own.
+ * chunked bodies, Expect, odd Connection values, a header Node's parser would reject) is
+ * {@link HANDOFF}: the connection goes to node:http, whose hardened parser, timeouts and error
+ * answers then handle it; a request not yet complete is {@link INCOMPLETE} (handed over the same
+ * way unless answers are in flight). So this parser only ever has to say "yes, certainly
+ * well-formed", "not yet" or "not mine"; it never produces an error answer of its own.
  */
 
 /** The request lines the fast front serves. */
@@ -21,6 +22,11 @@ const MAX_FAST_HEADERS = 64;
 
 /** Not a request the fast front answers: hand the connection to node:http. */
 export const HANDOFF = -1;
+/**
+ * The start of a request the fast front may answer, not all received yet. A connection with answers
+ * in flight waits for the rest; an idle one hands it to node:http (whose timeouts then apply).
+ */
+export const INCOMPLETE = -2;
 
 /** A recognised request: which one, where its body is and whether the client asked to close after it. */
 export interface FastRequest {
@@ -35,18 +41,20 @@ const TCHAR = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
 
 /**
- * Parse the request starting at `start` of `buf` into `out`; returns the index just past it, or
- * {@link HANDOFF}. Pure and allocation-light: the header block is read as one latin1 string.
+ * Parse the request starting at `start` of `buf` into `out`; returns the index just past it,
+ * {@link HANDOFF} or {@link INCOMPLETE}. Pure and allocation-light: the header block is read as one
+ * latin1 string.
  */
 export function parseFastRequest(buf: Buffer, start: number, bodyLimit: number, out: FastRequest): number {
   let line: Buffer;
   if (startsWith(buf, start, LINE_BYTES)) line = LINE_BYTES;
   else if (startsWith(buf, start, HEALTHZ_BYTES)) line = HEALTHZ_BYTES;
-  else return HANDOFF;
+  else return prefixOf(buf, start, LINE_BYTES) || prefixOf(buf, start, HEALTHZ_BYTES) ? INCOMPLETE : HANDOFF;
   const issue = line === LINE_BYTES;
   const headStart = start + line.length;
   const headEnd = buf.indexOf(HEAD_END, headStart - 2);
-  if (headEnd < 0 || headEnd - start > MAX_FAST_HEAD_BYTES) return HANDOFF;
+  if (headEnd < 0) return buf.length - start > MAX_FAST_HEAD_BYTES ? HANDOFF : INCOMPLETE;
+  if (headEnd - start > MAX_FAST_HEAD_BYTES) return HANDOFF;
   // headEnd can be headStart - 2 only for a request with no headers at all (then there is no Host).
   if (headEnd < headStart) return HANDOFF;
   const head = buf.toString('latin1', headStart, headEnd + 2);
@@ -110,12 +118,18 @@ export function parseFastRequest(buf: Buffer, start: number, bodyLimit: number, 
   if (!host || !json || contentLength < 0 || contentLength > bodyLimit) return HANDOFF;
   const bodyStart = headEnd + 4;
   const bodyEnd = bodyStart + contentLength;
-  if (bodyEnd > buf.length) return HANDOFF;
+  if (bodyEnd > buf.length) return INCOMPLETE;
   out.kind = 'issue';
   out.bodyStart = bodyStart;
   out.bodyEnd = bodyEnd;
   out.close = close;
   return bodyEnd;
+}
+
+/** The bytes from `start` to the end are a proper beginning of `line`. */
+function prefixOf(buf: Buffer, start: number, line: Buffer): boolean {
+  const n = buf.length - start;
+  return n < line.length && buf.compare(line, 0, n, start, buf.length) === 0;
 }
 
 function startsWith(buf: Buffer, start: number, line: Buffer): boolean {

@@ -15,6 +15,8 @@ import type { SoldOutSnapshots } from './sold-out-snapshot.js';
 import { parseIdSegment, parseIssueBody } from './validate-issue.js';
 import { restoreTemplate, type RestoreWatch } from './template-restore.js';
 import { isJson } from './content-type.js';
+import { closeAfterPending } from './client-error.js';
+import { parseStrictObject } from './strict-json.js';
 
 /** Path of the issue route (the hot path). */
 export const ISSUE_PATH = '/api/coupons/issue';
@@ -67,6 +69,8 @@ export interface HttpAppDeps {
   readonly maxInFlight: number;
   /** request body limit in bytes */
   readonly bodyLimit: number;
+  /** ms within which Redis must answer /healthz's PING (the issue timeout) */
+  readonly healthTimeoutMs: number;
   /** the outbox persister's live figures (absent: this server runs none) */
   readonly persisterStats?: () => PersisterStats;
   /**
@@ -94,6 +98,8 @@ export class HttpApp {
   /** admin/read/metrics requests waiting on Redis or the store */
   slowPending = 0;
   draining = false;
+  /** the /healthz PING in flight (shared by concurrent checks) */
+  private probe: Promise<boolean> | undefined;
   private readonly keyCache = new Map<number, TemplateKeys>();
   private lastIsoMs = -1;
   private lastIso = '';
@@ -124,30 +130,24 @@ export class HttpApp {
     else this.routeSlow(req, url);
   };
 
-  /** 'clientError' listener: malformed framing -> 400, headers never finished -> 408; then close. */
+  /**
+   * 'clientError' listener: malformed framing -> 400, headers never finished -> 408; then close.
+   * The answers to the requests taken before the error go out first (see client-error.ts).
+   */
   readonly clientError = (err: Error & { code?: string }, socket: Socket): void => {
-    if (err.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const inProgress = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-    if (inProgress && inProgress.headersSent) {
-      socket.destroy();
-      return;
-    }
-    const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    const status = timeout ? 408 : 400;
-    const reason = timeout ? 'Request Timeout' : 'Bad Request';
-    const code = timeout ? ErrorCode.RequestTimeout : ErrorCode.MalformedRequest;
-    const message = timeout
-      ? 'request headers or body not received in time'
-      : err.code === 'HPE_HEADER_OVERFLOW'
-        ? 'request headers too large'
-        : `malformed HTTP request (${err.code ?? 'parse error'})`;
-    this.deps.metrics.record(Route.Unmatched, this.o[code]!, 0);
-    socket.end(rawErrorResponse(status, reason, code, message));
-    // end() sends FIN after the answer; make sure a silent peer cannot keep the socket forever.
-    setTimeout(() => socket.destroy(), 1000).unref();
+    closeAfterPending(socket, err.code, () => {
+      const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+      const status = timeout ? 408 : 400;
+      const reason = timeout ? 'Request Timeout' : 'Bad Request';
+      const code = timeout ? ErrorCode.RequestTimeout : ErrorCode.MalformedRequest;
+      const message = timeout
+        ? 'request headers or body not received in time'
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? 'request headers too large'
+          : `malformed HTTP request (${err.code ?? 'parse error'})`;
+      this.deps.metrics.record(Route.Unmatched, this.o[code]!, 0);
+      return rawErrorResponse(status, reason, code, message);
+    });
   };
 
   // ---- issue hot path -------------------------------------------------------------------------
@@ -470,21 +470,49 @@ export class HttpApp {
     }
   }
 
-  /** GET /healthz, from either front. */
+  /** GET /healthz, from either front: Redis must answer a PING within the issue timeout. */
   healthzTo(x: IssueExchange): void {
     const redis = (this.deps.pipeline ?? this.deps.redis).status;
-    const healthy = redis === 'ready' && !this.draining;
-    if (healthy) {
+    if (redis !== 'ready' || this.draining) return this.healthzAnswer(x, redis);
+    void this.track(this.redisAnswers().then((answers) => this.healthzAnswer(x, answers ? redis : 'unresponsive')));
+  }
+
+  private healthzAnswer(x: IssueExchange, redis: string): void {
+    if (redis === 'ready' && !this.draining) {
       // Issuance needs Redis only: a failing database degrades the server (200) but does not stop it.
       const persister = persisterHealth(this.deps.persisterStats?.());
       const status = persister.state === 'failing' ? 'degraded' : 'ok';
       // pid: which process answered (serve --workers runs several behind one port).
       const body = JSON.stringify({ status, redis, draining: false, inFlight: this.inFlight, persister, pid: process.pid });
       if (x.respond(200, body, undefined)) this.recordAt(Route.Healthz, x, this.o.ok!);
-    } else {
-      const message = this.draining ? 'server is draining' : `Redis is not available (${redis})`;
-      this.rejectAt(Route.Healthz, x, 503, ErrorCode.ServiceUnavailable, message, RETRY_HEADERS, { redis, draining: this.draining });
+      return;
     }
+    const message = this.draining
+      ? 'server is draining'
+      : redis === 'unresponsive'
+        ? `Redis has not answered within ${this.deps.healthTimeoutMs} ms`
+        : `Redis is not available (${redis})`;
+    this.rejectAt(Route.Healthz, x, 503, ErrorCode.ServiceUnavailable, message, RETRY_HEADERS, { redis, draining: this.draining });
+  }
+
+  /**
+   * True when Redis answers a PING within the issue timeout: a stopped or hung Redis keeps its
+   * socket open, so the connection state alone says "ready". Concurrent checks share one PING.
+   */
+  private redisAnswers(): Promise<boolean> {
+    if (this.probe !== undefined) return this.probe;
+    let timer: NodeJS.Timeout | undefined;
+    const answered = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.deps.healthTimeoutMs);
+      this.deps.redis.ping().then(
+        () => resolve(true),
+        () => resolve(false),
+      );
+    });
+    return (this.probe = answered.finally(() => {
+      clearTimeout(timer);
+      this.probe = undefined;
+    }));
   }
 
   private async metrics(req: AppRequest): Promise<void> {
@@ -534,18 +562,14 @@ function onIssueEnd(this: AppRequest): void {
   this.app!.issueBody(this);
 }
 
-/** Admin body: {"stock": <int >= 0>, "name"?: <string>}. */
+/** Admin body: {"stock": <int >= 0>, "name"?: <string>}, read as strictly as the issue body. */
 export function parseTemplateBody(text: string): { stock: number; name?: string } | string {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return 'body is not valid JSON';
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'body must be a JSON object';
-  const o = v as Record<string, unknown>;
+  const parsed = parseStrictObject(text);
+  if (typeof parsed === 'string') return parsed;
+  const o = parsed.value;
   for (const key of Object.keys(o)) if (key !== 'stock' && key !== 'name') return `unknown field "${key}"`;
   if (typeof o.stock !== 'number' || !Number.isSafeInteger(o.stock) || o.stock < 0) return '"stock" must be a safe integer >= 0';
+  if (parsed.notPlainIntegers.has('stock')) return '"stock" must be written as a plain integer (no fraction or exponent)';
   if (o.name !== undefined && (typeof o.name !== 'string' || o.name.length === 0 || o.name.length > 200)) {
     return '"name" must be a string of 1..200 characters';
   }

@@ -19,16 +19,11 @@ import { watchRestores } from './template-restore.js';
 import { ServerMetrics } from './metrics.js';
 import type { RunningServer, ServeOptions } from './serve-options.js';
 import { redisRefusal } from '../redis/refusal.js';
+import { bindsLoopbackOnly, isLoopbackAddress } from './loopback.js';
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '::ffff:127.0.0.1']);
 const REDIS_READY_TIMEOUT_MS = 5000;
 /** templates /metrics sums outbox lag over (XLEN each) */
 const MAX_LAG_TEMPLATES = 1000;
-
-/** True when a bind address only accepts local connections. */
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
-}
 
 /**
  * Start the issuance server in-process: Redis (a private one when no URL is given), the store,
@@ -37,9 +32,7 @@ export function isLoopbackHost(host: string): boolean {
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // Bad URLs and prefixes fail before anything is started.
   validateStoreUrls({ redis: opts.redisUrl, db: opts.dbUrl, prefix: opts.prefix });
-  if (!isLoopbackHost(opts.host) && !opts.adminToken) {
-    throw new UsageError(`--admin-token is required when binding to a non-loopback address (${opts.host})`, 'E_ADMIN_TOKEN_REQUIRED');
-  }
+  if (!opts.adminToken && !(await bindsLoopbackOnly(opts.host))) throw adminTokenRequired(opts.host);
   if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new UsageError(`--port: ${opts.port} is not a port`, 'E_BAD_PORT');
   // A port in use fails before the stores are touched (no redis-server started, no database file made).
   if (opts.port !== 0) {
@@ -60,11 +53,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       cleanups.push(() => m.stop());
     }
     const redisUrl = opts.redisUrl ?? managed!.url;
+    const ioredisTimeoutMs = opts.redisTimeoutMs ?? 250;
     const redis = createRedis(redisUrl, {
       role: 'server',
       name: 'coupon-bench-serve',
       autoPipelining: true,
-      commandTimeoutMs: opts.redisTimeoutMs ?? 250,
+      commandTimeoutMs: ioredisTimeoutMs,
     });
     cleanups.push(async () => redis.disconnect());
     await waitReady(redis, redisUrl);
@@ -152,6 +146,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       adminToken: opts.adminToken,
       maxInFlight: opts.maxInFlight ?? 10_000,
       bodyLimit: opts.bodyLimitBytes ?? 4096,
+      healthTimeoutMs: pipeline ? timeoutMs : ioredisTimeoutMs,
       ...(persisterStats ? { persisterStats } : {}),
       restores,
     });
@@ -169,11 +164,20 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       requireHostHeader: false,
     });
     server.maxHeadersCount = 64;
+    // A client that half-closes after its request still gets the answer (node:http's default drops
+    // it, though the coupon is issued), as on the fast front; the connection closes after it.
+    (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     server.on('request', theApp.handle);
     server.on('clientError', theApp.clientError);
     const fast = opts.httpFront === 'node' ? undefined : FastFront.install(theApp, server, opts.keepAliveTimeoutMs ?? 5000);
     await listen(server, opts.port, opts.host);
-    const port = (server.address() as AddressInfo).port;
+    const bound = server.address() as AddressInfo;
+    // The address actually bound decides (a name may resolve otherwise than it did a moment ago).
+    if (!opts.adminToken && !isLoopbackAddress(bound.address)) {
+      await new Promise((r) => server.close(r));
+      throw adminTokenRequired(`${opts.host} = ${bound.address}`);
+    }
+    const port = bound.port;
     const urlHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
 
     let stopping: Promise<void> | undefined;
@@ -219,6 +223,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     await cleanup();
     throw err;
   }
+}
+
+function adminTokenRequired(host: string): UsageError {
+  return new UsageError(`--admin-token is required when binding to a non-loopback address (${host})`, 'E_ADMIN_TOKEN_REQUIRED');
 }
 
 /**

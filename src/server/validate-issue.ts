@@ -1,3 +1,5 @@
+import { parseStrictObject } from './strict-json.js';
+
 /** A validated issue request. */
 export interface IssueRequest {
   userId: number;
@@ -68,16 +70,11 @@ function skipWs(text: string, i: number): number {
 
 const FIELDS = ['userId', 'templateId'] as const;
 
-/** Slow path, only for rejected bodies: say precisely what is wrong. */
+/** Slow path, only for rejected bodies: say precisely what is wrong (the admin body's rules too). */
 function describeInvalid(text: string): string {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return 'body is not valid JSON';
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'body must be a JSON object';
-  const obj = value as Record<string, unknown>;
+  const parsed = parseStrictObject(text);
+  if (typeof parsed === 'string') return parsed;
+  const obj = parsed.value;
   for (const key of Object.keys(obj)) {
     if (key !== 'userId' && key !== 'templateId') return `unknown field "${key}"`;
   }

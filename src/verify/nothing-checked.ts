@@ -1,6 +1,6 @@
 import { noIssuanceReason } from '../model/issuance-checked.js';
 import type { Outcome } from '../model/outcome.js';
-import { untrustedRunReasons, type RunValidityInput } from '../report/run-validity.js';
+import { untrustedRunReasons, type RunValidityInput } from '../shared/run-validity.js';
 
 /** What the ledger read says about requests: how many records, its mode, and its outcome counts. */
 export interface LedgerTotals {

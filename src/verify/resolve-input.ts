@@ -6,7 +6,7 @@ import type { RunReport } from '../model/report.js';
 import { DEFAULT_PREFIX } from '../redis/keys.js';
 import { isRedacted } from '../store/db-url.js';
 import { validateStoreUrls } from '../store/store-urls.js';
-import type { VerifyInput } from './verify.js';
+import type { VerifyInput } from './verify-input.js';
 import { checkForeignFlags, type ForeignStoreFlags } from './foreign-keys.js';
 
 /** Inputs after reading the report and applying flags over it. */

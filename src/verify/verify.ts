@@ -19,34 +19,13 @@ import { connectRedis, whereIs } from './connect-redis.js';
 import { readBundledTemplate, waitForDrain } from './read-redis.js';
 import { readForeignRedis } from './read-foreign-redis.js';
 import { assertBundledSchema } from './bundled-schema.js';
-import { FOREIGN_REDIS_FLAGS, hasForeignRedis, isForeign, type ForeignStoreFlags } from './foreign-keys.js';
+import { FOREIGN_REDIS_FLAGS, hasForeignRedis, isForeign } from './foreign-keys.js';
 import { resolveInput, type ResolvedInput } from './resolve-input.js';
+import type { VerifyInput } from './verify-input.js';
 import type { RedisSnapshot, TemplateSnapshot } from './snapshot.js';
 import { redisRefusal } from '../redis/refusal.js';
 
-/** Inputs of an audit (flags of `coupon-bench verify`). */
-export interface VerifyInput extends ForeignStoreFlags {
-  /** reports/<run-id>/report.json: ledger, templates and stores of a run */
-  reportPath?: string;
-  ledgerPath?: string;
-  redisUrl?: string;
-  dbUrl?: string;
-  prefix?: string;
-  templateIds?: number[];
-  /** declared stock per template id (`--template <id>:<stock>`), over the report's */
-  stocks?: Record<number, number>;
-  /** wait this long for the outbox to drain before judging (default 5000) */
-  drainTimeoutMs?: number;
-  /** where to look for the latest run when no input is given (default ./reports) */
-  reportsDir?: string;
-  /**
-   * The report's stores must answer even when the run did not name them (`run --verify` audits
-   * them while they are up). Stores named by flags, or by the run's flags, must answer anyway.
-   */
-  storesRequired?: boolean;
-  /** any invariant that cannot be judged (SKIP) makes the audit exit 97 instead of a qualified PASS */
-  strict?: boolean;
-}
+export type { VerifyInput };
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 5000;
 
@@ -171,6 +150,46 @@ async function discoverTemplates(r: ResolvedInput, redis: RedisClient | undefine
   return [...ids].filter((id) => Number.isSafeInteger(id) && id > 0).sort((a, b) => a - b);
 }
 
+/** What one template's snapshot is built from. */
+interface SnapshotSources {
+  r: ResolvedInput;
+  input: VerifyInput;
+  store: CouponStore | undefined;
+  redisSnap: RedisSnapshot | undefined;
+  bundledRedis: boolean;
+  ledger: LedgerFold | undefined;
+  ledgerMode: 'acked' | 'full' | undefined;
+  ledgerMissing: string | undefined;
+  redisMissing: string | undefined;
+  dbMissing: string | undefined;
+  /** the audit judges one template (the report's counters are its own) */
+  single: boolean;
+  /** another team's stores: coupon ids are opaque */
+  foreign: boolean;
+}
+
+/** One template as the invariants see it: its Redis, database and ledger snapshots and its stock. */
+async function templateSnapshot(id: number, src: SnapshotSources): Promise<TemplateSnapshot> {
+  const { r, input, store, bundledRedis, ledger, ledgerMode, ledgerMissing, redisMissing, dbMissing, single, foreign } = src;
+  const s: TemplateSnapshot = { templateId: id, redisMissing, dbMissing, ledgerMissing, ...(foreign ? { foreign } : {}) };
+  attachRedis(s, src.redisSnap, bundledRedis, r.prefix);
+  if (r.foreign.dbQuery && r.dbUrl) s.db = await readQueryTemplate(r.dbUrl, r.foreign.dbQuery, id);
+  else if (store) {
+    s.db = await readStoreTemplate(store, id);
+    if (s.db.rows === 0 && s.db.templateStock === undefined) {
+      s.absentFrom = [...(s.absentFrom ?? []), { store: 'db', where: `in the database ${store.location}`, flag: '--db' }];
+    }
+  }
+  if (ledger) s.ledger = ledger.templates.get(id) ?? emptyLedgerSnapshot(ledgerMode ?? 'acked');
+  const reported = r.report?.outcomes;
+  if (s.ledger && s.ledger.mode === 'acked' && reported && single) {
+    // An acked ledger holds no refusals; with one template the report's counters are its own.
+    for (const o of ['sold_out', 'duplicate', 'not_found', 'rejected'] as const) s.ledger.counts[o] = reported[o] ?? 0;
+  }
+  resolveStock(s, r.stocks.get(id), input.stocks?.[id] !== undefined);
+  return s;
+}
+
 /**
  * Audit Redis, the database and a run's ledger against every invariant of DESIGN.md. Invariants
  * that cannot be judged with the inputs given are SKIP with a reason, never PASS.
@@ -230,23 +249,7 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
 
     const snaps: TemplateSnapshot[] = [];
     for (const id of templateIds) {
-      const s: TemplateSnapshot = { templateId: id, redisMissing, dbMissing, ledgerMissing, ...(foreign ? { foreign } : {}) };
-      attachRedis(s, redisSnaps.get(id), bundledRedis, r.prefix);
-      if (r.foreign.dbQuery && r.dbUrl) s.db = await readQueryTemplate(r.dbUrl, r.foreign.dbQuery, id);
-      else if (store) {
-        s.db = await readStoreTemplate(store, id);
-        if (s.db.rows === 0 && s.db.templateStock === undefined) {
-          s.absentFrom = [...(s.absentFrom ?? []), { store: 'db', where: `in the database ${store.location}`, flag: '--db' }];
-        }
-      }
-      if (ledger) s.ledger = ledger.templates.get(id) ?? emptyLedgerSnapshot(ledgerMode ?? 'acked');
-      const reported = r.report?.outcomes;
-      if (s.ledger && s.ledger.mode === 'acked' && reported && templateIds.length === 1) {
-        // An acked ledger holds no refusals; with one template the report's counters are its own.
-        for (const o of ['sold_out', 'duplicate', 'not_found', 'rejected'] as const) s.ledger.counts[o] = reported[o] ?? 0;
-      }
-      resolveStock(s, r.stocks.get(id), input.stocks?.[id] !== undefined);
-      snaps.push(s);
+      snaps.push(await templateSnapshot(id, { r, input, store, redisSnap: redisSnaps.get(id), bundledRedis, ledger, ledgerMode, ledgerMissing, redisMissing, dbMissing, single: templateIds.length === 1, foreign }));
     }
 
     const invariants: InvariantResult[] = INVARIANT_CHECKS.map(([name, check]) =>

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/model/report.js';
+import { redactUrl } from '../../src/store/db-url.js';
 import { ISSUED_TABLE } from '../../src/store/schema.js';
 import { PG_URL, REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/env.js';
 import { runCli } from '../helpers/cli.js';
@@ -50,7 +51,9 @@ describe('run --serve and the store flags (spawned CLI)', () => {
     const args = ['run', 'seed-k6', '--serve', '--verify', '--duration', '2s', '--vus', '20', '--seed', '5'];
     const r = await cli([...args, '--redis', REDIS_URL, '--db', db.url, '--prefix', prefix, '--out', 'pg'], cwd);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/serving on http:\/\/127\.0\.0\.1:\d+ \(redis redis:\/\/127\.0\.0\.1:6379, db postgres:\/\/.*, prefix cbtest-servestores-/);
+    // the Redis the suite was given (REDIS_URL), as the line prints it (without a password)
+    const shownRedis = redactUrl(REDIS_URL).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    expect(r.stderr).toMatch(new RegExp(`serving on http://127\\.0\\.0\\.1:\\d+ \\(redis ${shownRedis}, db postgres://.*, prefix cbtest-servestores-`));
     expect(r.stdout).toMatch(/exactly 10 issued to 10 distinct users/);
     const report = JSON.parse(readFileSync(join(cwd, 'pg', 'report.json'), 'utf8')) as RunReport;
     expect(report.stores).toEqual({ redis: REDIS_URL, db: db.url, prefix, source: 'serve' });

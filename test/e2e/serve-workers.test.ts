@@ -44,8 +44,17 @@ describe('serve --workers 2: two processes on one port, one Redis, one database'
     expect([...answeredBy].sort()).toEqual([...pids].sort());
     const stores = ['--redis', REDIS_URL, '--db', db, '--prefix', prefix];
     // seed-k6 on template 1, then flash-crowd on template 2 (a copy of the bundled file with another id)
-    const flash = JSON.parse(readFileSync(join(import.meta.dirname, '../../scenarios/flash-crowd.json'), 'utf8')) as { templates: Array<{ id: number; stock: number }> };
+    const flash = JSON.parse(readFileSync(join(import.meta.dirname, '../../scenarios/flash-crowd.json'), 'utf8')) as Record<string, unknown> & {
+      thresholds: Record<string, string[]>;
+    };
     flash.templates = [{ id: 2, stock: 1000 }];
+    // What is checked here is correctness (exactly the stock, no duplicate, nothing lost), not how
+    // fast a machine shared with other work answers: no latency threshold, and the crowd's 3,000
+    // unique users come as fast as the machine allows (closed model) instead of at a rate a busy
+    // machine cannot keep (an open model there drops most arrivals: exit 97).
+    delete flash.thresholds['http_req_duration'];
+    for (const key of ['rate', 'timeUnit', 'preAllocatedVUs', 'maxVUs']) delete flash[key];
+    Object.assign(flash, { executor: 'shared-iterations', vus: 64, iterations: 3000, duration: '60s', harness: { maxEventLoopDelayMs: 1000 } });
     writeFileSync(join(cwd, 'flash-2.json'), JSON.stringify(flash));
     for (const [scenario, stock, extra] of [['seed-k6', 10, ['--duration', '3s']], [join(cwd, 'flash-2.json'), 1000, []]] as const) {
       const out = `out-${stock}`;

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { newHistogram } from '../../src/load/histogram.js';
+import { newHistogram } from '../../src/shared/histogram.js';
 import { OUTCOMES, type Outcome } from '../../src/model/outcome.js';
 import type { RunReport } from '../../src/model/report.js';
 import { startStandIn } from '../helpers/load-stand-in.js';
@@ -81,5 +81,15 @@ describe('a load run split across generators (run --shard i/n) and merged', () =
     const serve = await runCli(['run', 'seed-k6', '--serve', '--shard', '1/2'], { cwd });
     expect(serve.code).toBe(1);
     expect(serve.stderr).toMatch(/--shard splits the load on one target/);
+    // A crafted report naming a ledger outside its folder: refused, nothing of that file copied.
+    const crafted = join(cwd, 'crafted');
+    mkdirSync(crafted);
+    writeFileSync(join(cwd, 'outside.ndjson'), '{"secret":1}\n');
+    const s2 = read(join(cwd, 's2', 'report.json'));
+    writeFileSync(join(crafted, 'report.json'), JSON.stringify({ ...s2, ledger: { ...s2.ledger, file: '../outside.ndjson' } }));
+    const escape = await runCli(['merge', s1, join(crafted, 'report.json'), '--out', 'escaped'], { cwd });
+    expect(escape.code, escape.stderr).toBe(1);
+    expect(escape.stderr).toMatch(/^coupon-bench: merge: the ledger of .*leads out of the folder.*\[E_LEDGER_PATH\]\n$/);
+    expect(existsSync(join(cwd, 'escaped', 'ledger.ndjson'))).toBe(false);
   });
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runScenario } from '../../src/load/run-scenario.js';
+import { runScenario } from '../../src/run/run-scenario.js';
 import type { StoreEngine } from '../../src/store/store.js';
 import { verify } from '../../src/verify/verify.js';
 import { REDIS_URL } from '../helpers/env.js';

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runScenario } from '../../src/load/run-scenario.js';
-import type { Scenario } from '../../src/load/scenario.js';
+import { runScenario } from '../../src/run/run-scenario.js';
+import type { Scenario } from '../../src/run/plan/scenario.js';
 import { readLedger } from '../../src/load/ledger-reader.js';
 import { startStandIn, type StandIn } from '../helpers/load-stand-in.js';
 
@@ -163,9 +163,8 @@ describe('executors send what they promise', () => {
   it('a request timeout is unknown with its reason', async () => {
     srv = await startStandIn({ 1: 10 });
     srv.delayMs = 2000;
-    const t0 = performance.now();
+    // the answer would come after 2 s: its reason (REQUEST_TIMEOUT, nothing answered) shows the client gave up first
     const r = await run(scenario({ executor: 'shared-iterations', vus: 1, iterations: 1, timeout: '300ms' }));
-    expect(performance.now() - t0).toBeLessThan(1900);
     expect(r.report.outcomes.unknown).toBe(1);
     expect(r.report.harness.answered).toBe(0);
     expect(r.exitCode).toBe(97);
@@ -235,7 +234,8 @@ describe('abortOnFail', () => {
     const r = await run(
       scenario({ executor: 'constant-vus', vus: 2, duration: '20s', thinkTime: '10ms', thresholds: { 'outcomes.sold_out': [{ threshold: 'count==0', abortOnFail: true }] } }),
     );
-    expect(Date.now() - t0).toBeLessThan(10_000);
+    // before its 20 s duration, however slow the machine: only the abort can end it sooner
+    expect(Date.now() - t0).toBeLessThan(20_000);
     expect(r.report.abortedBy).toMatch(/outcomes.sold_out count==0/);
     expect(r.report.thresholds[0]?.ok).toBe(false);
     expect(r.exitCode).toBe(99);
@@ -273,7 +273,8 @@ describe('interrupted (SIGINT, SIGTERM)', () => {
       events.push(e.type === 'interrupt' ? `interrupt ${e.signal} ${e.stopping}` : e.type);
       if (e.type === 'tick') abort.abort('SIGINT'); // about a second into the load
     });
-    expect(Date.now() - t0).toBeLessThan(5000);
+    // before its 10 s duration, however slow the machine: only the signal can end it sooner
+    expect(Date.now() - t0).toBeLessThan(10_000);
     expect(events).toContain('interrupt SIGINT true');
     expect(srv.received).toBeGreaterThan(50);
     expect(r.report.metrics.http_reqs.count).toBe(srv.received);

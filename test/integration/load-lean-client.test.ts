@@ -3,8 +3,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runScenario } from '../../src/load/run-scenario.js';
-import type { Scenario } from '../../src/load/scenario.js';
+import { runScenario } from '../../src/run/run-scenario.js';
+import type { Scenario } from '../../src/run/plan/scenario.js';
 import { readLedger } from '../../src/load/ledger-reader.js';
 import { startStandIn } from '../helpers/load-stand-in.js';
 import { formatRunSummary } from '../../src/report/summary.js';
@@ -192,6 +192,52 @@ describe('the lean HTTP client of the load engine', () => {
     const reasons: string[] = [];
     for await (const rec of readLedger(r.ledgerPath)) if (rec.o === 'unknown') reasons.push(rec.err ?? '');
     expect(reasons.sort()).toEqual(['MALFORMED_RESPONSE', 'REQUEST_TIMEOUT', 'SOCKET_CLOSED']);
+  });
+
+  it('an answer with both Content-Length and Transfer-Encoding is framed by its chunks, and its connection closed', async () => {
+    const sockets = new Set<Socket>();
+    const srv = await rawServer((s) => {
+      sockets.add(s);
+      const chunk = `${SOLD_OUT.length.toString(16)}\r\n${SOLD_OUT}\r\n0\r\n\r\n`;
+      s.write(`HTTP/1.1 400 Bad Request\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n${chunk}`);
+    });
+    closeServer = srv.close;
+    const r = await run(scenario(srv.url, { iterations: 12, vus: 2 }));
+    expect(r.report.outcomes).toMatchObject({ sold_out: 12, unknown: 0 });
+    // one connection per answer: none is reused after such an answer
+    expect(sockets.size).toBe(12);
+  });
+
+  it('a body over the limit is unknown (RESPONSE_TOO_LARGE), its connection dropped; the run goes on', async () => {
+    const sockets = new Set<Socket>();
+    const srv = await rawServer((s, n) => {
+      sockets.add(s);
+      // the first answer announces 2 MiB and sends its start; the others are ordinary
+      if (n === 1) s.write(`HTTP/1.1 400 Bad Request\r\nContent-Length: ${2 * 1024 * 1024}\r\n\r\n${'x'.repeat(1000)}`);
+      else s.write(`HTTP/1.1 400 Bad Request\r\nContent-Length: ${SOLD_OUT.length}\r\n\r\n${SOLD_OUT}`);
+    });
+    closeServer = srv.close;
+    const r = await run(scenario(srv.url, { vus: 1, iterations: 5 }));
+    expect(r.report.outcomes).toMatchObject({ sold_out: 4, unknown: 1 });
+    const reasons: string[] = [];
+    for await (const rec of readLedger(r.ledgerPath)) if (rec.o === 'unknown') reasons.push(rec.err ?? '');
+    expect(reasons).toEqual(['RESPONSE_TOO_LARGE']);
+    expect(sockets.size).toBe(2);
+  });
+
+  it('a body running until the close is cut at the limit: unknown (RESPONSE_TOO_LARGE)', async () => {
+    const srv = await rawServer((s) => {
+      s.write('HTTP/1.0 400 Bad Request\r\n\r\n');
+      // 2 MiB in 64 KiB writes, never closing: the client must give up at 1 MiB, not wait or grow
+      const piece = 'y'.repeat(64 * 1024);
+      for (let i = 0; i < 32 && !s.destroyed; i++) s.write(piece);
+    });
+    closeServer = srv.close;
+    const r = await run(scenario(srv.url, { vus: 1, iterations: 2, timeout: '10s' }));
+    expect(r.report.outcomes).toMatchObject({ unknown: 2 });
+    const reasons: string[] = [];
+    for await (const rec of readLedger(r.ledgerPath)) reasons.push(rec.err ?? '');
+    expect(reasons).toEqual(['RESPONSE_TOO_LARGE', 'RESPONSE_TOO_LARGE']);
   });
 
   it('reaches an IPv6 literal target (http://[::1]:port)', async () => {

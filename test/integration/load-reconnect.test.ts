@@ -38,12 +38,13 @@ describe('lean connection: a request whose connection is refused is not lost', (
     await new Promise((r) => setTimeout(r, 200));
     const server = await listen(port, OK);
     try {
-      const started = performance.now();
+      const refusedBefore = stats.failed['ECONNREFUSED'] ?? 0;
       expect(await done).toBe('200');
-      // the backoff is capped: the answer comes well within a second of the server coming up
-      expect(performance.now() - started).toBeLessThan(1000);
       expect(stats.opened).toBe(1);
-      expect(stats.failed['ECONNREFUSED']).toBeGreaterThanOrEqual(2);
+      // a backoff, not a busy loop: doubling waits from 5-10 ms fit at most 6 attempts in the
+      // 200 ms the server was away (timers never fire early, so a busy machine only makes it fewer)
+      expect(refusedBefore).toBeGreaterThanOrEqual(2);
+      expect(stats.failed['ECONNREFUSED']).toBeLessThanOrEqual(7);
       await conn.close();
     } finally {
       await new Promise((r) => server.close(r));

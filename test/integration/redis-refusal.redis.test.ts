@@ -28,11 +28,10 @@ describe('Redis refusing the URL\'s settings', () => {
   });
 
   it('serve: a database index the Redis does not have is E_BAD_REDIS_URL (exit 1), at once', async () => {
-    const started = Date.now();
+    // refused, not retried: a server that kept retrying would never settle (the test's timeout)
     await expect(
       startServer({ host: '127.0.0.1', port: 0, redisUrl: withDb(99_999), dbUrl: `sqlite:${join(dir, 'a.sqlite')}`, prefix: uniquePrefix('refuse') }),
     ).rejects.toMatchObject({ code: 'E_BAD_REDIS_URL', exitCode: 1, message: expect.stringMatching(/DB index is out of range/) });
-    expect(Date.now() - started).toBeLessThan(4000);
   });
 
   it('serve: a user Redis does not know is E_REDIS_AUTH (exit 1)', async () => {

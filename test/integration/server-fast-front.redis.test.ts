@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTemplate } from '../../src/server/admin-client.js';
+import { httpAnswers } from '../helpers/http-answers.js';
 import { call, rawExchange, startHarness, type Harness } from './server-harness.js';
 
 const ISSUE = '/api/coupons/issue';
@@ -8,31 +9,7 @@ const post = (body: string, extra = ''): string =>
   `POST ${ISSUE} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
 const issueBody = (userId: number, templateId = 1): string => JSON.stringify({ userId, templateId });
 
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** Split a stream of HTTP/1.1 answers (each with Content-Length) into parts. */
-function answers(text: string): Answer[] {
-  const out: Answer[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const he = text.indexOf('\r\n\r\n', i);
-    if (he < 0) throw new Error(`incomplete answer head at ${i}: ${JSON.stringify(text.slice(i, i + 80))}`);
-    const [statusLine, ...lines] = text.slice(i, he).split('\r\n');
-    const headers: Record<string, string> = {};
-    for (const l of lines) {
-      const c = l.indexOf(':');
-      headers[l.slice(0, c).toLowerCase()] = l.slice(c + 1).trim();
-    }
-    const len = Number(headers['content-length']);
-    out.push({ status: Number(statusLine!.split(' ')[1]), headers, body: text.slice(he + 4, he + 4 + len) });
-    i = he + 4 + len;
-  }
-  return out;
-}
+const answers = httpAnswers;
 
 describe('serve: the fast HTTP front of the issue route', () => {
   let h: Harness;

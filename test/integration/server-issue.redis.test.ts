@@ -154,6 +154,8 @@ describe('serve: overload', () => {
 describe('serve: admin token', () => {
   it('refuses to bind a non-loopback address without a token', async () => {
     await expect(startHarness({ host: '0.0.0.0' }, 'tok')).rejects.toMatchObject({ code: 'E_ADMIN_TOKEN_REQUIRED' });
+    // a name is judged by the addresses it resolves to, not by how it starts
+    await expect(startHarness({ host: '127.example.invalid' }, 'tok')).rejects.toMatchObject({ code: 'E_ADMIN_TOKEN_REQUIRED' });
   });
 
   it('checks the token on admin routes when one is given', async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runScenario } from '../../src/load/run-scenario.js';
+import { runScenario } from '../../src/run/run-scenario.js';
 import { verify } from '../../src/verify/verify.js';
 import { expectSeedHeadline } from '../helpers/seed-headline.js';
 import { readLedger } from '../../src/load/ledger-reader.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkSchedule, parseFaultArg } from '../../src/faults/fault-spec.js';
 import { faultLabel } from '../../src/faults/fault-runner.js';
 import { FaultBands } from '../../src/faults/fault-bands.js';
-import { validateScenario } from '../../src/load/scenario.js';
+import { validateScenario } from '../../src/run/plan/scenario.js';
 import type { ResponseSample } from '../../src/load/recorder.js';
 
 const code = (f: () => unknown): string | undefined => {

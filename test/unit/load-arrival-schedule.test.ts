@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ArrivalSchedule } from '../../src/load/executors/arrival-schedule.js';
-import { parseDuration } from '../../src/load/duration.js';
+import { parseDuration } from '../../src/shared/duration.js';
 
 describe('arrival schedule', () => {
   it('constant: exact total, evenly spaced from t=0', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runClosedModel } from '../../src/load/executors/closed-model.js';
 import type { ExecContext } from '../../src/load/executors/types.js';
-import type { Scenario } from '../../src/load/scenario.js';
+import type { Scenario } from '../../src/run/plan/scenario.js';
 
 const SCENARIO = { name: 't', target: 'http://127.0.0.1:1', users: { type: 'sequential', start: 1 }, templates: [{ id: 1, stock: 1 }] } as unknown as Scenario;
 
@@ -50,13 +50,18 @@ function context(engine: unknown): ExecContext {
 }
 
 describe('closed model think time (k6 sleep after each answer)', () => {
-  it('every VU sleeps from its own answer: never early, and a herd answered one by one is not sent back as a herd', async () => {
+  // Timing (how evenly a herd answered one by one is sent back) is measured by
+  // bench/closed-model-spacing.js against a baseline of the same run; here only what holds on any
+  // machine, however busy: counts, order, and never early.
+  it('every VU sleeps from its own answer: never early, and VUs go out again in the order they were answered', async () => {
     const vus = 20;
     const thinkMs = 30;
+    const cycles = 6;
     const { engine, sends, answers } = serialEngine(0.25);
-    const r = await runClosedModel(context(engine), { vusMax: vus, targetAt: () => vus, durationMs: 400, thinkMs });
+    const r = await runClosedModel(context(engine), { vusMax: vus, targetAt: () => vus, durationMs: 600_000, iterations: vus * cycles, thinkMs });
 
-    expect(sends.length).toBeGreaterThanOrEqual(vus * 5);
+    expect(sends.length).toBe(vus * cycles);
+    expect(answers.length).toBe(vus * cycles);
     // Never early: each VU's next send comes at least thinkMs after its previous answer.
     const lastAnswer = new Map<number, number>();
     const events = [...sends.map((s) => ({ ...s, kind: 'send' })), ...answers.map((a) => ({ ...a, kind: 'answer' }))].sort((a, b) => a.at - b.at);
@@ -68,16 +73,11 @@ describe('closed model think time (k6 sleep after each answer)', () => {
         checked++;
       }
     }
-    expect(checked).toBeGreaterThanOrEqual(vus * 4);
+    expect(checked).toBe(vus * (cycles - 1));
     expect(r.thinkActualMs).toBeGreaterThanOrEqual(thinkMs);
-
-    // The first herd (all VUs at once) is answered 0.25 ms apart; every later cycle should keep
-    // that spacing. Ms-granular timers would wake each millisecond's answers together and send
-    // them back to back (gaps of a few µs).
-    const later = sends.filter((s) => s.at - sends[0]!.at > thinkMs).map((s) => s.at);
-    const gaps = later.slice(1).map((t, i) => t - later[i]!).sort((a, b) => a - b);
-    const medianGap = gaps[gaps.length >> 1]!;
-    expect(medianGap).toBeGreaterThan(0.15);
+    // Each VU sleeps its own think time from its own answer, so after the first herd the sends
+    // follow the answers one for one, in the same order.
+    expect(sends.slice(vus).map((s) => s.vu)).toEqual(answers.slice(0, sends.length - vus).map((a) => a.vu));
   });
 
   it('without think time the next iteration goes out at once', async () => {

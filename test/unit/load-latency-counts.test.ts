@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LatencyCounts } from '../../src/load/latency-counts.js';
-import { newHistogram, recordMs } from '../../src/load/histogram.js';
+import { LatencyCounts } from '../../src/shared/latency-counts.js';
+import { newHistogram, recordMs } from '../../src/shared/histogram.js';
 import { Recorder } from '../../src/load/recorder.js';
 import { bufferNumberField, bufferStringField } from '../../src/load/body-extract.js';
 import { Prng } from '../../src/load/prng.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createProgressPrinter, interruptNotice } from '../../src/load/progress.js';
-import { PersistPoller } from '../../src/load/persist-poller.js';
-import type { RunTick } from '../../src/load/run-scenario.js';
+import { createProgressPrinter, interruptNotice } from '../../src/run/progress.js';
+import { PersistPoller } from '../../src/run/load/persist-poller.js';
+import type { RunTick } from '../../src/run/run-scenario.js';
 import { Recorder } from '../../src/load/recorder.js';
 import { runTick } from '../../src/load/run-tick.js';
 

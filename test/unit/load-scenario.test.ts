@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from '../../src/load/duration.js';
-import { applyOverrides, loadScenario, validateScenario } from '../../src/load/scenario.js';
+import { parseDuration } from '../../src/shared/duration.js';
+import { applyOverrides, loadScenario, validateScenario } from '../../src/run/plan/scenario.js';
 import { UsageError } from '../../src/errors.js';
 
 describe('scenarios', () => {

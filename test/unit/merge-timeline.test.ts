@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OUTCOMES, type Outcome } from '../../src/model/outcome.js';
 import type { RunReport, TimelinePoint } from '../../src/model/report.js';
-import { decodeHistogram, encodeHistogram, newHistogram, recordMs } from '../../src/load/histogram.js';
+import { decodeHistogram, encodeHistogram, newHistogram, recordMs } from '../../src/shared/histogram.js';
 import { mergeReports } from '../../src/report/merge.js';
 import { makeReport } from './report-fixture.js';
 

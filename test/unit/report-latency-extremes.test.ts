@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LatencyCounts } from '../../src/load/latency-counts.js';
-import { encodeHistogram, newHistogram } from '../../src/load/histogram.js';
+import { LatencyCounts } from '../../src/shared/latency-counts.js';
+import { encodeHistogram, newHistogram } from '../../src/shared/histogram.js';
 import { Recorder } from '../../src/load/recorder.js';
 import type { DurationSummary, RunReport } from '../../src/model/report.js';
 import { compareReports } from '../../src/report/compare.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HANDOFF, parseFastRequest, type FastRequest } from '../../src/server/fast-request.js';
+import { HANDOFF, INCOMPLETE, parseFastRequest, type FastRequest } from '../../src/server/fast-request.js';
 
 const BODY = '{"userId":1,"templateId":1}';
 const LIMIT = 4096;
@@ -69,7 +69,6 @@ describe('fast front request recogniser', () => {
     ['Content-Length not digits', req([STD[0]!, STD[1]!, 'Content-Length: 2a'])],
     ['Content-Length signed', req([STD[0]!, STD[1]!, `Content-Length: +${BODY.length}`])],
     ['body over the limit', req([STD[0]!, STD[1]!, 'Content-Length: 5000'], 'a'.repeat(5000))],
-    ['body not all here', req([STD[0]!, STD[1]!, `Content-Length: ${BODY.length + 10}`])],
     ['chunked', req([...STD, 'Transfer-Encoding: chunked'])],
     ['Expect', req([...STD, 'Expect: 100-continue'])],
     ['Upgrade', req([...STD, 'Upgrade: websocket'])],
@@ -82,12 +81,22 @@ describe('fast front request recogniser', () => {
     ['bare LF in a value', req([...STD, 'X-Bad: a\nb'])],
     ['obsolete line folding', req([...STD, 'X-Fold: a', ' continued'])],
     ['non-ASCII header name', req([...STD, 'X-B\u00e4d: 1'])],
-    ['headers not finished', Buffer.from(`POST /api/coupons/issue HTTP/1.1\r\nHost: x\r\nContent-Ty`, 'latin1')],
-    ['only the request line so far', Buffer.from('POST /api/coupo', 'latin1')],
+    ['a line that only starts like ours', Buffer.from('POST /api/coupX', 'latin1')],
+    ['a huge header block, not finished', Buffer.from(`POST /api/coupons/issue HTTP/1.1\r\nX-Big: ${'a'.repeat(9000)}`, 'latin1')],
     ['no headers at all', Buffer.from('POST /api/coupons/issue HTTP/1.1\r\n\r\n', 'latin1')],
     ['a huge header block', req([...STD, `X-Big: ${'a'.repeat(9000)}`])],
     ['too many headers', req([...STD, ...Array.from({ length: 70 }, (_, i) => `X-H${i}: 1`)])],
   ])('%s: handed to node:http', (_name, buf) => {
     expect(parse(buf).end).toBe(HANDOFF);
+  });
+
+  it.each([
+    ['body not all here', req([STD[0]!, STD[1]!, `Content-Length: ${BODY.length + 10}`])],
+    ['headers not finished', Buffer.from(`POST /api/coupons/issue HTTP/1.1\r\nHost: x\r\nContent-Ty`, 'latin1')],
+    ['only the request line so far', Buffer.from('POST /api/coupo', 'latin1')],
+    ['a healthz line so far', Buffer.from('GET /heal', 'latin1')],
+    ['one byte', Buffer.from('P', 'latin1')],
+  ])('%s: incomplete (waits for the rest while answers are in flight)', (_name, buf) => {
+    expect(parse(buf).end).toBe(INCOMPLETE);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isJson } from '../../src/server/content-type.js';
 import { parseTemplateBody } from '../../src/server/http-app.js';
 import { parseIdSegment, parseIssueBody } from '../../src/server/validate-issue.js';
+import { parseStrictObject } from '../../src/server/strict-json.js';
 
 describe('parseIssueBody', () => {
   it.each([
@@ -66,5 +67,22 @@ describe('parseTemplateBody', () => {
     for (const bad of ['{}', '{"stock":-1}', '{"stock":1.5}', '{"stock":"5"}', '{"stock":5,"x":1}', '{"stock":5,"name":""}', '[]', 'x']) {
       expect(typeof parseTemplateBody(bad)).toBe('string');
     }
+  });
+
+  it.each([
+    ['{"stock":1e3}', '"stock" must be written as a plain integer'],
+    ['{"stock":5.0}', '"stock" must be written as a plain integer'],
+    ['{"stock":5,"stock":7}', 'duplicate field "stock"'],
+    ['{"stock":5,"name":"a","name":"b"}', 'duplicate field "name"'],
+    ['{"st\\u006fck":5,"stock":5}', 'duplicate field "stock"'],
+    ['{"stock":5} x', 'not valid JSON'],
+  ])('rejects %s as the issue body would (one strict reader)', (body, message) => {
+    expect(parseTemplateBody(body)).toContain(message);
+  });
+
+  it('keeps the members it reads whatever their spacing, escapes and nested neighbours', () => {
+    expect(parseTemplateBody(' {\n "name" : "a,\\"}b" , "stock" : 0 } ')).toEqual({ stock: 0, name: 'a,"}b' });
+    expect(parseTemplateBody('{"stock":3,"name":{"x":[1,{"stock":2}]}}')).toBe('"name" must be a string of 1..200 characters');
+    expect(parseStrictObject('{"a":[1,2],"b":-0,"c":-12,"d":1E2,"e":"1.5"}')).toMatchObject({ notPlainIntegers: new Set(['d']) });
   });
 });

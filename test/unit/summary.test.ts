@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Recorder } from '../../src/load/recorder.js';
 import { aggregateRun, environmentFingerprint } from '../../src/report/report-json.js';
 import { formatRunSummary } from '../../src/report/summary.js';
-import { decodeHistogram } from '../../src/load/histogram.js';
+import { decodeHistogram } from '../../src/shared/histogram.js';
 
 function measured(): Recorder {
   const r = new Recorder([{ name: 'status is 200 or 400', status: [200, 400] }, { name: 'definite', outcome: ['issued', 'sold_out', 'duplicate'] }], undefined, false);

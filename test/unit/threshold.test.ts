@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateThresholds, parseThreshold, parseThresholdFlag, parseThresholdMap } from '../../src/report/thresholds.js';
-import { encodeHistogram, newHistogram } from '../../src/load/histogram.js';
+import { encodeHistogram, newHistogram } from '../../src/shared/histogram.js';
 import type { RunReport } from '../../src/model/report.js';
 
 const dur = (avg: number) => ({ avg, min: 0.1, med: avg, max: 9, 'p(90)': 2, 'p(95)': 3, 'p(99)': 5 });

@@ -1,4 +1,4 @@
-import { parseDuration } from '../duration.js';
+import { parseDuration } from '../../shared/duration.js';
 import { ArrivalSchedule } from './arrival-schedule.js';
 import { runBurst } from './burst.js';
 import { runClosedModel } from './closed-model.js';

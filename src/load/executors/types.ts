@@ -1,6 +1,6 @@
 import type { Engine } from '../engine.js';
 import type { Recorder } from '../recorder.js';
-import type { Scenario } from '../scenario.js';
+import type { Scenario } from '../../model/scenario.js';
 
 /** Everything an executor needs. */
 export interface ExecContext {

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { CouponBenchError, HarnessInvalidError } from '../errors.js';
-import type { ForeignStoreFlags } from '../model/foreign-stores.js';
-import { foreignKeyFor, hasForeignRedis } from '../verify/foreign-keys.js';
-import type { RunReport } from '../model/report.js';
-import { DEFAULT_PREFIX, templateKeys } from '../redis/keys.js';
-import { redisRefusal } from '../redis/refusal.js';
-import { redactUrl, sqlitePathOf } from '../store/db-url.js';
+import { CouponBenchError, HarnessInvalidError } from '../../errors.js';
+import type { ForeignStoreFlags } from '../../model/foreign-stores.js';
+import { foreignKeyFor, hasForeignRedis } from '../../verify/foreign-keys.js';
+import type { RunReport } from '../../model/report.js';
+import { DEFAULT_PREFIX, templateKeys } from '../../redis/keys.js';
+import { redisRefusal } from '../../redis/refusal.js';
+import { redactUrl, sqlitePathOf } from '../../store/db-url.js';
 
 /**
  * A template that already has coupons would have an earlier run's coupons audited as this run's:
@@ -56,13 +56,13 @@ export async function assertStoresFresh(stores: NonNullable<RunReport['stores']>
  */
 export async function assertStoresReadable(stores: NonNullable<RunReport['stores']>): Promise<void> {
   if (stores.db === undefined || stores.dbQuery !== undefined) return;
-  const { assertBundledSchema } = await import('../verify/bundled-schema.js');
+  const { assertBundledSchema } = await import('../../verify/bundled-schema.js');
   await assertBundledSchema(stores.db);
 }
 
 /** Issued count per template: the larger of the seq counter and the holders hash (either may be left alone by a foreign writer). */
 async function redisIssued(url: string, prefix: string | undefined, ids: readonly number[]): Promise<Map<number, number> | undefined> {
-  const { connectRedis } = await import('../verify/connect-redis.js');
+  const { connectRedis } = await import('../../verify/connect-redis.js');
   let redis;
   try {
     redis = await connectRedis(url);
@@ -93,8 +93,8 @@ async function redisIssued(url: string, prefix: string | undefined, ids: readonl
  */
 async function foreignHolders(url: string, f: ForeignStoreFlags, ids: readonly number[]): Promise<Map<number, number> | undefined> {
   if (f.redisUsersKey === undefined) return undefined;
-  const { connectRedis } = await import('../verify/connect-redis.js');
-  const { scanHolders } = await import('../verify/read-foreign-redis.js');
+  const { connectRedis } = await import('../../verify/connect-redis.js');
+  const { scanHolders } = await import('../../verify/read-foreign-redis.js');
   let redis;
   try {
     redis = await connectRedis(url);
@@ -123,7 +123,7 @@ async function dbRows(url: string, ids: readonly number[], dbQuery: string | und
   // Opening a missing SQLite file would create it: a database not there yet holds nothing.
   if (sqlitePath !== undefined && !existsSync(sqlitePath)) return undefined;
   if (dbQuery !== undefined) return queryRows(url, dbQuery, ids);
-  const { openStore } = await import('../store/open-store.js');
+  const { openStore } = await import('../../store/open-store.js');
   let store;
   try {
     store = await openStore(url);
@@ -146,7 +146,7 @@ async function dbRows(url: string, ids: readonly number[], dbQuery: string | und
  * the load (E_DB_QUERY, exit 1); a database that does not answer is left to the audit.
  */
 async function queryRows(url: string, dbQuery: string, ids: readonly number[]): Promise<Map<number, number> | undefined> {
-  const { readQueryTemplate } = await import('../verify/read-db.js');
+  const { readQueryTemplate } = await import('../../verify/read-db.js');
   const out = new Map<number, number>();
   try {
     for (const id of ids) out.set(id, (await readQueryTemplate(url, dbQuery, id)).rows);

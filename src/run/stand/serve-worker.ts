@@ -3,8 +3,8 @@
  * generator and the server do not take turns on one thread (which would inflate every latency).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { startServer } from '../server/start-server.js';
-import type { ServeOptions } from '../server/serve-options.js';
+import { startServer } from '../../server/start-server.js';
+import type { ServeOptions } from '../../server/serve-options.js';
 
 const port = parentPort;
 if (!port) throw new Error('serve-worker must run in a worker thread');

@@ -1,6 +1,6 @@
-import { CouponBenchError, HarnessInvalidError } from '../errors.js';
+import { CouponBenchError, HarnessInvalidError } from '../../errors.js';
 import { templateNotFreshError } from './fresh-templates.js';
-import type { ScenarioTemplate } from './scenario.js';
+import type { ScenarioTemplate } from '../plan/scenario.js';
 
 /**
  * Create the scenario's templates through the target's admin API (`--setup`, and `--serve` for its
@@ -12,7 +12,7 @@ export async function setupTemplates(
   templates: readonly ScenarioTemplate[],
   opts: { adminToken?: string | undefined; flag: '--setup' | '--serve' },
 ): Promise<void> {
-  const { createTemplate, readTemplate } = await import('../server/admin-client.js');
+  const { createTemplate, readTemplate } = await import('../../server/admin-client.js');
   for (const t of templates) {
     let issued: number | undefined;
     try {

@@ -1,7 +1,7 @@
-import { UsageError } from '../errors.js';
-import type { RunReport } from '../model/report.js';
-import { validateStoreUrls } from '../store/store-urls.js';
-import { checkForeignFlags } from '../verify/foreign-keys.js';
+import { UsageError } from '../../errors.js';
+import type { RunReport } from '../../model/report.js';
+import { validateStoreUrls } from '../../store/store-urls.js';
+import { checkForeignFlags } from '../../verify/foreign-keys.js';
 
 /** The store flags of `run` (`--redis`, `--db`, `--prefix`), as given. */
 export type RunStores = NonNullable<RunReport['stores']>;

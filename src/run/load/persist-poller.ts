@@ -1,14 +1,7 @@
 import { Client } from 'undici';
+import type { PersistStatus } from '../../model/persist-status.js';
 
-/** What the bundled server says about persistence, summed over the run's templates. */
-export interface PersistStatus {
-  /** coupons issued (Redis) */
-  issued: number;
-  /** rows in the database */
-  persisted: number;
-  /** issued but not yet persisted */
-  lag: number;
-}
+export type { PersistStatus };
 
 /**
  * Polls `GET /api/templates/:id` (stock, issued, persisted) once a second on its own connections,

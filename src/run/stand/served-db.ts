@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { UsageError } from '../errors.js';
-import { REPORT_FILE } from '../model/ledger-record.js';
-import type { RunReport } from '../model/report.js';
-import { sqlitePathOf } from '../store/open-store.js';
+import { UsageError } from '../../errors.js';
+import { REPORT_FILE } from '../../model/ledger-record.js';
+import type { RunReport } from '../../model/report.js';
+import { sqlitePathOf } from '../../store/open-store.js';
 
 /** The SQLite database `run --serve` keeps in its run folder when no `--db` is given. */
 export const SERVED_DB_FILE = 'coupons.sqlite';

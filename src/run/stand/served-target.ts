@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { CouponBenchError } from '../errors.js';
-import type { RunningServer, ServeOptions } from '../server/serve-options.js';
+import { CouponBenchError } from '../../errors.js';
+import type { RunningServer, ServeOptions } from '../../server/serve-options.js';
 
 interface ReadyMessage {
   type: 'ready';
@@ -19,7 +19,7 @@ type WorkerMessage = ReadyMessage | { type: 'error'; message: string; code?: str
 function workerPath(): string | undefined {
   const sibling = fileURLToPath(new URL('./serve-worker.js', import.meta.url));
   if (existsSync(sibling)) return sibling;
-  const built = fileURLToPath(new URL('../../dist/load/serve-worker.js', import.meta.url));
+  const built = fileURLToPath(new URL('../../../dist/run/stand/serve-worker.js', import.meta.url));
   return existsSync(built) ? built : undefined;
 }
 
@@ -31,7 +31,7 @@ export async function startServedTarget(opts: ServeOptions): Promise<RunningServ
   // COUPON_BENCH_SERVE_IN_PROCESS=1 keeps the server on this thread (debugging, comparisons).
   const file = process.env['COUPON_BENCH_SERVE_IN_PROCESS'] === '1' ? undefined : workerPath();
   if (!file) {
-    const { startServer } = await import('../server/start-server.js');
+    const { startServer } = await import('../../server/start-server.js');
     return startServer(opts);
   }
   const worker = new Worker(file, { workerData: opts });

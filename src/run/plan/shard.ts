@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 import type { Scenario } from './scenario.js';
 
 /** One generator's part of a split run: `index` (0-based) of `count`, and the VU slots of the widest part. */

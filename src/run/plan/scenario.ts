@@ -2,93 +2,26 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { basename } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { UsageError } from '../errors.js';
-import type { Outcome } from '../model/outcome.js';
-import type { UserIdSpec } from './user-ids.js';
-import { MAX_DURATION_MS, TOO_LONG, parseDuration } from './duration.js';
-import { faultFromScenario, type ScenarioFault } from '../faults/fault-spec.js';
+import { UsageError } from '../../errors.js';
+import { MAX_DURATION_MS, TOO_LONG, parseDuration } from '../../shared/duration.js';
+import { faultFromScenario } from '../../faults/fault-spec.js';
+import type { Scenario, ScenarioOverrides } from '../../model/scenario.js';
 
-/** The k6 executors a scenario can name, plus `burst`. */
-export type ExecutorName =
-  | 'constant-vus'
-  | 'ramping-vus'
-  | 'constant-arrival-rate'
-  | 'ramping-arrival-rate'
-  | 'shared-iterations'
-  | 'burst';
-
-/** A k6-style duration (`10s`, `1m30s`) or a number of seconds; see parseDuration. */
-export type DurationValue = string | number;
-
-/** A coupon template the scenario issues from (`weight` biases random picks). */
-export interface ScenarioTemplate {
-  id: number;
-  stock: number;
-  name?: string;
-  weight?: number;
-}
-
-/** A k6-style check counted on every response (passes when every given condition holds). */
-export interface ScenarioCheck {
-  name: string;
-  /** passes when the HTTP status is one of these */
-  status?: number[];
-  /** passes when the outcome class is one of these */
-  outcome?: Outcome[];
-}
-
-/** A threshold expression, optionally with k6's abortOnFail. */
-export type ThresholdSpec = string | { threshold: string; abortOnFail?: boolean };
-
-/** A load scenario as written in `scenarios/*.json` (see scenarios/scenario.schema.json). */
-export interface Scenario {
-  name: string;
-  description?: string;
-  target?: string;
-  path?: string;
-  executor: ExecutorName;
-  vus?: number;
-  duration?: DurationValue;
-  thinkTime?: DurationValue;
-  startVUs?: number;
-  stages?: Array<{ duration: DurationValue; target: number }>;
-  rate?: number;
-  startRate?: number;
-  timeUnit?: DurationValue;
-  preAllocatedVUs?: number;
-  maxVUs?: number;
-  iterations?: number;
-  maxDuration?: DurationValue;
-  requests?: number;
-  warmupPath?: string;
-  lateTolerance?: DurationValue;
-  timeout?: DurationValue;
-  seed?: number;
-  users: UserIdSpec;
-  templates: ScenarioTemplate[];
-  checks?: ScenarioCheck[];
-  thresholds?: Record<string, ThresholdSpec[]>;
-  harness?: { maxDroppedRatio?: number; maxEventLoopDelayMs?: number; maxStealPercent?: number };
-  ledger?: 'acked' | 'full';
-  /** the fault schedule (run --serve and chaos only) */
-  faults?: ScenarioFault[];
-}
-
-/** Flag overrides of `coupon-bench run` (they win over the file). */
-export interface ScenarioOverrides {
-  target?: string;
-  vus?: number;
-  duration?: string;
-  rate?: number;
-  stock?: number;
-  seed?: number;
-}
+export type {
+  DurationValue,
+  ExecutorName,
+  Scenario,
+  ScenarioCheck,
+  ScenarioOverrides,
+  ScenarioTemplate,
+  ThresholdSpec,
+} from '../../model/scenario.js';
 
 let validator: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null } | undefined;
 
 function getValidator(): NonNullable<typeof validator> {
   if (!validator) {
-    const schema = JSON.parse(readFileSync(new URL('../../scenarios/scenario.schema.json', import.meta.url), 'utf8')) as object;
+    const schema = JSON.parse(readFileSync(new URL('../../../scenarios/scenario.schema.json', import.meta.url), 'utf8')) as object;
     const ajv = new Ajv({ allErrors: true, strict: false });
     validator = ajv.compile(schema);
   }
@@ -175,7 +108,7 @@ export function loadScenario(path: string): Scenario {
 /** Bundled scenario names map to scenarios/<name>.json inside the package. */
 /** Names of the scenarios bundled in scenarios/. */
 export function bundledScenarioNames(): string[] {
-  const dir = fileURLToPath(new URL('../../scenarios/', import.meta.url));
+  const dir = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json'))
     .map((f) => f.slice(0, -'.json'.length))
@@ -185,7 +118,7 @@ export function bundledScenarioNames(): string[] {
 /** A bare name (`seed-k6`) is a bundled scenario; anything else is a file path. */
 export function resolveScenarioPath(path: string): string {
   if (/^[a-z0-9-]+$/i.test(path)) {
-    return fileURLToPath(new URL(`../../scenarios/${path}.json`, import.meta.url));
+    return fileURLToPath(new URL(`../../../scenarios/${path}.json`, import.meta.url));
   }
   return path;
 }
