@@ -5,6 +5,7 @@ import { OUTCOME_INDEX, isDefiniteFailure, type Outcome } from '../model/outcome
 import { parseLedgerLine, type LedgerLine } from './ledger-line.js';
 import { outcomeBit, type LedgerSnapshot } from './snapshot.js';
 import { MAX_EXAMPLES } from './invariants/result.js';
+import { RepeatTiming } from './repeat-timing.js';
 
 /** The ledger folded per template. */
 export interface LedgerFold {
@@ -33,6 +34,7 @@ function newSnapshot(mode: 'full' | 'acked'): LedgerSnapshot {
     issuedSeq: new Map(),
     extraIssued: 0,
     extraIssuedExamples: [],
+    timing: new RepeatTiming(),
   };
 }
 
@@ -43,6 +45,7 @@ export function foldRecord(snap: LedgerSnapshot, r: LedgerLine): void {
   const idx = OUTCOME_INDEX[r.o];
   const bits = snap.outcomesByUser.get(r.u) ?? 0;
   snap.outcomesByUser.set(r.u, bits | outcomeBit(idx));
+  snap.timing.add(r.u, r.o === 'issued', r.ts, r.lat);
   if (r.o !== 'issued') return;
   const seq = r.seq ?? (r.c !== undefined ? parseCouponId(r.c)?.seq : undefined) ?? 0;
   if (bits & ISSUED_BIT) {

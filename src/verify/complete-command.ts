@@ -1,0 +1,43 @@
+import { redactUrl } from '../store/db-url.js';
+import type { ResolvedInput } from './resolve-input.js';
+import type { VerifyInput } from './verify-input.js';
+
+/** What an audit could read. */
+export interface ReadInputs {
+  ledger: boolean;
+  redis: boolean;
+  db: boolean;
+  /** templates whose stock nothing told */
+  stockUnknown: readonly number[];
+}
+
+/** Quote an argument for a POSIX shell when it needs it. */
+function sh(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A store URL the user gave, unless it holds a password (which is never printed): then a placeholder. */
+function urlArg(url: string | undefined, placeholder: string): string {
+  return url !== undefined && redactUrl(url) === url ? sh(url) : placeholder;
+}
+
+/**
+ * The `verify` command that completes an audit: the inputs it read, plus the stores and ledger it
+ * lacked as placeholders. A store URL is repeated only when the user gave it and it holds no
+ * password; the ones the audit could not read are gone, so they are placeholders.
+ */
+export function completeCommand(r: ResolvedInput, read: ReadInputs, given: Pick<VerifyInput, 'redisUrl' | 'dbUrl' | 'redisStockKey'>): string {
+  const args = ['coupon-bench', 'verify'];
+  if (r.reportPath) args.push('--report', sh(r.reportPath));
+  if (!read.ledger) args.push('--ledger', '<ledger.ndjson>');
+  else if (!r.reportPath && r.ledgerPath) args.push('--ledger', sh(r.ledgerPath));
+  if (!read.redis) args.push('--redis', '<redis-url>');
+  else if (given.redisUrl !== undefined) args.push('--redis', urlArg(given.redisUrl, '<redis-url>'));
+  if (given.redisStockKey !== undefined) args.push('--redis-stock-key', sh(given.redisStockKey));
+  if (!read.db) args.push('--db', '<db-url>');
+  else if (given.dbUrl !== undefined) args.push('--db', urlArg(given.dbUrl, '<db-url>'));
+  if (r.dbQuery !== undefined) args.push('--db-query', sh(r.dbQuery));
+  if (!r.reportPath && r.prefix !== 'cb') args.push('--prefix', sh(r.prefix));
+  if (!r.reportPath) for (const id of r.templateIds) args.push('--template', read.stockUnknown.includes(id) ? `${id}:<stock>` : `${id}:${r.stocks.get(id) ?? '<stock>'}`);
+  return args.join(' ');
+}
