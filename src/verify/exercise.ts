@@ -31,7 +31,7 @@ function refusalsKnown(l: LedgerSnapshot): boolean {
  */
 function askedAgain(l: LedgerSnapshot, stock: number | undefined): Exercise {
   const of = 'users who asked again while stock remained';
-  if (l.mode !== 'full') return unknown(of, `${ACKED_LEDGER} (repeated requests are not recorded)`);
+  if (l.mode !== 'full') return unknown(of, "the ledger is 'acked': repeated requests are not in it");
   if (!l.timing.timed) return unknown(of, 'the ledger records no request times');
   const neverSoldOut = l.counts.sold_out === 0 && stock !== undefined && l.counts.issued < stock;
   const stockUntil = neverSoldOut ? Infinity : l.timing.lastIssuedTs;
