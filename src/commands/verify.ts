@@ -61,7 +61,7 @@ export function verifyCommand(): Command {
     .option('--db-query <sql>', "another team's SQL returning user id, coupon id [, seq] for a template (:template, $1 or ?)")
     .option('--redis-stock-key <key>', "another team's Redis key holding the stock limit ({template} = id)")
     .option('--reports-dir <dir>', 'where to look for the latest run', 'reports')
-    .option('--strict', 'an invariant that cannot be judged with the inputs given (SKIP) is exit 97, not a qualified PASS')
+    .option('--strict', 'an invariant that cannot be judged with the inputs given (SKIP), one the run did not exercise, or a PARTIAL audit is exit 97, not a qualified PASS')
     .option('--json', 'print the verdict as JSON')
     .option('--junit <file>', 'write the invariants as JUnit XML test cases')
     .action(
