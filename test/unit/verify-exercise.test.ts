@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { LedgerRecord } from '../../src/model/ledger-record.js';
 import type { Outcome } from '../../src/model/outcome.js';
 import type { InvariantResult } from '../../src/model/verdict.js';
+import type { FaultBand } from '../../src/model/fault.js';
 import { exerciseOf, mergeExercise, withExercise } from '../../src/verify/exercise.js';
+import { applyFaultLosses } from '../../src/verify/fault-losses.js';
 import { emptyLedgerSnapshot, foldRecord } from '../../src/verify/read-ledger.js';
 import { settleVerdict } from '../../src/verify/settle-verdict.js';
 import type { LedgerSnapshot, TemplateSnapshot } from '../../src/verify/snapshot.js';
@@ -107,6 +109,12 @@ describe('exercise: the other invariants', () => {
     expect(withExercise({ ...pass('no-over-issue'), status: 'FAIL' }, s)).toMatchObject({ exercised: true });
     expect(withExercise({ ...pass('no-over-issue'), status: 'SKIP' }, s).exercised).toBeUndefined();
     expect(withExercise(pass('no-over-issue'), s)).toMatchObject({ exercised: false, exercise: { count: 0 } });
+  });
+  it('a PASS a fault turns into a FAIL (data lost) was exercised', () => {
+    const inv = [{ ...pass('no-lost-ack'), exercised: false, exercise: { count: 0, of: 'coupons acknowledged (200)', why: 'no coupon was acknowledged' } }];
+    applyFaultLosses(inv, [{ spec: 'restart-redis@1s', startMs: 1000, dataLost: 'Redis came back empty' } as FaultBand]);
+    expect(inv[0]).toMatchObject({ status: 'FAIL', exercised: true, exercise: { count: 0, of: 'coupons acknowledged (200)' } });
+    expect(inv[0]!.exercise.why).toBeUndefined();
   });
   it('over several templates a PASS is exercised only when every template was', () => {
     const yes = { ...pass('no-lost-ack'), exercised: true, exercise: { count: 3, of: 'x' } };

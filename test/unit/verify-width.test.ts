@@ -48,6 +48,14 @@ describe('formatVerdict at any width', () => {
       if (width < 100) expect(flat).toContain(plain('PASS, not exercised (no user asked twice before sell-out)'));
     });
   }
+  it('colour codes do not count against the width', () => {
+    for (const width of [80, 120]) {
+      const out = formatVerdict(bigVerdict(), { color: true, width });
+      expect(out).toContain('\u001b[');
+      // eslint-disable-next-line no-control-regex
+      for (const line of out.replace(/\u001b\[[0-9;]*m/g, '').split('\n')) expect(line.length, line).toBeLessThanOrEqual(width);
+    }
+  });
   it('the table wraps the detail column: each cell holds its whole text', () => {
     const v = bigVerdict();
     const out = formatVerdict(v, { color: false, width: 100 });
