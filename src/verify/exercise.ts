@@ -25,9 +25,9 @@ function refusalsKnown(l: LedgerSnapshot): boolean {
 }
 
 /**
- * `no-duplicate-user`: users who asked again while stock remained (after their `issued` answer,
- * answered before the last coupon's request was sent; at any time when the stock never ran out), or
- * concurrently with their own `issued` request.
+ * `no-duplicate-user`: users who asked again, concurrently with their own `issued` request or after
+ * it, and were answered before the last coupon's request was sent (at any time when the stock never
+ * ran out): a service without a working duplicate check had a coupon left to give them.
  */
 function askedAgain(l: LedgerSnapshot, stock: number | undefined): Exercise {
   const of = 'users who asked again while stock remained';

@@ -1,16 +1,14 @@
-// Per user, five numbers in one growing Float64Array (no object, no boxed number per user):
+// Per user, three numbers in one growing Float64Array (no object, no boxed number per user):
 const BEFORE = 0; // latest answer time (epoch ms) while not yet seen holding a coupon (−Infinity: none)
 const TS = 1; // send time of the first `issued` request read (NaN: not a holder)
-const END = 2; // its answer time
-const OVERLAP = 3; // earliest send time of another request of theirs overlapping it (Infinity: none)
-const AGAIN = 4; // earliest answer time of a request sent after it was answered (Infinity: none)
-const SLOTS = 5;
+const AGAIN = 2; // earliest answer time of another request of theirs overlapping or following it (Infinity: none)
+const SLOTS = 3;
 
 /**
  * When each user asked, folded from a template's ledger records in file order, to tell whether the
- * run gave a missing duplicate check a chance to show: a user who asked again after being told
- * `issued` while stock remained, or concurrently with that request. Memory is five numbers per
- * user, whatever the number of records.
+ * run gave a missing duplicate check a chance to show: a user who asked again, concurrently with
+ * their `issued` request or after it, and was answered while stock surely remained. Memory is three
+ * numbers per user, whatever the number of records.
  *
  * The ledger is written as answers arrive, so a request that overlaps a holder's `issued` one and
  * was answered first is read before it: the latest answer time seen before it is enough to tell.
@@ -36,8 +34,6 @@ export class RepeatTiming {
     const u = this.slab;
     u[at + BEFORE] = -Infinity;
     u[at + TS] = NaN;
-    u[at + END] = NaN;
-    u[at + OVERLAP] = Infinity;
     u[at + AGAIN] = Infinity;
     this.index.set(user, at);
     return at;
@@ -54,8 +50,8 @@ export class RepeatTiming {
     const at = this.slotOf(user);
     const u = this.slab;
     if (!Number.isNaN(u[at + TS]!)) {
-      if (ts < u[at + END]! && end > u[at + TS]!) u[at + OVERLAP] = Math.min(u[at + OVERLAP]!, ts);
-      else if (ts >= u[at + END]!) u[at + AGAIN] = Math.min(u[at + AGAIN]!, end);
+      // Overlapping the holder's request, or after it: a chance for a second coupon.
+      if (end > u[at + TS]! && end < u[at + AGAIN]!) u[at + AGAIN] = end;
       return;
     }
     if (!issued) {
@@ -63,21 +59,20 @@ export class RepeatTiming {
       return;
     }
     u[at + TS] = ts;
-    u[at + END] = end;
     // A request answered before this one but after it was sent ran concurrently with it.
-    if (u[at + BEFORE]! > ts) u[at + OVERLAP] = ts;
+    if (u[at + BEFORE]! > ts) u[at + AGAIN] = u[at + BEFORE]!;
   }
 
   /**
-   * Users who asked again while stock remained: after their `issued` answer, answered no later
-   * than `stockUntil` (the send time of the last coupon, or Infinity when the stock never ran
-   * out); or concurrently with their `issued` request, sent no later than `stockUntil`.
+   * Users who asked again, concurrently with their `issued` request or after it, and were answered
+   * no later than `stockUntil`: the send time of the last coupon's request (stock surely remained
+   * until the service took it), or Infinity when the stock never ran out.
    */
   usersAskedAgain(stockUntil: number): number {
     let n = 0;
     const u = this.slab;
     for (let at = 0; at < this.users * SLOTS; at += SLOTS) {
-      if (!Number.isNaN(u[at + TS]!) && (u[at + AGAIN]! <= stockUntil || u[at + OVERLAP]! <= stockUntil)) n++;
+      if (!Number.isNaN(u[at + TS]!) && u[at + AGAIN]! <= stockUntil) n++;
     }
     return n;
   }
