@@ -1,3 +1,4 @@
+import type { PartialAudit } from '../model/verdict.js';
 import { redactUrl } from '../store/db-url.js';
 import type { ResolvedInput } from './resolve-input.js';
 import type { VerifyInput } from './verify-input.js';
@@ -40,4 +41,20 @@ export function completeCommand(r: ResolvedInput, read: ReadInputs, given: Pick<
   if (!r.reportPath && r.prefix !== 'cb') args.push('--prefix', sh(r.prefix));
   if (!r.reportPath) for (const id of r.templateIds) args.push('--template', read.stockUnknown.includes(id) ? `${id}:<stock>` : `${id}:${r.stocks.get(id) ?? '<stock>'}`);
   return args.join(' ');
+}
+
+/**
+ * What a PARTIAL verdict adds: the completing command, the stores the report names that are gone,
+ * and the verdict the run's report recorded while they were up (`run --verify`, `demo`).
+ */
+export function partialAudit(
+  share: { judged: number; of: number },
+  r: ResolvedInput,
+  read: ReadInputs,
+  given: Pick<VerifyInput, 'redisUrl' | 'dbUrl' | 'redisStockKey'>,
+  goneStores: ReadonlyArray<string | undefined>,
+): PartialAudit {
+  const gone = goneStores.filter((g): g is string => g !== undefined);
+  const recorded = gone.length && r.report?.verdict ? `exit ${r.report.verdict.exitCode}: ${r.report.verdict.headline}` : undefined;
+  return { ...share, command: completeCommand(r, read, given), ...(gone.length ? { gone } : {}), ...(recorded ? { recorded } : {}) };
 }

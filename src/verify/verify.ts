@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { CouponBenchError, ExitCode, HarnessInvalidError, UsageError } from '../errors.js';
 import { OUTCOMES, type Outcome } from '../model/outcome.js';
-import { INVARIANTS, type InvariantResult, type PartialAudit, type VerdictJson } from '../model/verdict.js';
+import { INVARIANTS, type InvariantResult, type VerdictJson } from '../model/verdict.js';
 import { templateKeys, templatesIndexKey } from '../redis/keys.js';
 import { sqlitePathOf } from '../store/db-url.js';
 import { openStore, redactUrl } from '../store/open-store.js';
@@ -19,7 +19,7 @@ import { connectRedis, whereIs } from './connect-redis.js';
 import { readBundledTemplate, readStockKey, waitForDrain } from './read-redis.js';
 import { resolveInput, type ResolvedInput } from './resolve-input.js';
 import type { VerifyInput } from './verify-input.js';
-import { completeCommand } from './complete-command.js';
+import { partialAudit } from './complete-command.js';
 import { withExercise } from './exercise.js';
 import { settleVerdict } from './settle-verdict.js';
 import type { RedisSnapshot, TemplateSnapshot } from './snapshot.js';
@@ -247,11 +247,8 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
     const settled = settleVerdict({ invariants, torn, unchecked, strict: input.strict === true, headline: formatHeadline(headlineTotals(snaps, r.report?.outcomes), invariants) });
     const { exitCode, notChecked, notExercised, strictRefused } = settled;
     const headline = templateIds.length === 0 ? 'nothing to check: no template found (pass --template or --report)' : settled.headline;
-    const gone = [redisGone, dbGone].filter((g): g is string => g !== undefined);
     const read = { ledger: ledger !== undefined, redis: redisSnaps.size > 0, db: snaps.some((s) => s.db !== undefined), stockUnknown: snaps.filter((s) => s.stock === undefined).map((s) => s.templateId) };
-    // A run audited by `run --verify` or `demo` while its stores were up keeps that verdict in its report.
-    const before = gone.length && r.report?.verdict ? { recorded: `exit ${r.report.verdict.exitCode}: ${r.report.verdict.headline}` } : {};
-    const partial: PartialAudit | undefined = settled.partial && { ...settled.partial, command: completeCommand(r, read, input), ...(gone.length ? { gone } : {}), ...before };
+    const partial = settled.partial && partialAudit(settled.partial, r, read, input, [redisGone, dbGone]);
     return {
       ok: exitCode === ExitCode.Ok,
       headline,
