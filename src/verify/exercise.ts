@@ -32,10 +32,11 @@ function refusalsKnown(l: LedgerSnapshot): boolean {
 function askedAgain(l: LedgerSnapshot, stock: number | undefined): Exercise {
   const of = 'users who asked again while stock remained';
   if (l.mode !== 'full') return unknown(of, "the ledger is 'acked': repeated requests are not in it");
-  if (!l.timing.timed) return unknown(of, 'the ledger records no request times');
+  const timing = l.timing;
+  if (!timing?.timed) return unknown(of, 'the ledger records no request times');
   const neverSoldOut = l.counts.sold_out === 0 && stock !== undefined && l.counts.issued < stock;
-  const stockUntil = neverSoldOut ? Infinity : l.timing.lastIssuedTs;
-  return counted(of, l.timing.usersAskedAgain(stockUntil), 'no user asked twice before sell-out');
+  const stockUntil = neverSoldOut ? Infinity : timing.lastIssuedTs;
+  return counted(of, timing.usersAskedAgain(stockUntil), 'no user asked twice before sell-out');
 }
 
 /** `no-over-issue`, `sold-out-exact`: demand beyond the stock, i.e. requests the service refused as sold out. */

@@ -63,8 +63,8 @@ export interface LedgerSnapshot {
   extraIssued: number;
   /** up to 5 examples of users told 200 more than once */
   extraIssuedExamples: string[];
-  /** when users asked again relative to their coupon (for whether a duplicate check was exercised) */
-  timing: RepeatTiming;
+  /** when users asked again relative to their coupon (whether a duplicate check was exercised); not kept for a ledger known to be acked */
+  timing?: RepeatTiming;
   /** an acked ledger's refusal counts were taken from the run's report (they are known) */
   refusalsFromReport?: boolean;
 }
