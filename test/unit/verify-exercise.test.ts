@@ -5,6 +5,7 @@ import type { InvariantResult } from '../../src/model/verdict.js';
 import type { FaultBand } from '../../src/model/fault.js';
 import { exerciseOf, mergeExercise, withExercise } from '../../src/verify/exercise.js';
 import { applyFaultLosses } from '../../src/verify/fault-losses.js';
+import { completeCommand } from '../../src/verify/complete-command.js';
 import { emptyLedgerSnapshot, foldRecord } from '../../src/verify/read-ledger.js';
 import { settleVerdict } from '../../src/verify/settle-verdict.js';
 import type { LedgerSnapshot, TemplateSnapshot } from '../../src/verify/snapshot.js';
@@ -159,5 +160,21 @@ describe('settleVerdict', () => {
     expect(s.exitCode).toBe(0);
     expect(s.headline).toMatch(/; exercise unknown \(no ledger\): no-over-issue/);
     expect(settleVerdict({ invariants: inv, strict: true, headline: 'h' }).exitCode).toBe(97);
+  });
+});
+
+describe('completeCommand', () => {
+  const resolved = { redisExplicit: true, dbExplicit: false, prefix: 'cb', templateIds: [1], stocks: new Map([[1, 10]]) };
+  it('repeats a store URL the user gave only without a password, and names what was missing as placeholders', () => {
+    const read = { ledger: false, redis: true, db: false, stockUnknown: [] };
+    const withPassword = completeCommand({ ...resolved, redisUrl: 'redis://:hunter2@10.0.0.5:6379' }, read, { redisUrl: 'redis://:hunter2@10.0.0.5:6379' });
+    expect(withPassword).toBe('coupon-bench verify --ledger <ledger.ndjson> --redis <redis-url> --db <db-url> --template 1:10');
+    expect(withPassword).not.toContain('hunter2');
+    const plainUrl = completeCommand({ ...resolved, redisUrl: 'redis://10.0.0.5:6379' }, read, { redisUrl: 'redis://10.0.0.5:6379' });
+    expect(plainUrl).toContain('--redis redis://10.0.0.5:6379 --db <db-url>');
+  });
+  it('a run folder: its report, and the stores that are gone as placeholders', () => {
+    const cmd = completeCommand({ ...resolved, reportPath: 'reports/my run/report.json' }, { ledger: true, redis: false, db: false, stockUnknown: [] }, {});
+    expect(cmd).toBe("coupon-bench verify --report 'reports/my run/report.json' --redis <redis-url> --db <db-url>");
   });
 });
