@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { VerdictJson } from '../model/verdict.js';
-import { terminalWidth } from '../terminal-width.js';
+import { terminalWidth } from '../shared/terminal-width.js';
 import { formatCompactVerdict } from './verdict-compact.js';
 import { statusPaint, trailerLines, wordPaint } from './verdict-paint.js';
 import { formatCounts, invariantNotes, statusCell, verdictWord } from './verdict-text.js';
