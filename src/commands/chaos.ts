@@ -48,7 +48,7 @@ export function chaosCommand(): Command {
     .option('--redis-appendonly <yes|no>', 'the private Redis persists with an append-only file (default yes; no only to prove verify sees restart-redis lose data)', yesNo)
     .option('--out <dir>', 'run folder (default reports/<run-id>)')
     .option('--reports-dir <dir>', 'parent folder of run folders', 'reports')
-    .option('--strict', 'an invariant that cannot be judged (SKIP) is exit 97, not a qualified PASS')
+    .option('--strict', 'an invariant skipped (SKIP) or not exercised by the run, or a PARTIAL audit, is exit 97, not a qualified PASS')
     .option('--json', 'print the report JSON (with the faults and the verdict) instead of the summary')
     .option('--quiet', 'no progress and no summary'));
   return addForeignStoreOptions(cmd)

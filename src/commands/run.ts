@@ -80,7 +80,7 @@ export function runCommand(): Command {
     .option('--db <url>', "the target's database (with --serve: the served server's): sqlite:<path> | postgres://… | mysql://…")
     .option('--prefix <prefix>', "the target's Redis key prefix (with --serve: the served server's; default cb)")
     .option('--verify', 'audit Redis, the database and the ledger after the run (implies --ledger full)')
-    .option('--strict', 'with --verify: an invariant that cannot be judged (SKIP) is exit 97, not a qualified PASS')
+    .option('--strict', 'with --verify: an invariant skipped (SKIP) or not exercised by the run, or a PARTIAL audit, is exit 97, not a qualified PASS')
     .option('--junit <file>', 'write harness, thresholds and invariants as JUnit XML')
     .option('--json', 'print the report JSON to stdout instead of the summary')
     .option('--quiet', 'no progress and no summary (exit code and files only)')

@@ -59,7 +59,7 @@ export function verifyCommand(): Command {
         .default(5000, '5s'),
     )
     .option('--reports-dir <dir>', 'where to look for the latest run', 'reports')
-    .option('--strict', 'an invariant that cannot be judged with the inputs given (SKIP) is exit 97, not a qualified PASS')
+    .option('--strict', 'an invariant that cannot be judged with the inputs given (SKIP), one the run did not exercise, or a PARTIAL audit is exit 97, not a qualified PASS')
     .option('--json', 'print the verdict as JSON')
     .option('--junit <file>', 'write the invariants as JUnit XML test cases');
   return addForeignStoreOptions(cmd).action(

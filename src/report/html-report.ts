@@ -1,13 +1,14 @@
 import { OUTCOMES } from '../model/outcome.js';
 import type { DurationSummary, RunReport } from '../model/report.js';
-import { notCheckedOf, type InvariantResult, type VerdictJson } from '../model/verdict.js';
+import { statusPhrase, type InvariantResult, type VerdictJson } from '../model/verdict.js';
+import { invariantNotes, qualifiedPass, verdictTone, verdictWord } from '../verify/verdict-text.js';
 import { OUTCOME_STYLE, issuedChart, latencyChart, spectrumChart, throughputChart, type Chart } from './html-charts.js';
 import { escapeHtml as e } from './html-escape.js';
 import { fmt } from './html-format.js';
 import { HTML_STYLE } from './html-style.js';
 import { histogramStats, percentileSpectrum, type HistogramStats, type SpectrumPoint } from './histogram-codec.js';
 
-type Status = { word: 'PASS' | 'FAIL' | 'INVALID'; tone: 'pass' | 'fail' | 'warn'; why: string };
+type Status = { word: 'PASS' | 'PARTIAL' | 'FAIL' | 'INVALID'; tone: 'pass' | 'fail' | 'warn'; why: string };
 
 function overallStatus(r: RunReport): Status {
   const failedThresholds = r.thresholds.filter((t) => !t.ok);
@@ -19,7 +20,8 @@ function overallStatus(r: RunReport): Status {
   if (failedThresholds.length) {
     return { word: 'FAIL', tone: 'fail', why: `${failedThresholds.length} threshold(s) crossed: ${failedThresholds.map((t) => `${t.metric} ${t.expression}`).join(', ')}` };
   }
-  if (r.verdict) return notCheckedOf(r.verdict).length ? { word: 'PASS', tone: 'warn', why: r.verdict.headline } : { word: 'PASS', tone: 'pass', why: r.verdict.headline };
+  // A qualified PASS (skipped, not exercised, PARTIAL) is amber, never green.
+  if (r.verdict) return { word: r.verdict.partial ? 'PARTIAL' : 'PASS', tone: verdictTone(r.verdict) === 'pass' ? 'pass' : 'warn', why: r.verdict.headline };
   return { word: 'PASS', tone: 'pass', why: 'thresholds held; stores were not verified in this run (run with --verify)' };
 }
 
@@ -93,14 +95,14 @@ function latencyTable(r: RunReport, corrected: HistogramStats | undefined, uncor
 }
 
 function invariantRow(inv: InvariantResult): string {
-  const tone = inv.status === 'PASS' ? 'pass' : inv.status === 'FAIL' ? 'fail' : 'skip';
+  const tone = inv.status === 'PASS' ? (qualifiedPass(inv) ? 'skip' : 'pass') : inv.status === 'FAIL' ? 'fail' : 'skip';
   const counts = Object.entries(inv.counts)
     .map(([k, v]) => `<span class="count">${e(k)}&nbsp;<b>${e(fmt.int(v))}</b></span>`)
     .join(' ');
   const examples = inv.examples.length ? `<ul class="examples">${inv.examples.slice(0, 5).map((x) => `<li><code>${e(x)}</code></li>`).join('')}</ul>` : '';
-  return `<tr class="${tone}"><th scope="row"><code>${e(inv.name)}</code></th><td><span class="badge ${tone}">${e(inv.status)}</span></td><td>${counts}</td><td>${e(
-    inv.detail,
-  )}${examples}</td></tr>`;
+  // The detail lines without the examples (listed below them): a qualified PASS says so first.
+  const notes = invariantNotes({ ...inv, examples: [] }).map((l) => e(l)).join('<br>');
+  return `<tr class="${tone}"><th scope="row"><code>${e(inv.name)}</code></th><td><span class="badge ${tone}">${e(statusPhrase({ ...inv, exercise: undefined }))}</span></td><td>${counts}</td><td>${notes}${examples}</td></tr>`;
 }
 
 function verdictSection(v: VerdictJson | undefined): string {
@@ -108,9 +110,13 @@ function verdictSection(v: VerdictJson | undefined): string {
     return `<section class="panel"><h2>Verdict</h2><p class="muted">This run was not verified: no invariants were checked. Run <code>coupon-bench verify</code> (or <code>run --verify</code>) to audit Redis, the database and the ledger.</p></section>`;
   }
   const rows = v.invariants.map(invariantRow).join('');
-  return `<section class="panel"><h2>Verdict <span class="badge ${v.ok ? 'pass' : 'fail'}">${v.ok ? 'PASS' : 'FAIL'}</span> <span class="muted small">exit ${e(
+  const tone = verdictTone(v);
+  const complete = v.partial
+    ? `<p class="muted">${v.partial.gone?.length ? `Stores the report names are gone: ${e(v.partial.gone.join(', '))}. ` : ''}Complete the audit with <code>${e(v.partial.command)}</code></p>`
+    : '';
+  return `<section class="panel"><h2>Verdict <span class="badge ${tone === 'warn' ? 'skip' : tone}">${e(verdictWord(v))}</span> <span class="muted small">exit ${e(
     v.exitCode,
-  )} · templates ${e(v.templates.join(', ') || '–')}</span></h2><p class="headline">${e(v.headline)}</p><table class="data verdict"><thead><tr><th>invariant</th><th>status</th><th>counts</th><th>detail</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+  )} · templates ${e(v.templates.join(', ') || '–')}</span></h2><p class="headline">${e(v.headline)}</p><table class="data verdict"><thead><tr><th>invariant</th><th>status</th><th>counts</th><th>detail</th></tr></thead><tbody>${rows}</tbody></table>${complete}</section>`;
 }
 
 /** The faults injected during the load: one row each, the same figures as the summary's table. */

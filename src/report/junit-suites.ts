@@ -1,5 +1,5 @@
 import type { RunReport, ThresholdResult } from '../model/report.js';
-import { notCheckedOf, type InvariantResult, type VerdictJson } from '../model/verdict.js';
+import { notCheckedOf, notExercisedOf, statusPhrase, type InvariantResult, type VerdictJson } from '../model/verdict.js';
 import type { CompareResult, MetricChange } from './compare.js';
 import type { JUnitCase, JUnitSuite } from './junit.js';
 
@@ -28,13 +28,17 @@ function invariantCase(inv: InvariantResult): JUnitCase {
     c.skipped = inv.detail;
   } else if (inv.status === 'N/A') {
     c.skipped = `N/A: ${inv.detail}`;
+  } else if (inv.status === 'PASS' && (inv.exercised === false || inv.exercised === null)) {
+    // A pass this run could not have failed is not shown as a pass.
+    c.skipped = `${statusPhrase(inv)}: ${inv.detail}`;
   }
   return c;
 }
 
 /**
- * Invariants as test cases; SKIP invariants are reported as skipped, never as passed. An audit that
- * checked nothing (97) or could not run fails the suite with one more case, though no invariant did.
+ * Invariants as test cases; SKIP invariants, and PASSes that were not exercised (or whose exercise
+ * is unknown), are reported as skipped, never as passed. An audit that checked nothing (97) or could
+ * not run fails the suite with one more case, though no invariant did.
  */
 export function verdictSuite(verdict: VerdictJson): JUnitSuite {
   const cases = verdict.invariants.map(invariantCase);
@@ -43,7 +47,14 @@ export function verdictSuite(verdict: VerdictJson): JUnitSuite {
   }
   return {
     name: 'invariants',
-    properties: { headline: verdict.headline, templates: verdict.templates.join(','), exitCode: String(verdict.exitCode), notChecked: notCheckedOf(verdict).join(',') },
+    properties: {
+      headline: verdict.headline,
+      templates: verdict.templates.join(','),
+      exitCode: String(verdict.exitCode),
+      notChecked: notCheckedOf(verdict).join(','),
+      notExercised: notExercisedOf(verdict).join(','),
+      ...(verdict.partial ? { partial: `${verdict.partial.judged} of ${verdict.partial.of} judged; complete with: ${verdict.partial.command}` } : {}),
+    },
     cases,
   };
 }

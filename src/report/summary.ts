@@ -2,7 +2,7 @@ import { Chalk } from 'chalk';
 import Table from 'cli-table3';
 import { OUTCOMES } from '../model/outcome.js';
 import { STEAL_WARN_PERCENT, type DurationSummary, type RunReport } from '../model/report.js';
-import { verdictWord } from '../verify/verdict-table.js';
+import { verdictTone, verdictWord } from '../verify/verdict-text.js';
 import { fmt } from './html-format.js';
 
 const WIDTH = 34;
@@ -172,7 +172,8 @@ export function formatRunSummary(report: RunReport, opts: { color: boolean }): s
   if (report.verdict) {
     out.push('');
     const word = verdictWord(report.verdict);
-    out.push(`  ${c.bold('verify')}: ${report.verdict.ok ? c.green(word) : c.red(word)} — ${report.verdict.headline}`);
+    const tone = verdictTone(report.verdict);
+    out.push(`  ${c.bold('verify')}: ${tone === 'pass' ? c.green(word) : tone === 'fail' ? c.red(word) : c.yellow(word)} — ${report.verdict.headline}`);
   }
   out.push('');
   out.push(`  ledger: ${report.ledger.records} records (${report.ledger.mode}) → ${report.ledger.file}`);

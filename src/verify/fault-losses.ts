@@ -14,6 +14,9 @@ export function applyFaultLosses(invariants: InvariantResult[], faults: readonly
   const examples = losses.map((f) => `fault ${f.spec} at ${(f.startMs / 1000).toFixed(1)} s: ${f.dataLost as string}`);
   const wasFail = inv.status === 'FAIL';
   inv.status = 'FAIL';
+  // A violation the run revealed was exercised, whatever the ledger alone says.
+  inv.exercised = true;
+  if (inv.exercise) delete inv.exercise.why;
   inv.examples = [...examples, ...inv.examples];
   inv.counts = { ...inv.counts, faultsLosingData: losses.length };
   inv.detail = wasFail ? `${inv.detail}; ${examples.length} fault(s) lost data` : `the run's faults lost acknowledged data (${losses.map((f) => f.spec).join(', ')})`;

@@ -7,6 +7,9 @@ export interface LedgerLine {
   u: number;
   seq?: number;
   c?: string;
+  /** epoch ms when the request was sent, and µs from send to answer (absent in hand-made ledgers) */
+  ts?: number;
+  lat?: number;
 }
 
 const OUTCOME_SET = new Set<string>(OUTCOMES);
@@ -27,6 +30,20 @@ function intAfter(line: string, key: string): number | undefined {
   const end = line.charCodeAt(i);
   if (i === start || i - start > 15 || (end !== 44 && end !== 125 && end !== 32)) return NaN;
   return v;
+}
+
+/** Finite number (fractional allowed) right after `key`; undefined when absent or malformed. */
+function numAfter(line: string, key: string): number | undefined {
+  const k = line.indexOf(key);
+  if (k < 0) return undefined;
+  const from = k + key.length;
+  let to = from;
+  for (; to < line.length; to++) {
+    const ch = line.charCodeAt(to);
+    if (ch === 44 || ch === 125) break;
+  }
+  const v = Number(line.slice(from, to));
+  return to > from && Number.isFinite(v) ? v : undefined;
 }
 
 /** String right after `key` (which ends with the opening quote); undefined when absent. */
@@ -54,6 +71,9 @@ export function parseLedgerLine(line: string): LedgerLine | undefined {
       if (seq !== undefined) rec.seq = seq;
       const c = strAfter(line, '"c":"');
       if (c !== undefined) rec.c = c;
+      const ts = numAfter(line, '"ts":');
+      const lat = numAfter(line, '"lat":');
+      if (ts !== undefined && lat !== undefined) [rec.ts, rec.lat] = [ts, lat];
       return rec;
     }
   }
@@ -69,5 +89,6 @@ export function parseLedgerLine(line: string): LedgerLine | undefined {
   const rec: LedgerLine = { o: x.o as Outcome, tpl: x.tpl as number, u: x.u as number };
   if (Number.isSafeInteger(x.seq)) rec.seq = x.seq as number;
   if (typeof x.c === 'string') rec.c = x.c;
+  if (Number.isFinite(x.ts) && Number.isFinite(x.lat)) [rec.ts, rec.lat] = [x.ts as number, x.lat as number];
   return rec;
 }

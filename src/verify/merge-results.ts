@@ -1,5 +1,6 @@
 import type { InvariantName, InvariantResult } from '../model/verdict.js';
 import { MAX_EXAMPLES } from './invariants/result.js';
+import { mergeExercise } from './exercise.js';
 
 /**
  * Fold one invariant's per-template results into one row: FAIL if any failed, PASS if any passed
@@ -20,12 +21,13 @@ export function mergeResults(name: InvariantName, perTemplate: ReadonlyArray<{ t
   const passed = perTemplate.filter((p) => p.result.status === 'PASS');
   const skipped = perTemplate.filter((p) => p.result.status === 'SKIP');
   const label = (ps: typeof perTemplate): string => ps.map((p) => p.templateId).join(', ');
+  const exercise = mergeExercise(perTemplate.map((p) => p.result));
   if (failed.length) {
-    return { name, status: 'FAIL', counts, examples, detail: `${failed[0]!.result.detail} (template ${label(failed)})` };
+    return { name, status: 'FAIL', counts, examples, detail: `${failed[0]!.result.detail} (template ${label(failed)})`, ...exercise };
   }
   if (passed.length) {
     const note = skipped.length ? `; skipped for template ${label(skipped)}: ${skipped[0]!.result.detail}` : '';
-    return { name, status: 'PASS', counts, examples, detail: `${passed[0]!.result.detail} (template ${label(passed)})${note}` };
+    return { name, status: 'PASS', counts, examples, detail: `${passed[0]!.result.detail} (template ${label(passed)})${note}`, ...exercise };
   }
   const first = skipped[0] ?? perTemplate[0]!;
   return { name, status: first.result.status, counts, examples, detail: first.result.detail };

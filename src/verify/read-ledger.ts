@@ -6,6 +6,7 @@ import { parseLedgerLine, type LedgerLine } from './ledger-line.js';
 import { outcomeBit, type LedgerSnapshot } from './snapshot.js';
 import { MAX_EXAMPLES } from './invariants/result.js';
 import { couponLabel } from './coupon-label.js';
+import { RepeatTiming } from './repeat-timing.js';
 
 /** The ledger folded per template. */
 export interface LedgerFold {
@@ -25,7 +26,7 @@ function emptyCounts(): Record<Outcome, number> {
   return { issued: 0, sold_out: 0, duplicate: 0, not_found: 0, rejected: 0, unknown: 0 };
 }
 
-function newSnapshot(mode: 'full' | 'acked'): LedgerSnapshot {
+function newSnapshot(mode: 'full' | 'acked', timed = true): LedgerSnapshot {
   return {
     mode,
     records: 0,
@@ -34,6 +35,7 @@ function newSnapshot(mode: 'full' | 'acked'): LedgerSnapshot {
     issuedSeq: new Map(),
     extraIssued: 0,
     extraIssuedExamples: [],
+    ...(timed ? { timing: new RepeatTiming() } : {}),
   };
 }
 
@@ -47,6 +49,7 @@ export function foldRecord(snap: LedgerSnapshot, r: LedgerLine, opaqueIds = fals
   const idx = OUTCOME_INDEX[r.o];
   const bits = snap.outcomesByUser.get(r.u) ?? 0;
   snap.outcomesByUser.set(r.u, bits | outcomeBit(idx));
+  snap.timing?.add(r.u, r.o === 'issued', r.ts, r.lat);
   if (r.o !== 'issued') return;
   const seq = r.seq ?? (r.c !== undefined && !opaqueIds ? parseCouponId(r.c)?.seq : undefined) ?? 0;
   const coupon = opaqueIds ? r.c : undefined;
@@ -88,7 +91,8 @@ export async function readLedger(path: string, opts: { only?: ReadonlySet<number
     if (isDefiniteFailure(r.o)) fold.hasRefusals = true;
     if (opts.only && !opts.only.has(r.tpl)) return;
     let snap = fold.templates.get(r.tpl);
-    if (!snap) fold.templates.set(r.tpl, (snap = newSnapshot(opts.mode ?? 'acked')));
+    // An acked ledger holds no repeated requests: when the report says so, no timing is kept.
+    if (!snap) fold.templates.set(r.tpl, (snap = newSnapshot(opts.mode ?? 'acked', opts.mode !== 'acked')));
     foldRecord(snap, r, opts.opaqueIds);
   };
   // Split chunks by hand: a line at a time like readline, without its per-line event overhead.

@@ -1,4 +1,5 @@
 import type { Outcome } from '../model/outcome.js';
+import type { RepeatTiming } from './repeat-timing.js';
 
 /** What Redis holds for one template, read once (after the outbox drained or the wait ran out). */
 export interface RedisSnapshot {
@@ -74,6 +75,10 @@ export interface LedgerSnapshot {
   extraIssued: number;
   /** up to 5 examples of users told 200 more than once */
   extraIssuedExamples: string[];
+  /** when users asked again relative to their coupon (whether a duplicate check was exercised); not kept for a ledger known to be acked */
+  timing?: RepeatTiming;
+  /** an acked ledger's refusal counts were taken from the run's report (they are known) */
+  refusalsFromReport?: boolean;
 }
 
 /** A store that was read and does not know a template at all. */

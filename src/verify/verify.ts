@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { CouponBenchError, ExitCode, HarnessInvalidError, UsageError } from '../errors.js';
 import { OUTCOMES, type Outcome } from '../model/outcome.js';
-import { INVARIANTS, notApplicablePhrase, notCheckedPhrase, type InvariantResult, type VerdictJson } from '../model/verdict.js';
+import { INVARIANTS, type InvariantResult, type VerdictJson } from '../model/verdict.js';
 import { templateKeys, templatesIndexKey } from '../redis/keys.js';
 import { sqlitePathOf } from '../store/db-url.js';
 import { openStore, redactUrl } from '../store/open-store.js';
@@ -22,6 +22,9 @@ import { assertBundledSchema } from './bundled-schema.js';
 import { FOREIGN_REDIS_FLAGS, hasForeignRedis, isForeign } from './foreign-keys.js';
 import { resolveInput, type ResolvedInput } from './resolve-input.js';
 import type { VerifyInput } from './verify-input.js';
+import { partialAudit } from './complete-command.js';
+import { withExercise } from './exercise.js';
+import { settleVerdict } from './settle-verdict.js';
 import type { RedisSnapshot, TemplateSnapshot } from './snapshot.js';
 import { redisRefusal } from '../redis/refusal.js';
 
@@ -64,9 +67,10 @@ function redisKeysNote(r: ResolvedInput): string {
   return keys.length ? ` ${keys.join(', ')}` : ` prefix ${r.prefix}`;
 }
 
-type Sources = { redis?: RedisClient; redisMissing?: string; store?: CouponStore; dbMissing?: string };
+/** What was opened; a store the report names that could not be read is `gone` (named for the verdict). */
+type Sources = { redis?: RedisClient; redisMissing?: string; redisGone?: string; store?: CouponStore; dbMissing?: string; dbGone?: string };
 
-async function openRedisSource(r: ResolvedInput): Promise<Pick<Sources, 'redis' | 'redisMissing'>> {
+async function openRedisSource(r: ResolvedInput): Promise<Pick<Sources, 'redis' | 'redisMissing' | 'redisGone'>> {
   if (!r.redisUrl) return { redisMissing: 'no --redis' };
   try {
     return { redis: await connectRedis(r.redisUrl) };
@@ -75,11 +79,11 @@ async function openRedisSource(r: ResolvedInput): Promise<Pick<Sources, 'redis' 
     if (refused) throw refused;
     const why = `Redis ${redactUrl(r.redisUrl)} unreachable (${(err as Error).message})`;
     if (r.redisExplicit) throw new HarnessInvalidError(`verify: ${why}`, 'E_REDIS_UNREACHABLE');
-    return { redisMissing: `${why}; the run's stores are gone — pass --redis` };
+    return { redisMissing: `${why}; the run's stores are gone — pass --redis`, redisGone: `Redis ${redactUrl(r.redisUrl)} (unreachable)` };
   }
 }
 
-async function openDbSource(r: ResolvedInput): Promise<Pick<Sources, 'store' | 'dbMissing'>> {
+async function openDbSource(r: ResolvedInput): Promise<Pick<Sources, 'store' | 'dbMissing' | 'dbGone'>> {
   if (!r.dbUrl) return { dbMissing: 'no --db' };
   if (r.foreign.dbQuery) return {};
   const sqlitePath = sqlitePathOf(r.dbUrl);
@@ -87,7 +91,7 @@ async function openDbSource(r: ResolvedInput): Promise<Pick<Sources, 'store' | '
     // openStore would create an empty database; an audit must never invent the thing it judges.
     const why = `database file ${sqlitePath} does not exist`;
     if (r.dbExplicit) throw new UsageError(`--db: ${why}`, 'E_BAD_DB_URL');
-    return { dbMissing: why };
+    return { dbMissing: why, dbGone: `database ${redactUrl(r.dbUrl)} (file does not exist)` };
   }
   // openStore creates the bundled schema: never in another service's database (E_DB_QUERY instead).
   if (r.dbExplicit) await assertBundledSchema(r.dbUrl);
@@ -102,7 +106,7 @@ async function openDbSource(r: ResolvedInput): Promise<Pick<Sources, 'store' | '
     }
     const why = `database ${redactUrl(r.dbUrl)} unreachable (${(err as Error).message})`;
     if (r.dbExplicit) throw new HarnessInvalidError(`verify: ${why}`, 'E_DB_UNREACHABLE');
-    return { dbMissing: why };
+    return { dbMissing: why, dbGone: `database ${redactUrl(r.dbUrl)} (unreachable)` };
   }
 }
 
@@ -185,6 +189,7 @@ async function templateSnapshot(id: number, src: SnapshotSources): Promise<Templ
   if (s.ledger && s.ledger.mode === 'acked' && reported && single) {
     // An acked ledger holds no refusals; with one template the report's counters are its own.
     for (const o of ['sold_out', 'duplicate', 'not_found', 'rejected'] as const) s.ledger.counts[o] = reported[o] ?? 0;
+    s.ledger.refusalsFromReport = true;
   }
   resolveStock(s, r.stocks.get(id), input.stocks?.[id] !== undefined);
   return s;
@@ -197,7 +202,7 @@ async function templateSnapshot(id: number, src: SnapshotSources): Promise<Templ
 export async function verify(input: VerifyInput): Promise<VerdictJson> {
   const r = resolveInput(input);
   const foreign = isForeign(r.foreign);
-  const { redis, redisMissing, store, dbMissing } = await openSources(r);
+  const { redis, redisMissing, redisGone, store, dbMissing, dbGone } = await openSources(r);
   try {
     const onlyTemplates = r.templateIds.length ? new Set(r.templateIds) : undefined;
     let ledgerMissing: string | undefined;
@@ -253,42 +258,37 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
     }
 
     const invariants: InvariantResult[] = INVARIANT_CHECKS.map(([name, check]) =>
-      mergeResults(name, snaps.map((s) => ({ templateId: s.templateId, result: check(s) }))),
+      mergeResults(name, snaps.map((s) => ({ templateId: s.templateId, result: withExercise(check(s), s) }))),
     );
     // Keep the contract's order even if the table above changes.
     invariants.sort((a, b) => INVARIANTS.indexOf(a.name) - INVARIANTS.indexOf(b.name));
     applyFaultLosses(invariants, r.report?.faults);
 
-    const failed = invariants.some((i) => i.status === 'FAIL');
-    const judged = invariants.some((i) => i.status === 'PASS' || i.status === 'FAIL');
     const torn = ledger && r.ledgerPath ? ledgerIntegrityProblem(r.ledgerPath, ledger, r.report?.ledger) : undefined;
     const unchecked = torn ?? nothingCheckedReason(r.report, ledger && { records: ledger.records, mode: ledgerMode, counts: ledgerCounts(snaps) });
-    const notChecked = invariants.filter((i) => i.status === 'SKIP').map((i) => i.name);
-    // A PASS never hides what it did not check: the headline names the skipped invariants, and
-    // --strict refuses to pass with any.
-    const strictRefused = input.strict === true && notChecked.length > 0 && !failed && judged && !unchecked;
-    const exitCode = failed && !torn ? ExitCode.InvariantFailed : !judged || unchecked || strictRefused ? ExitCode.HarnessInvalid : ExitCode.Ok;
-    let headline = formatHeadline(headlineTotals(snaps, r.report?.outcomes), invariants);
-    if ((!failed || torn) && unchecked) headline = `${unchecked} — ${headline}`;
-    const skippedPhrase = judged ? notCheckedPhrase({ invariants, notChecked }) : undefined;
-    if (skippedPhrase) headline += `; ${skippedPhrase}${strictRefused ? ' (--strict: exit 97)' : ''}`;
-    const naPhrase = judged ? notApplicablePhrase({ invariants }) : undefined;
-    if (naPhrase) headline += `; ${naPhrase}`;
-    if (templateIds.length === 0) headline = 'nothing to check: no template found (pass --template or --report)';
+    // A PASS never hides what it did not check or could not have caught: the headline names the
+    // skipped and unexercised invariants, and --strict refuses to pass with any.
+    const settled = settleVerdict({ invariants, torn, unchecked, strict: input.strict === true, headline: formatHeadline(headlineTotals(snaps, r.report?.outcomes), invariants) });
+    const { exitCode, notChecked, notExercised, strictRefused } = settled;
+    const headline = templateIds.length === 0 ? 'nothing to check: no template found (pass --template or --report)' : settled.headline;
+    const read = { ledger: ledger !== undefined, redis: redisSnaps.size > 0, db: snaps.some((s) => s.db !== undefined), stockUnknown: snaps.filter((s) => s.stock === undefined).map((s) => s.templateId) };
+    const partial = settled.partial && partialAudit(settled.partial, r, read, input, [redisGone, dbGone]);
     return {
       ok: exitCode === ExitCode.Ok,
       headline,
       templates: templateIds,
       invariants,
       notChecked,
+      ...(notExercised.length ? { notExercised } : {}),
+      ...(partial ? { partial } : {}),
       ...(strictRefused ? { strictRefused } : {}),
       ...(torn ? { ledgerIncomplete: true } : {}),
       exitCode,
       sources: {
         ...(r.reportPath ? { report: r.reportPath } : {}),
         ...(r.ledgerPath ? { ledger: `${r.ledgerPath}${ledgerMode ? ` (${ledgerMode})` : ''}` } : {}),
-        ...(r.redisUrl ? { redis: `${redactUrl(r.redisUrl)}${redisKeysNote(r)}` } : {}),
-        ...(r.dbUrl ? { db: `${redactUrl(r.dbUrl)}${r.foreign.dbQuery ? ' (--db-query)' : ''}` } : {}),
+        ...(r.redisUrl ? { redis: `${redactUrl(r.redisUrl)}${redisKeysNote(r)}${redisGone ? ' — gone, not read' : ''}` } : {}),
+        ...(r.dbUrl ? { db: `${redactUrl(r.dbUrl)}${r.foreign.dbQuery ? ' (--db-query)' : ''}${dbGone ? ' — gone, not read' : ''}` } : {}),
         ...(waitedMs ? { drainWaitMs: String(waitedMs) } : {}),
       },
     };

@@ -81,4 +81,22 @@ describe('coupon-bench demo (spawned CLI, no REDIS_URL)', () => {
     const dbFile = stores.db!.replace(/^sqlite:/, '');
     expect(existsSync(dbFile)).toBe(false);
   });
+
+  it('a bare verify afterwards is PARTIAL, not PASS: it names the stores that are gone and the command that completes the audit', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    delete env.REDIS_URL;
+    const r = await runCli(['verify'], { env, cwd: dir, timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^PARTIAL \(\d of 10 judged\) {2}/);
+    expect(r.stdout).not.toMatch(/^PASS/m);
+    const stores = report.stores!;
+    expect(r.stdout).toContain(`stores the report names are gone: Redis ${stores.redis} (unreachable), database ${stores.db} (file does not exist)`);
+    expect(r.stdout).toMatch(/the run's own audit, made while they were up: exit 0: exactly 10 issued/);
+    expect(r.stdout).toMatch(/complete the audit with:\n {2}coupon-bench verify --report \S+report\.json --redis <redis-url> --db <db-url>/);
+    const strict = await runCli(['verify', '--strict', '--json'], { env, cwd: dir, timeoutMs: 60_000 });
+    expect(strict.code).toBe(97);
+    const v = JSON.parse(strict.stdout) as { partial?: { judged: number; of: number; gone?: string[] } };
+    expect(v.partial?.gone).toHaveLength(2);
+    expect(v.partial!.judged * 2).toBeLessThan(v.partial!.of);
+  });
 });

@@ -1,5 +1,5 @@
 import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,9 +34,59 @@ describe('coupon-bench verify (spawned CLI)', () => {
     const r = cli(['--ledger', path, '--template', '1:2']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^PASS \(8 of 10 not checked\) {2}exactly 2 issued to 2 distinct users; 1 refused: 1 sold out, 0 duplicate; 0 unknown; 8 of 10 not checked: seq-contiguous, redis-db-match, outbox-drained, no-lost-ack, no-phantom, no-lied-refusal, sold-out-exact, unknown-bounded$/m);
+    // A ledger alone judges 2 of 10: PARTIAL (exit 0), with the command that completes the audit.
+    expect(r.out).toMatch(/^PARTIAL \(2 of 10 judged\) {2}exactly 2 issued to 2 distinct users; 1 refused: 1 sold out, 0 duplicate; 0 unknown; 8 of 10 not checked: seq-contiguous, redis-db-match, outbox-drained, no-lost-ack, no-phantom, no-lied-refusal, sold-out-exact, unknown-bounded; no-duplicate-user: PASS, not exercised \(no user asked twice before sell-out\)$/m);
     expect(r.out).toMatch(/no-over-issue\s+│\s+PASS/);
     expect(r.out).toMatch(/redis-db-match\s+│\s+SKIP/);
+    expect(r.out).toContain(`complete the audit with:\n  coupon-bench verify --ledger ${path} --redis <redis-url> --db <db-url> --template 1:2`);
+    const strict = cli(['--ledger', path, '--template', '1:2', '--strict']);
+    expect(strict.code).toBe(97);
+    expect(strict.out).toMatch(/^PARTIAL \(2 of 10 judged\) .*\(--strict: exit 97\)$/m);
+  });
+
+  it('a PASS the run could not have failed says so: "not exercised" with its count, in the table, the JSON and JUnit', () => {
+    // Stock 2 sold out at t=20; user 1 asked again only after the sell-out: a missing duplicate check could not show.
+    const path = ledger('lucky.ndjson', [
+      { ...ok(1, 1), ts: 0, lat: 5000 },
+      { ...ok(2, 2), ts: 20, lat: 5000 },
+      { ...soldOut(3), ts: 40, lat: 5000 },
+      { ...soldOut(1), ts: 50, lat: 5000 },
+    ]);
+    const table = cli(['--ledger', path, '--template', '1:2']);
+    expect(table.code).toBe(0);
+    expect(table.out).toMatch(/no-duplicate-user\s+│\s+PASS\s+│.*│ PASS, not exercised \(no user asked twice before sell-out\)/);
+    const json = cli(['--ledger', path, '--template', '1:2', '--json', '--junit', join(dir, 'lucky.xml')]);
+    const v = JSON.parse(json.out) as { invariants: Array<{ name: string; status: string; exercised?: boolean | null; exercise?: { count?: number } }>; notExercised?: string[] };
+    const dup = v.invariants.find((i) => i.name === 'no-duplicate-user')!;
+    expect(dup).toMatchObject({ status: 'PASS', exercised: false, exercise: { count: 0 } });
+    expect(v.invariants.find((i) => i.name === 'no-over-issue')).toMatchObject({ exercised: true, exercise: { count: 2 } });
+    expect(v.notExercised).toEqual(['no-duplicate-user']);
+    expect(readFileSync(join(dir, 'lucky.xml'), 'utf8')).toMatch(/<testcase name="no-duplicate-user"[^>]*>\s*<skipped message="PASS, not exercised \(no user asked twice before sell-out\)/);
+    // The same users asking again before the sell-out: exercised, a plain PASS for that row.
+    const asked = ledger('asked.ndjson', [
+      { ...ok(1, 1), ts: 0, lat: 5000 },
+      { o: 'duplicate', tpl: 1, u: 1, st: 409, c: '1-1', ts: 8, lat: 2000 },
+      { ...ok(2, 2), ts: 20, lat: 5000 },
+      { ...soldOut(3), ts: 40, lat: 5000 },
+    ]);
+    const again = JSON.parse(cli(['--ledger', asked, '--template', '1:2', '--json']).out) as typeof v;
+    expect(again.invariants.find((i) => i.name === 'no-duplicate-user')).toMatchObject({ exercised: true, exercise: { count: 1 } });
+  });
+
+  it('at 80 columns (COLUMNS=80) no line is wider and nothing is lost: the same counts as --json', () => {
+    const path = ledger('narrow.ndjson', [ok(1, 1), ok(2, 2), soldOut(3), soldOut(4)]);
+    const env = { ...process.env, NO_COLOR: '1', COLUMNS: '80' };
+    const r = spawnSync(process.execPath, [BIN, 'verify', '--ledger', path, '--template', '1:2'], { cwd: dir, encoding: 'utf8', env, timeout: 30_000 });
+    expect(r.status).toBe(0);
+    for (const line of r.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+    const v = JSON.parse(cli(['--ledger', path, '--template', '1:2', '--json']).out) as { headline: string; invariants: Array<{ name: string; status: string; counts: Record<string, number>; detail: string }> };
+    const flat = r.stdout.replace(/\s+/g, '');
+    expect(flat).toContain(v.headline.replace(/\s+/g, ''));
+    for (const i of v.invariants) {
+      expect(r.stdout).toMatch(new RegExp(`^${i.status === 'PASS' ? 'PASS\\*?' : i.status} +${i.name}$`, 'm'));
+      expect(flat).toContain(i.detail.replace(/\s+/g, ''));
+      for (const [k, n] of Object.entries(i.counts)) expect(flat).toContain(`${k}=${n}`);
+    }
   });
 
   it('exit 100 naming the invariant and the user, also as --json', () => {

@@ -112,7 +112,9 @@ async function seedRedis(claims: Claim[], holders: 'set' | 'hash', skipHolder?: 
 /** What clients were told: a 200 with the claim code for every claim, then sold-out answers. */
 function writeLedger(claims: Claim[], told?: Map<number, string>): string {
   const t0 = Date.now();
-  const lines: LedgerRecord[] = claims.map((c) => ({ o: 'issued', tpl: TEMPLATE, u: c.member, st: 201, c: told?.get(c.member) ?? c.code, ts: t0, lat: 900 }));
+  const lines: LedgerRecord[] = claims.map((c, i) => ({ o: 'issued', tpl: TEMPLATE, u: c.member, st: 201, c: told?.get(c.member) ?? c.code, ts: t0 + i, lat: 900 }));
+  // The first member asks again while stock remains (told 409): the run could have caught a second coupon.
+  if (claims.length > 1) lines.push({ o: 'duplicate', tpl: TEMPLATE, u: claims[0]!.member, st: 409, ts: t0 + 1, lat: 900 });
   for (let u = 900; u < 905; u++) lines.push({ o: 'sold_out', tpl: TEMPLATE, u, st: 410, ts: t0, lat: 900 });
   const path = join(dir, `ledger-${randomUUID().slice(0, 6)}.ndjson`);
   writeFileSync(path, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');

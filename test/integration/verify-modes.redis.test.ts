@@ -176,6 +176,18 @@ describe('a wrong --prefix or template id', () => {
 });
 
 describe('--drain-timeout', () => {
+  it('stores without a ledger: what held is PASS with "exercise unknown (no ledger)", never claimed either way; --strict is 97', async () => {
+    const { prefix, dbUrl } = await seedStores(5, [1, 2, 3]);
+    const v = await verify({ redisUrl: REDIS_URL, dbUrl, prefix, templateIds: [1], drainTimeoutMs: 2000 });
+    const passed = v.invariants.filter((i) => i.status === 'PASS');
+    expect(passed.map((i) => i.name)).toContain('no-over-issue');
+    for (const i of passed) expect(i, i.name).toMatchObject({ exercised: null, exercise: { why: 'no ledger' } });
+    expect(v.exitCode).toBe(0);
+    expect(v.headline).toContain(`exercise unknown (no ledger): ${passed.map((i) => i.name).join(', ')}`);
+    const strict = await verify({ redisUrl: REDIS_URL, dbUrl, prefix, templateIds: [1], drainTimeoutMs: 2000, strict: true });
+    expect(strict.exitCode).toBe(97);
+  });
+
   it('fails outbox-drained when nothing persists within the timeout', async () => {
     const { prefix, dbUrl } = await seedStores(5, [1, 2, 3], false);
     const t0 = Date.now();

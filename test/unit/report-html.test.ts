@@ -58,6 +58,22 @@ describe('renderHtmlReport', () => {
     expect(failed).toContain('user 7 holds seq 3 and seq 9 &lt;template 1&gt;');
   });
 
+  it('a PASS not exercised reads so in its row, amber; a PARTIAL verdict shows its word and the command that completes it', () => {
+    const r = makeReport();
+    const v = r.verdict!;
+    v.invariants = v.invariants.map((i) =>
+      i.name === 'no-duplicate-user' ? { ...i, exercised: false, exercise: { count: 0, of: 'users who asked again while stock remained', why: 'no user asked twice before sell-out' } } : i,
+    );
+    const html = renderHtmlReport(r);
+    expect(html).toMatch(/<code>no-duplicate-user<\/code><\/th><td><span class="badge skip">PASS, not exercised<\/span><\/td><td>.*?<\/td><td>PASS, not exercised \(no user asked twice before sell-out\)<br>/);
+    expect(html).toContain('class="top warn"');
+    v.partial = { judged: 2, of: 10, command: 'coupon-bench verify --report r.json --redis <redis-url> --db <db-url>', gone: ['Redis redis://127.0.0.1:1 (unreachable)'] };
+    const partial = renderHtmlReport(r);
+    expect(partial).toMatch(/<span class="status-word">PARTIAL<\/span>/);
+    expect(partial).toContain('Stores the report names are gone: Redis redis://127.0.0.1:1 (unreachable).');
+    expect(partial).toContain('<code>coupon-bench verify --report r.json --redis &lt;redis-url&gt; --db &lt;db-url&gt;</code>');
+  });
+
   it('says when a run was not verified and flags crossed thresholds', () => {
     const r = renderHtmlReport(makeReport({ verdict: 'none', thresholdFails: true }));
     expect(r).toContain('This run was not verified');

@@ -121,8 +121,8 @@ describe('formatVerdict', () => {
 describe('parseLedgerLine', () => {
   it('the fast path reads the writer\'s lines like JSON.parse does', () => {
     const line = '{"o":"issued","tpl":3,"u":1234567,"st":200,"c":"3-17","seq":17,"ts":1732700000000.123,"lat":812}';
-    expect(parseLedgerLine(line)).toEqual({ o: 'issued', tpl: 3, u: 1234567, seq: 17, c: '3-17' });
-    expect(parseLedgerLine('{"o":"unknown","tpl":1,"u":5,"st":0,"ts":1,"lat":3,"err":"UND_ERR_HEADERS_TIMEOUT"}')).toEqual({ o: 'unknown', tpl: 1, u: 5 });
+    expect(parseLedgerLine(line)).toEqual({ o: 'issued', tpl: 3, u: 1234567, seq: 17, c: '3-17', ts: 1732700000000.123, lat: 812 });
+    expect(parseLedgerLine('{"o":"unknown","tpl":1,"u":5,"st":0,"ts":1,"lat":3,"err":"UND_ERR_HEADERS_TIMEOUT"}')).toEqual({ o: 'unknown', tpl: 1, u: 5, ts: 1, lat: 3 });
   });
   it('falls back to JSON.parse for other key orders, spaces and escapes, and rejects non-records', () => {
     expect(parseLedgerLine('{ "u": 5, "tpl": 1, "o": "sold_out", "st": 400 }')).toEqual({ o: 'sold_out', tpl: 1, u: 5 });
