@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import type { RunEvent } from '../load/run-scenario.js';
+import type { RunEvent } from '../run/run-input.js';
 import type { RunReport } from '../model/report.js';
 
 /** `--out` values split: the run folder, and k6's `json=FILE` sample output. */
@@ -47,7 +47,7 @@ export function parseTemplateIds(v: string): number[] {
  */
 export async function k6JsonSink(file: string | undefined): Promise<{ onEvent: (e: RunEvent) => void; close: () => Promise<void> } | undefined> {
   if (file === undefined) return undefined;
-  const [{ K6JsonOut }, { DEFAULT_CHECKS }] = await Promise.all([import('../report/k6-json-out.js'), import('../load/scenario.js')]);
+  const [{ K6JsonOut }, { DEFAULT_CHECKS }] = await Promise.all([import('../report/k6-json-out.js'), import('../model/scenario.js')]);
   let out: InstanceType<typeof K6JsonOut> | undefined;
   return {
     onEvent: (e) => {
