@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { CouponBenchError } from '../errors.js';
 import { expectedStatusTable } from '../model/http-req-failed.js';
 import type { ResponseSample } from '../load/recorder.js';
-import type { Scenario, ScenarioCheck } from '../load/scenario.js';
+import type { Scenario, ScenarioCheck } from '../model/scenario.js';
 
 /** k6's metric declarations for the samples written: type and what the values hold. */
 const METRICS: Record<string, { type: 'counter' | 'trend' | 'rate' | 'gauge'; contains: 'default' | 'time' }> = {

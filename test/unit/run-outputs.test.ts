@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTemplateIds, splitOutFlags } from '../../src/commands/run-outputs.js';
-import { fillEnv, mergedEnv, parseEnvFlags } from '../../src/load/scenario-env.js';
+import { fillEnv, mergedEnv, parseEnvFlags } from '../../src/run/plan/scenario-env.js';
 import { expectedStatusTable } from '../../src/model/http-req-failed.js';
 
 describe('run flags of k6 and re-runs', () => {
