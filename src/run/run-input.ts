@@ -7,6 +7,7 @@ import type { RunTick } from '../load/run-tick.js';
 import type { FaultSpec } from '../faults/fault-spec.js';
 import type { FaultEvent } from '../faults/fault-runner.js';
 import type { TargetSetup } from '../faults/target-stand.js';
+import type { EnvMap } from './plan/scenario-env.js';
 
 /** Input of {@link runScenario} (the flags of `coupon-bench run`). */
 export interface RunInput {
@@ -14,6 +15,8 @@ export interface RunInput {
   scenarioPath?: string;
   /** an already-loaded scenario (wins over scenarioPath) */
   scenario?: Scenario;
+  /** what the scenario's `{env.NAME}` placeholders read: `-e KEY=VALUE` over process.env (the default) */
+  env?: EnvMap;
   overrides?: ScenarioOverrides;
   /** `--threshold 'metric:expr'` flags, added to the scenario's */
   thresholds?: string[];
@@ -26,6 +29,11 @@ export interface RunInput {
   ledgerMode?: 'acked' | 'full';
   /** start the bundled server for the run, in a worker thread (managed Redis, SQLite in the run folder) */
   serve?: boolean;
+  /**
+   * Without setup or serve: ask the target whether each template exists before the load (one GET
+   * /api/templates/:id each, on its own connection), so a missing one fails at once (`run` sets it)
+   */
+  probeTemplates?: boolean;
   /** settings of the bundled server beyond its managed defaults (e.g. a Redis timeout) */
   serveOptions?: Partial<Pick<ServeOptions, 'redisTimeoutMs' | 'httpFront' | 'issueClient'>>;
   /** create the scenario's templates through the target's admin API first */
