@@ -28,6 +28,6 @@ redis.call('SET', KEYS[1], ARGV[1])
 if redis.call('EXISTS', KEYS[4]) == 0 then
   redis.call('XGROUP', 'CREATE', KEYS[4], ARGV[2], '0', 'MKSTREAM')
 else
-  local ok = pcall(redis.call, 'XGROUP', 'CREATE', KEYS[4], ARGV[2], '0')
+  pcall(redis.call, 'XGROUP', 'CREATE', KEYS[4], ARGV[2], '0')
 end
 return { 0, tonumber(ARGV[1]), 0 }

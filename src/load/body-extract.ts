@@ -11,21 +11,6 @@ export function jsonStringField(body: string, key: string): string | undefined {
   return s.includes('\\') ? undefined : s;
 }
 
-/** Numeric companion of {@link jsonStringField}. */
-export function jsonNumberField(body: string, key: string): number | undefined {
-  const at = findValue(body, key);
-  if (at < 0) return undefined;
-  let end = at;
-  while (end < body.length) {
-    const c = body.charCodeAt(end);
-    if ((c >= 48 && c <= 57) || c === 45 || c === 46 || c === 101 || c === 69 || c === 43) end++;
-    else break;
-  }
-  if (end === at) return undefined;
-  const n = Number(body.slice(at, end));
-  return Number.isFinite(n) ? n : undefined;
-}
-
 function findValue(body: string, key: string): number {
   const idx = body.indexOf(`"${key}"`);
   if (idx < 0) return -1;

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { backoffMs } from '../shared/backoff.js';
 import { INCOMPLETE, MALFORMED, MAX_BODY_BYTES, parseResponse, TOO_LARGE, type ParsedResponse } from './http1-response.js';
 
 /** What a request on a {@link LeanConnection} reports to (undici's legacy handler shape). */
@@ -197,7 +198,7 @@ export class LeanConnection {
 
   /** The request was not sent (connect failed): open again after a backoff (10, 20, 40 ... 250 ms). */
   private retryLater(): void {
-    const wait = Math.min(RETRY_CAP_MS, RETRY_FIRST_MS * 2 ** this.retries);
+    const wait = backoffMs(this.retries, RETRY_FIRST_MS, RETRY_CAP_MS);
     this.retries++;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;

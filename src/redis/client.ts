@@ -1,4 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { backoffMs } from '../shared/backoff.js';
 import { isClusterUrl, parseClusterUrl, parseRedisUrl } from './redis-url.js';
 import { registerScripts } from './scripts.js';
 
@@ -39,7 +40,7 @@ export function createRedis(url: string, opts: RedisClientOptions): RedisClient 
     commandTimeout: server ? (opts.commandTimeoutMs ?? 1000) : undefined,
     connectTimeout: server ? 500 : 5000,
     // Reconnect forever with a short capped backoff: serve recovers by itself when Redis returns.
-    retryStrategy: (times) => Math.min(50 * times, server ? 500 : 2000),
+    retryStrategy: (times) => backoffMs(times - 1, 50, server ? 500 : 2000),
     enableReadyCheck: true,
   };
   const client = isClusterUrl(url) ? createCluster(url, options, server) : new Redis(url, options);
@@ -69,7 +70,7 @@ function createCluster(url: string, node: RedisOptions, server: boolean): Cluste
     retryDelayOnTryAgain: 50,
     slotsRefreshTimeout: server ? 500 : 2000,
     // Lost the whole cluster: keep trying with the same short capped backoff as a single Redis.
-    clusterRetryStrategy: (times) => Math.min(50 * times, server ? 500 : 2000),
+    clusterRetryStrategy: (times) => backoffMs(times - 1, 50, server ? 500 : 2000),
   };
   return new Cluster([...addr.seeds], options);
 }

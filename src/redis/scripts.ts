@@ -33,6 +33,8 @@ declare module 'ioredis' {
       group: string,
       callback?: Callback<CreateTemplateReply>,
     ): Result<CreateTemplateReply, Context>;
+    /** lua/ackTrim-1.lua: XACK ids, XTRIM below the oldest unread or pending entry; returns XLEN */
+    ackTrim(outboxKey: string, group: string, ...ids: (string | Buffer | Callback<number>)[]): Result<number, Context>;
     /** lua/raiseSeq-1.lua */
     raiseSeq(seqKey: string, seq: string | number, callback?: Callback<number>): Result<number, Context>;
     /** lua/restoreTemplate-4.lua */

@@ -5,6 +5,7 @@ import type { TemplateKeys } from '../redis/keys.js';
 import { bulk, encodeCommand, rawRedisTarget } from '../redis/resp.js';
 import { loadScripts } from '../redis/scripts.js';
 import { redisRefusal } from '../redis/refusal.js';
+import { backoffMs } from '../shared/backoff.js';
 
 /** What a caller attaches to each issue command (its template's keys group it into a script call). */
 export interface IssueContext {
@@ -291,7 +292,7 @@ export class IssuePipeline<T extends IssueContext> implements IssueChannel<T> {
     if (this.status === 'end') return;
     this.status = 'reconnecting';
     this.attempts++;
-    this.reconnectTimer = setTimeout(() => this.connect(), Math.min(50 * this.attempts, 500));
+    this.reconnectTimer = setTimeout(() => this.connect(), backoffMs(this.attempts - 1, 50, 500));
     this.reconnectTimer.unref();
   }
 

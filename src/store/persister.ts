@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CouponBenchError } from '../errors.js';
-import { backoffMs } from './backoff.js';
+import { backoffMs } from '../shared/backoff.js';
 import { runPersisterLoop } from './persister-loop.js';
 import { emptyPersisterStats, type PersisterHandle, type PersisterOptions, type PersisterStats } from './persister-options.js';
 

@@ -1,7 +1,7 @@
 import { dbEngineOf, openStore, redactUrl, type OpenStoreOptions } from './open-store.js';
 import type { CouponStore, IssuedRow, StoreEngine, TemplateRow } from './store.js';
 import { StoreConnectError, describeDbError } from './store-errors.js';
-import { backoffMs } from './backoff.js';
+import { backoffMs } from '../shared/backoff.js';
 
 /** Settings of {@link RetryingStore.open}. */
 export interface RetryingStoreOptions extends OpenStoreOptions {

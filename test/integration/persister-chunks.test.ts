@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis } from '../../src/redis/client.js';
 import { startManagedRedis, type ManagedRedis } from '../../src/redis/managed-redis.js';
 import { openStore } from '../../src/store/open-store.js';
-import { REDIS_CHUNK } from '../../src/store/persister-loop.js';
+import { REDIS_CHUNK } from '../../src/store/persister-context.js';
 import { startPersister } from '../../src/store/persister.js';
 import { createTemplate, issueUsers, waitFor } from './persister-helpers.js';
 import { testDb } from './store-test-db.js';

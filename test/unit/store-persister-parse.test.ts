@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareStreamIds, hasStalledConsumer, nextStreamId, parseOutboxBuffers, parseOutboxEntry } from '../../src/store/persister-loop.js';
+import { parseOutboxBuffers, parseOutboxEntry } from '../../src/store/outbox-entry.js';
+import { hasStalledConsumer } from '../../src/store/outbox-reader.js';
 import { workerExecArgv } from '../../src/store/persister.js';
 import { parseMysqlUrl } from '../../src/store/mysql-store.js';
 import { parsePostgresUrl } from '../../src/store/postgres-store.js';
@@ -55,19 +56,6 @@ describe('workerExecArgv', () => {
     expect(workerExecArgv(['--input-type', 'module', '--no-warnings', '--eval', 'x'])).toEqual(['--no-warnings']);
     expect(workerExecArgv(['-p', '1+1', '--cpu-prof', '--enable-source-maps'])).toEqual(['--cpu-prof', '--enable-source-maps']);
     expect(workerExecArgv(['--watch', '--test', '--import', 'tsx'])).toEqual(['--import', 'tsx']);
-  });
-});
-
-describe('stream ids', () => {
-  it('compares numerically, not as strings', () => {
-    expect(compareStreamIds('9-0', '10-0')).toBe(-1);
-    expect(compareStreamIds('10-2', '10-10')).toBe(-1);
-    expect(compareStreamIds('10-10', '10-10')).toBe(0);
-    expect(compareStreamIds('11-0', '10-99')).toBe(1);
-  });
-  it('computes the next id', () => {
-    expect(nextStreamId('1700000000000-9')).toBe('1700000000000-10');
-    expect(nextStreamId('0-0')).toBe('0-1');
   });
 });
 
