@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 
-/** Error codes of the HTTP contract (DESIGN.md); every error body is {code, message, status}. */
+/** Error codes of the HTTP contract (docs/contract.md); every error body is {code, message, status}. */
 export { ApiCode as ErrorCode } from '../model/outcome.js';
 
 /** Seconds a client should wait before retrying a 503. */

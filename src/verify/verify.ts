@@ -7,7 +7,7 @@ import { sqlitePathOf } from '../store/db-url.js';
 import { openStore, redactUrl } from '../store/open-store.js';
 import type { CouponStore } from '../store/store.js';
 import { formatHeadline, headlineTotals } from './headline.js';
-import { INVARIANT_CHECKS } from './invariants/index.js';
+import { INVARIANT_CHECKS, runInvariant } from './invariants/index.js';
 import { applyFaultLosses } from './fault-losses.js';
 import { mergeResults } from './merge-results.js';
 import { ledgerIntegrityProblem } from './ledger-integrity.js';
@@ -196,7 +196,7 @@ async function templateSnapshot(id: number, src: SnapshotSources): Promise<Templ
 }
 
 /**
- * Audit Redis, the database and a run's ledger against every invariant of DESIGN.md. Invariants
+ * Audit Redis, the database and a run's ledger against every invariant of docs/contract.md. Invariants
  * that cannot be judged with the inputs given are SKIP with a reason, never PASS.
  */
 export async function verify(input: VerifyInput): Promise<VerdictJson> {
@@ -258,10 +258,8 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
     }
 
     const invariants: InvariantResult[] = INVARIANT_CHECKS.map(([name, check]) =>
-      mergeResults(name, snaps.map((s) => ({ templateId: s.templateId, result: withExercise(check(s), s) }))),
+      mergeResults(name, snaps.map((s) => ({ templateId: s.templateId, result: withExercise(runInvariant(name, check, s), s) }))),
     );
-    // Keep the contract's order even if the table above changes.
-    invariants.sort((a, b) => INVARIANTS.indexOf(a.name) - INVARIANTS.indexOf(b.name));
     applyFaultLosses(invariants, r.report?.faults);
 
     const torn = ledger && r.ledgerPath ? ledgerIntegrityProblem(r.ledgerPath, ledger, r.report?.ledger) : undefined;
