@@ -4,7 +4,7 @@ import type { TemplateKeys } from '../redis/keys.js';
 import type { PersisterStats } from '../store/persister-options.js';
 import type { CouponStore } from '../store/store.js';
 import type { ErrorAnswer } from './error-map.js';
-import type { IssueChannel, IssueContext } from './issue-pipeline.js';
+import type { IssueChannel, IssueContext } from './issue-channel.js';
 import { Route, type RouteIndex, type ServerMetrics } from './metrics.js';
 import { sendJsonWith } from './responses.js';
 import type { SoldOutSnapshots } from './sold-out-snapshot.js';

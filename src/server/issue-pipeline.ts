@@ -1,44 +1,13 @@
 import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { CouponBenchError } from '../errors.js';
-import type { TemplateKeys } from '../redis/keys.js';
-import { bulk, encodeCommand, rawRedisTarget } from '../redis/resp.js';
+import type { IssueChannel, IssueContext, IssuePipelineOptions } from './issue-channel.js';
+import { RESP_GARBLED, RESP_INCOMPLETE, bulk, encodeCommand, parseReply, rawRedisTarget, type RespReply } from '../redis/resp.js';
 import { loadScripts } from '../redis/scripts.js';
 import { redisRefusal } from '../redis/refusal.js';
 import { backoffMs } from '../shared/backoff.js';
 
-/** What a caller attaches to each issue command (its template's keys group it into a script call). */
-export interface IssueContext {
-  issueKeys: TemplateKeys | undefined;
-  userId: number;
-  templateId: number;
-}
-
-/** Called once per issue command: an error (Redis unavailable) or the script's reply. */
-export type IssueReplyHandler<T> = (ctx: T, err: Error | null, code: number, seq: number, issuedAtMs: number) => void;
-
-/** What the HTTP app sends issue commands through: one Redis connection, or one per cluster master. */
-export interface IssueChannel<T extends IssueContext> {
-  readonly status: 'connecting' | 'ready' | 'reconnecting' | 'end';
-  /** changes whenever a connection was made again (replies before it belong to an older Redis) */
-  readonly generation: number;
-  /** Send one issue command (only when `status === 'ready'`); its reply handler runs exactly once. */
-  issue(ctx: T): void;
-  /** Resolve once connected (or reject after `ms`). */
-  ready(ms: number): Promise<void>;
-  /** Close for good: waiting commands are answered with an error. */
-  close(): void;
-}
-
-/** Settings of an {@link IssuePipeline}. */
-export interface IssuePipelineOptions<T> {
-  /** redis://[user:pass@]host:port[/db] (no TLS) */
-  readonly url: string;
-  /** no reply and no progress for this long while commands wait: fail them all (503) */
-  readonly timeoutMs: number;
-  readonly onReply: IssueReplyHandler<T>;
-  readonly name?: string;
-}
+export type { IssueChannel, IssueContext, IssuePipelineOptions, IssueReplyHandler } from './issue-channel.js';
 
 /**
  * Users in flight (written, not yet answered) from which new ones wait for Redis's next replies
@@ -65,14 +34,6 @@ class Call<T> {
 }
 /** Slot of a reply already handed out. */
 const DELIVERED = Symbol('delivered');
-/** Incomplete reply in the read buffer. */
-const INCOMPLETE = Symbol('incomplete');
-/** Bytes that are not RESP: the stream is out of step. */
-const GARBLED = Symbol('garbled');
-
-class RedisReplyError extends Error {
-  override name = 'ReplyError';
-}
 
 /**
  * A dedicated, pipelined Redis connection for the issue script only — the server's hot path.
@@ -347,8 +308,8 @@ export class IssuePipeline<T extends IssueContext> implements IssueChannel<T> {
     const n = buf.length;
     while (i < n) {
       const r = parseReply(buf, i);
-      if (r === INCOMPLETE) break;
-      if (r === GARBLED) {
+      if (r === RESP_INCOMPLETE) break;
+      if (r === RESP_GARBLED) {
         this.socket?.destroy();
         return;
       }
@@ -367,7 +328,7 @@ export class IssuePipeline<T extends IssueContext> implements IssueChannel<T> {
   }
 
   /** Hand one reply to the oldest waiting command; false when the stream is out of step. */
-  private deliver(value: Reply): boolean {
+  private deliver(value: RespReply): boolean {
     if (this.head >= this.pending.length) {
       // A reply nobody asked for: reconnect rather than guess.
       this.socket?.destroy();
@@ -410,57 +371,4 @@ export class IssuePipeline<T extends IssueContext> implements IssueChannel<T> {
     this.pending.push(call);
     this.inFlight += call.ctxs.length;
   }
-}
-
-type Reply = number | string | null | Error | Reply[];
-
-/** Parse one RESP2 reply starting at `i`; INCOMPLETE when the buffer ends first. */
-function parseReply(buf: Buffer, i: number): { value: Reply; next: number } | typeof INCOMPLETE | typeof GARBLED {
-  const n = buf.length;
-  const type = buf[i];
-  const eol = buf.indexOf(13, i + 1);
-  if (eol === -1 || eol + 1 >= n) return INCOMPLETE;
-  const next = eol + 2;
-  switch (type) {
-    case 58 /* : */:
-      return { value: parseIntAt(buf, i + 1, eol), next };
-    case 43 /* + */:
-      return { value: buf.toString('utf8', i + 1, eol), next };
-    case 45 /* - */:
-      return { value: new RedisReplyError(buf.toString('utf8', i + 1, eol)), next };
-    case 36 /* $ */: {
-      const len = parseIntAt(buf, i + 1, eol);
-      if (len < 0) return { value: null, next };
-      if (next + len + 2 > n) return INCOMPLETE;
-      return { value: buf.toString('utf8', next, next + len), next: next + len + 2 };
-    }
-    case 42 /* * */: {
-      const count = parseIntAt(buf, i + 1, eol);
-      if (count < 0) return { value: null, next };
-      const arr: Reply[] = [];
-      let j = next;
-      for (let k = 0; k < count; k++) {
-        if (j >= n) return INCOMPLETE;
-        const r = parseReply(buf, j);
-        if (r === INCOMPLETE || r === GARBLED) return r;
-        arr.push(r.value);
-        j = r.next;
-      }
-      return { value: arr, next: j };
-    }
-    default:
-      return GARBLED;
-  }
-}
-
-function parseIntAt(buf: Buffer, from: number, to: number): number {
-  let neg = false;
-  let i = from;
-  if (buf[i] === 45) {
-    neg = true;
-    i++;
-  }
-  let v = 0;
-  for (; i < to; i++) v = v * 10 + (buf[i]! - 48);
-  return neg ? -v : v;
 }

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { couponIdOf } from '../model/coupon-id.js';
-import { encodeCommand, rawRedisTarget } from '../redis/resp.js';
+import { RedisReplyError, encodeCommand, rawRedisTarget } from '../redis/resp.js';
 import type { IssuedRow } from './store.js';
 
 /** One outbox entry as read: `row` when the fields are the issue script's u, s, t, tpl (valid). */
@@ -38,9 +38,6 @@ export function posIntAt(buf: Buffer, start: number, end: number): number {
   return Number.isSafeInteger(n) && n > 0 ? n : -1;
 }
 
-class RespError extends Error {
-  override name = 'ReplyError';
-}
 
 interface Pending {
   decode: (r: Decoder) => unknown;
@@ -70,7 +67,7 @@ class Decoder {
     if (t === 45 /* - */) {
       const msg = this.buf.toString('utf8', this.pos + 1, end - 2);
       this.pos = end;
-      throw new RespError(msg);
+      throw new RedisReplyError(msg);
     }
     if (t !== type) throw new Error(`unexpected RESP type ${String.fromCharCode(t)} (wanted ${String.fromCharCode(type)})`);
     let n = 0;
@@ -291,7 +288,7 @@ export class StreamReader {
       try {
         value = head.decode(d);
       } catch (err) {
-        if (err instanceof RespError) {
+        if (err instanceof RedisReplyError) {
           this.queue.shift();
           head.reject(err);
           continue;
