@@ -22,6 +22,7 @@ interface ChaosFlags extends TargetFlags, ForeignStoreFlags {
   strict?: boolean;
   json?: boolean;
   quiet?: boolean;
+  dialect?: string;
 }
 
 
@@ -49,6 +50,7 @@ export function chaosCommand(): Command {
     .option('--out <dir>', 'run folder (default reports/<run-id>)')
     .option('--reports-dir <dir>', 'parent folder of run folders', 'reports')
     .option('--strict', 'an invariant skipped (SKIP) or not exercised by the run, or a PARTIAL audit, is exit 97, not a qualified PASS')
+    .option('--dialect <file>', "a request and answers for the scenario (JSON: {\"request\": …, \"answers\": […]}); the served server speaks the bundled contract, so this is for a proxy or gateway in front of it")
     .option('--json', 'print the report JSON (with the faults and the verdict) instead of the summary')
     .option('--quiet', 'no progress and no summary'));
   return addForeignStoreOptions(cmd)
@@ -72,6 +74,10 @@ export function chaosCommand(): Command {
           ]);
         const faults = flags.fault.map(parseFaultArg);
         let scenario = loadScenario(scenarioArg);
+        if (flags.dialect !== undefined) {
+          const { loadDialectFile, applyDialect } = await import('../dialect/dialect.js');
+          scenario = applyDialect(scenario, await loadDialectFile(flags.dialect));
+        }
         if (flags.duration !== undefined) scenario = applyOverrides(scenario, { duration: flags.duration });
         const ownTarget = await targetSetupOf(flags);
         if (flags.target !== undefined) {

@@ -30,6 +30,7 @@ interface RunFlags extends ScenarioOverrides, Omit<TargetFlags, 'target' | 'db'>
   fault: string[];
   redisAppendonly?: boolean;
   shard?: { index: number; count: number };
+  dialect?: string;
 }
 
 function positiveNumber(v: string): number {
@@ -87,6 +88,7 @@ export function runCommand(): Command {
     .option('--shard <i/n>', "run share i of n of the scenario's VUs, rate and iterations (disjoint user ids); join the reports with coupon-bench merge", shardFlag)
     .option('--fault <spec>', 'with --serve: inject a fault at a time after the load starts, e.g. kill-serve@3s, pause-redis@2s+1500ms, slow-db@1s+3s:200ms; with --target-cmd/--proxy/--fault-hook: kill-target@2s, cut:db@2s+2s, hook:NAME@3s (repeatable; see README "Faults")', collect, [])
     .option('--redis-appendonly <yes|no>', "with --fault: the private Redis persists with an append-only file (default yes; no only to prove verify sees restart-redis lose data)", yesNo)
+    .option('--dialect <file>', "a foreign service's request and answers (JSON: {\"request\": …, \"answers\": […]}), over the scenario's own; see README \"Testing your own service\"")
     .option('--http-client <kind>', 'lean (default; one write per request, answers framed in place) or undici (dispatch(); always for https)', httpClient));
   return addForeignStoreOptions(cmd)
     .addHelpText('after', `\n${INTERRUPT_HELP}`)
@@ -117,6 +119,7 @@ export function runCommand(): Command {
           checkTargetFaults(faults, ownTarget);
         }
         if (flags.redisAppendonly !== undefined && !flags.serve) throw new UsageError('--redis-appendonly sets up the private Redis of --serve: add --serve', 'E_USAGE');
+        const dialect = flags.dialect !== undefined ? await (await import('../dialect/dialect.js')).loadDialectFile(flags.dialect) : undefined;
         if (flags.junit !== undefined) await prepareOutputFile('--junit', flags.junit);
         if (flags.out !== undefined) await prepareOutputDir('--out', flags.out);
         else await prepareOutputDir('--reports-dir', flags.reportsDir ?? 'reports');
@@ -147,6 +150,7 @@ export function runCommand(): Command {
               ...(flags.redisAppendonly !== undefined ? { redisAppendOnly: flags.redisAppendonly } : {}),
               ...(ownTarget ? { ownTarget } : {}),
               ...(flags.dbQuery !== undefined ? { dbQuery: flags.dbQuery } : {}),
+              ...(dialect ? { dialect } : {}),
             },
             printer,
           );

@@ -5,6 +5,9 @@ import { connectHost } from '../url-host.js';
 import { OUTCOME_INDEX, classifyResponse } from '../model/outcome.js';
 import type { Recorder } from './recorder.js';
 import { bufferNumberField, bufferStringField } from './body-extract.js';
+import { compileRequest, type CompiledRequest, type EnvMap } from '../dialect/request-template.js';
+import type { AnswerMatcher } from '../dialect/answer-matcher.js';
+import type { DialectRequest } from '../dialect/types.js';
 
 /** Options of {@link Engine}. */
 export interface EngineOptions {
@@ -29,6 +32,12 @@ export interface EngineOptions {
    * dispatch(); always used for https://)
    */
   client?: 'lean' | 'undici';
+  /** a foreign service's request (default: the bundled contract's JSON body on `path`) */
+  request?: DialectRequest;
+  /** environment for the request's `{env.NAME}` placeholders (default process.env) */
+  env?: EnvMap;
+  /** a foreign service's answers (default: the bundled contract's statuses and codes) */
+  answers?: AnswerMatcher;
 }
 
 const HEADERS = ['content-type', 'application/json'];
@@ -72,11 +81,17 @@ export class Engine {
   private connector: ReturnType<typeof buildConnector> | undefined;
   /** dispatch options, reused: undici copies what it needs when it builds its Request */
   private readonly req: Dispatcher.DispatchOptions & { body: Buffer | string };
+  /** a dialect's request, compiled once; undefined for the bundled contract */
+  private readonly compiled: CompiledRequest | undefined;
+  /** the next `{requestId}` (unique per request: microseconds at the start, then counted) */
+  private requestId = Date.now() * 1000;
 
   constructor(private readonly opts: EngineOptions) {
-    this.cacheMax = opts.bodyCacheMax ?? BODY_CACHE_MAX;
-    this.req = { origin: opts.origin, method: 'POST', path: opts.path, headers: HEADERS, body: '' };
     const url = new URL(opts.origin);
+    this.compiled = opts.request ? compileRequest(opts.request, url.host, opts.env) : undefined;
+    // A request that carries its own id is never sent twice: nothing to cache.
+    this.cacheMax = this.compiled?.perRequest === true ? 0 : (opts.bodyCacheMax ?? BODY_CACHE_MAX);
+    this.req = { origin: opts.origin, method: 'POST', path: opts.path, headers: HEADERS, body: '' };
     this.useLean = url.protocol === 'http:' && opts.client !== 'undici';
     this.host = connectHost(url);
     this.port = Number(url.port || 80);
@@ -160,6 +175,7 @@ export class Engine {
 
   /** What is sent for (template, user): the body (undici) or the whole request (lean client). */
   private build(templateId: number, userId: number): string {
+    if (this.compiled) return this.compiled.wire(templateId, userId, this.requestId++);
     const body = bodyText(templateId, userId);
     return this.useLean ? `${this.head}${body.length}\r\n\r\n${body}` : body;
   }
@@ -208,7 +224,13 @@ export class Engine {
       return;
     }
     const req = this.req;
-    req.body = this.payload(templateId, userId);
+    if (this.compiled) {
+      const p = this.compiled.parts(templateId, userId, this.requestId++);
+      req.method = this.compiled.method as Dispatcher.HttpMethod;
+      req.path = p.path;
+      req.headers = p.headers;
+      req.body = p.body;
+    } else req.body = this.payload(templateId, userId);
     this.client(slot).dispatch(req, h);
   }
 
@@ -269,6 +291,10 @@ export class Engine {
     let code: string | undefined;
     let couponId: string | undefined;
     let seq: number | undefined;
+    if (this.opts.answers) {
+      this.completeDialect(h, status, body, err, end);
+      return;
+    }
     // Parse only what is needed: the class needs `code` of a 4xx; coupon id and seq only matter
     // when the ledger keeps this response or a listener asked for every response.
     if (body !== undefined && status >= 400 && status < 500) code = bufferStringField(body, 'code');
@@ -284,6 +310,23 @@ export class Engine {
     // An error can be raised synchronously inside dispatch(); defer so VU loops never recurse.
     if (status === 0) setImmediate(h.done, h.slot);
     else h.done(h.slot);
+  }
+
+  /** {@link complete} for a dialect's answers: the first matching rule decides. */
+  private completeDialect(h: IssueHandler, status: number, body: Buffer | undefined, err: string | undefined, end: number): void {
+    const m = (this.opts.answers as AnswerMatcher).match(status, body);
+    if (m.err !== undefined) err = m.err;
+    else if (m.outcome === 'unknown' && err === undefined) err = status >= 500 ? `HTTP_${status}` : status === 0 ? 'NO_ANSWER' : `HTTP_${status}`;
+    const recorder = this.opts.recorder;
+    recorder.connecting(h.sent - h.dispatched);
+    recorder.record(m.outcome, status, h.templateId, h.userId, this.opts.closedModel === true ? h.sent : h.intended, h.sent, end, m.couponId, undefined, err);
+    if (status === 0) setImmediate(h.done, h.slot);
+    else h.done(h.slot);
+  }
+
+  /** Whether 5xx bodies are kept (a dialect's rules may read them, and unmatched samples show them). */
+  get keeps5xxBodies(): boolean {
+    return this.opts.answers !== undefined;
   }
 
   private stopSweeper(): void {
@@ -367,8 +410,8 @@ class IssueHandler implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
-    // 5xx bodies are not needed to classify; skip keeping them.
-    if (this.status >= 500) return true;
+    // 5xx bodies are not needed to classify the bundled contract's answers; skip keeping them.
+    if (this.status >= 500 && !this.engine.keeps5xxBodies) return true;
     if (this.chunk === undefined) this.chunk = chunk;
     else (this.chunks ??= [this.chunk]).push(chunk);
     return true;

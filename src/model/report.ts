@@ -116,6 +116,11 @@ export interface RunReport {
   };
   timeline: TimelinePoint[];
   thresholds: ThresholdResult[];
+  /**
+   * a dialect's answers that no rule matched (`answers` in the scenario or --dialect): how many,
+   * and up to five samples (status, head of the body); 5xx ones counted as unknown, the rest rejected
+   */
+  unmatched?: { count: number; samples: Array<{ status: number; body: string }> };
   /** burst executor: spread between first and last send, microseconds */
   burst?: { requests: number; sendSpreadUs: number };
   ledger: { file: string; records: number; mode: 'acked' | 'full' };

@@ -102,6 +102,10 @@ export function formatRunSummary(report: RunReport, opts: { color: boolean }): s
   );
   const stock = report.templates.reduce((a, t) => a + t.stock, 0);
   out.push(`     issued ${report.outcomes.issued} of stock ${stock} across ${report.templates.length} template(s)`);
+  if (report.unmatched && report.unmatched.count > 0) {
+    out.push(`     ${c.yellow('unmatched')}: ${report.unmatched.count.toLocaleString('en-US')} answer(s) matched no rule of "answers" (5xx counted unknown, the rest rejected):`);
+    for (const s of report.unmatched.samples) out.push(`       ${s.status} ${JSON.stringify(s.body)}`);
+  }
 
   if (report.faults && report.faults.length > 0) {
     out.push('');

@@ -7,6 +7,8 @@ import type { RunTick } from '../load/run-tick.js';
 import type { FaultSpec } from '../faults/fault-spec.js';
 import type { FaultEvent } from '../faults/fault-runner.js';
 import type { TargetSetup } from '../faults/target-stand.js';
+import type { EnvMap } from '../dialect/request-template.js';
+import type { Dialect } from '../dialect/types.js';
 
 /** Input of {@link runScenario} (the flags of `coupon-bench run`). */
 export interface RunInput {
@@ -78,6 +80,10 @@ export interface RunInput {
   redisAppendOnly?: boolean;
   /** reads the machine's CPU time (default: /proc/stat); tests put a scripted host here */
   sampleHost?: () => HostCpuSample | undefined;
+  /** `--dialect`: a foreign service's request and answers, over the scenario's own */
+  dialect?: Dialect;
+  /** where `{env.NAME}` placeholders are read (default process.env) */
+  env?: EnvMap;
 }
 
 export type { RunTick };

@@ -64,7 +64,7 @@ function newEngine(ctx: LoadContext): { engine: Engine; recorder: Recorder; ledg
   const scenario = plan.scenario;
   const timeoutMs = scenario.timeout !== undefined ? parseDuration(scenario.timeout, 'timeout') : DEFAULT_TIMEOUT_MS;
   const ledger = new LedgerWriter(ctx.ledgerPath);
-  const checks = scenario.checks && scenario.checks.length > 0 ? scenario.checks : [{ name: 'status is 200 or 400', status: [200, 400] }];
+  const checks = scenario.checks && scenario.checks.length > 0 ? scenario.checks : [plan.dialect.defaultCheck ?? { name: 'status is 200 or 400', status: [200, 400] }];
   const recorder = new Recorder(checks, ledger, plan.ledgerMode === 'full');
   if (input.responseEvents) recorder.onResponse = (sample) => emit({ type: 'response', sample });
   const bands = plan.faults.length > 0 ? new FaultBands(() => recorder.t0) : undefined;
@@ -87,6 +87,8 @@ function newEngine(ctx: LoadContext): { engine: Engine; recorder: Recorder; ledg
     closedModel: CLOSED_EXECUTORS.has(scenario.executor),
     ...(input.httpClient !== undefined ? { client: input.httpClient } : {}),
     ...(bodyCacheMax === 0 ? { bodyCacheMax } : {}),
+    ...(scenario.request ? { request: scenario.request, env: plan.env } : {}),
+    ...(plan.dialect.answers ? { answers: plan.dialect.answers } : {}),
   });
   return { engine, recorder, ledger, bands };
 }
