@@ -8,6 +8,7 @@ import { parseShard } from '../run/plan/shard.js';
 import { addTargetOptions, targetSetupOf, type TargetFlags } from './target-options.js';
 import { addForeignStoreOptions, foreignFlagsOf } from './foreign-store-options.js';
 import type { ForeignStoreFlags } from '../model/foreign-stores.js';
+import type { Dialect } from '../dialect/types.js';
 
 /** Parsed flags: the scenario overrides plus the run's own options. */
 interface RunFlags extends ScenarioOverrides, Omit<TargetFlags, 'target' | 'db'>, ForeignStoreFlags {
@@ -57,6 +58,21 @@ function shardFlag(v: string): { index: number; count: number } {
 function ledgerMode(v: string): 'acked' | 'full' {
   if (v !== 'acked' && v !== 'full') throw new InvalidArgumentError('expected acked or full');
   return v;
+}
+
+/**
+ * Load `--dialect` and check the request the run will send (the scenario's, or the file's over it)
+ * before any folder is made: a missing `{env.NAME}` is a usage error before anything happens.
+ */
+async function checkDialectFlags(scenarioArg: string, file: string | undefined): Promise<Dialect | undefined> {
+  const [{ loadDialectFile, applyDialect }, { prepareRunDialect }, { loadScenario }] = await Promise.all([
+    import('../dialect/dialect.js'),
+    import('../dialect/run-dialect.js'),
+    import('../load/scenario.js'),
+  ]);
+  const dialect = file !== undefined ? await loadDialectFile(file) : undefined;
+  prepareRunDialect(applyDialect(loadScenario(scenarioArg), dialect), process.env);
+  return dialect;
 }
 
 /** `coupon-bench run`: run a load scenario against a coupon service. */
@@ -119,7 +135,7 @@ export function runCommand(): Command {
           checkTargetFaults(faults, ownTarget);
         }
         if (flags.redisAppendonly !== undefined && !flags.serve) throw new UsageError('--redis-appendonly sets up the private Redis of --serve: add --serve', 'E_USAGE');
-        const dialect = flags.dialect !== undefined ? await (await import('../dialect/dialect.js')).loadDialectFile(flags.dialect) : undefined;
+        const dialect = await checkDialectFlags(scenarioArg, flags.dialect);
         if (flags.junit !== undefined) await prepareOutputFile('--junit', flags.junit);
         if (flags.out !== undefined) await prepareOutputDir('--out', flags.out);
         else await prepareOutputDir('--reports-dir', flags.reportsDir ?? 'reports');

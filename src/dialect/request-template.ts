@@ -75,15 +75,15 @@ function jsonSegments(body: unknown, env: EnvMap): Segments {
     }
     return value;
   };
-  const text = bytes(JSON.stringify(slotted(body, 'request.body')));
+  const text = JSON.stringify(slotted(body, 'request.body'));
   const out: Segments = [];
   const re = new RegExp(`"${MARK}N(\\d)"|${MARK}S(\\d)`, 'g');
   let last = 0;
   for (const m of text.matchAll(re)) {
-    out.push(text.slice(last, m.index), Number(m[1] ?? m[2]));
+    out.push(bytes(text.slice(last, m.index)), Number(m[1] ?? m[2]));
     last = (m.index ?? 0) + m[0].length;
   }
-  out.push(text.slice(last));
+  out.push(bytes(text.slice(last)));
   return merge(out);
 }
 
