@@ -64,7 +64,7 @@ describe('run --dialect against a foreign service (claims fixture, PostgreSQL, s
         scenario: 'seed-k6',
         dialect: dialectFile('claims'),
         stock: 10,
-        stores: { db: PG_URL, dbQuery: f.dbQuery },
+        db: PG_URL,
         env: { SHOP_TOKEN: TOKEN },
         extra: ['--duration', '2s'],
       });
