@@ -57,14 +57,13 @@ describe('run --dialect against a foreign service (claims fixture, PostgreSQL, s
     expect(JSON.stringify(report.scenario)).toContain('Bearer {env.SHOP_TOKEN}');
   });
 
-  it('seed-k6 against a service without a duplicate check: FAIL or "not exercised", never a bare PASS (5 runs)', async () => {
+  it('seed-k6 against a service without a duplicate check: FAIL or "not exercised", never a bare PASS (5 runs, the ledger audited)', async () => {
     const f = await start('no-duplicate-check');
     for (let i = 0; i < 5; i++) {
       const r = await auditedRun(f, {
         scenario: 'seed-k6',
         dialect: dialectFile('claims'),
         stock: 10,
-        db: PG_URL,
         env: { SHOP_TOKEN: TOKEN },
         extra: ['--duration', '2s'],
       });

@@ -20,16 +20,17 @@ export interface AuditedRun {
 
 /**
  * Seed a campaign of `stock`, then one command loads it with `scenario` through `dialect` and
- * audits the ledger and the service's own stores (its table through --db-query, its remaining
- * counter and holder SET in Redis). Each call has its own run folder; nothing is left running.
+ * audits the ledger and, given `db`, the service's own stores (its table through --db-query, its
+ * remaining counter and holder SET in Redis). Each call has its own run folder; nothing is left running.
  */
 export async function auditedRun(
   fx: RunningFixture,
-  o: { scenario: string; dialect: string; stock: number; db: string; env: NodeJS.ProcessEnv; strict?: boolean; extra?: string[] },
+  o: { scenario: string; dialect: string; stock: number; db?: string; env: NodeJS.ProcessEnv; strict?: boolean; extra?: string[] },
 ): Promise<AuditedRun> {
   const cwd = mkdtempSync(join(tmpdir(), 'cb-foreign-'));
   await fx.seed(1, o.stock);
-  const stores = ['--redis', REDIS_URL, '--redis-remaining-key', fx.redisKeys.remaining, '--redis-users-key', fx.redisKeys.users, '--db', o.db, '--db-query', fx.dbQuery];
+  // Without a database the audit reads the ledger alone.
+  const stores = o.db === undefined ? [] : ['--redis', REDIS_URL, '--redis-remaining-key', fx.redisKeys.remaining, '--redis-users-key', fx.redisKeys.users, '--db', o.db, '--db-query', fx.dbQuery];
   const args = ['run', o.scenario, '--dialect', o.dialect, '--target', fx.url, '--stock', String(o.stock), '--verify', ...stores, '--out', 'run', ...(o.strict ? ['--strict'] : []), ...(o.extra ?? [])];
   const run = await runCli(args, { cwd, env: { ...process.env, ...o.env }, timeoutMs: 60_000 });
   let report: RunReport;
