@@ -45,12 +45,12 @@ export function chaosCommand(): Command {
     .option('--target <url>', 'your own service instead of the bundled server (with --target-cmd, --proxy or --fault-hook: see README "Breaking your own service")')
     .option('--db <url>', 'the database the server writes to (default SQLite in the run folder): sqlite:<path> | postgres://… | mysql://… (loopback for db faults); with --target: your service\'s, for verify')
     .option('--redis <url>', "with --target: your service's Redis, for verify")
+    .option('--dialect <file>', "with --target: your service's request and answers ({\"request\": …, \"answers\": […]}), over the scenario's; see README \"Testing your own service\"")
     .option('--prefix <prefix>', 'Redis key prefix of the server (default cb)')
     .option('--redis-appendonly <yes|no>', 'the private Redis persists with an append-only file (default yes; no only to prove verify sees restart-redis lose data)', yesNo)
     .option('--out <dir>', 'run folder (default reports/<run-id>)')
     .option('--reports-dir <dir>', 'parent folder of run folders', 'reports')
     .option('--strict', 'an invariant skipped (SKIP) or not exercised by the run, or a PARTIAL audit, is exit 97, not a qualified PASS')
-    .option('--dialect <file>', "a request and answers for the scenario (JSON: {\"request\": …, \"answers\": […]}); the served server speaks the bundled contract, so this is for a proxy or gateway in front of it")
     .option('--json', 'print the report JSON (with the faults and the verdict) instead of the summary')
     .option('--quiet', 'no progress and no summary'));
   return addForeignStoreOptions(cmd)
