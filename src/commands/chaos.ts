@@ -75,7 +75,7 @@ export function chaosCommand(): Command {
         const faults = flags.fault.map(parseFaultArg);
         let scenario = loadScenario(scenarioArg);
         if (flags.dialect !== undefined) {
-          const { loadDialectFile, applyDialect } = await import('../dialect/dialect.js');
+          const [{ loadDialectFile }, { applyDialect }] = await Promise.all([import('../dialect/dialect-file.js'), import('../dialect/dialect.js')]);
           scenario = applyDialect(scenario, await loadDialectFile(flags.dialect));
         }
         if (flags.duration !== undefined) scenario = applyOverrides(scenario, { duration: flags.duration });

@@ -65,10 +65,11 @@ function ledgerMode(v: string): 'acked' | 'full' {
  * before any folder is made: a missing `{env.NAME}` is a usage error before anything happens.
  */
 async function checkDialectFlags(scenarioArg: string, file: string | undefined): Promise<Dialect | undefined> {
-  const [{ loadDialectFile, applyDialect }, { prepareRunDialect }, { loadScenario }] = await Promise.all([
+  const [{ loadDialectFile }, { applyDialect }, { prepareRunDialect }, { loadScenario }] = await Promise.all([
+    import('../dialect/dialect-file.js'),
     import('../dialect/dialect.js'),
     import('../dialect/run-dialect.js'),
-    import('../load/scenario.js'),
+    import('../run/plan/scenario.js'),
   ]);
   const dialect = file !== undefined ? await loadDialectFile(file) : undefined;
   prepareRunDialect(applyDialect(loadScenario(scenarioArg), dialect), process.env);

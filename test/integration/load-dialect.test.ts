@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLedger } from '../../src/load/ledger-reader.js';
-import { runScenario } from '../../src/load/run-scenario.js';
-import type { Scenario } from '../../src/load/scenario.js';
+import { runScenario } from '../../src/run/run-scenario.js';
+import type { Scenario } from '../../src/run/plan/scenario.js';
 
 interface Seen {
   method: string;

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AnswerMatcher } from '../../src/dialect/answer-matcher.js';
-import { applyDialect, loadDialectFile } from '../../src/dialect/dialect.js';
+import { applyDialect } from '../../src/dialect/dialect.js';
+import { loadDialectFile } from '../../src/dialect/dialect-file.js';
 import { parsePointer, readPointer } from '../../src/dialect/json-pointer.js';
 import { compileRequest } from '../../src/dialect/request-template.js';
 import { prepareRunDialect } from '../../src/dialect/run-dialect.js';
-import { loadScenario, validateScenario } from '../../src/load/scenario.js';
+import { loadScenario, validateScenario } from '../../src/run/plan/scenario.js';
 import { UsageError } from '../../src/errors.js';
 
 const CLAIMS = {

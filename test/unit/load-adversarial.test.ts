@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planWaves } from '../../src/load/executors/adversarial.js';
-import { applyOverrides, loadScenario } from '../../src/load/scenario.js';
+import { applyOverrides, loadScenario } from '../../src/run/plan/scenario.js';
 
 const OPTS = { concurrentRepeats: 2, demandFactor: 2, connections: 256 };
 
