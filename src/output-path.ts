@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { access, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { CouponBenchError, UsageError } from './errors.js';
@@ -101,4 +101,28 @@ export async function writeOutputFile(file: string, data: string): Promise<void>
 export async function makeOutputDir(dir: string): Promise<void> {
   const why = folderProblem(dir);
   if (why !== undefined) throw new CouponBenchError('E_OUTPUT_WRITE', `cannot create ${dir}: ${why}`);
+}
+
+/** The folders creating `dir` would add (itself and the parents that are missing), outermost first. */
+export function missingFolders(dir: string): string[] {
+  const out: string[] = [];
+  for (let p = resolve(dir); !existsSync(p); p = dirname(p)) {
+    out.unshift(p);
+    if (dirname(p) === p) break;
+  }
+  return out;
+}
+
+/**
+ * Remove those of `dirs` (from {@link missingFolders}) that are still empty, innermost first: a run
+ * refused before its load leaves no empty folder behind. A folder with anything in it stays.
+ */
+export function removeEmptyFolders(dirs: readonly string[]): void {
+  for (const d of [...dirs].reverse()) {
+    try {
+      rmdirSync(d);
+    } catch {
+      return;
+    }
+  }
 }

@@ -9,10 +9,16 @@ import { addTargetOptions, targetSetupOf, type TargetFlags } from './target-opti
 import { addForeignStoreOptions, foreignFlagsOf } from './foreign-store-options.js';
 import type { ForeignStoreFlags } from '../model/foreign-stores.js';
 import type { Dialect } from '../dialect/types.js';
+import type { EnvMap } from '../run/plan/scenario-env.js';
+import { k6JsonSink, parseTemplateIds, splitOutFlags, writeSummaryExport } from './run-outputs.js';
 
 /** Parsed flags: the scenario overrides plus the run's own options. */
-interface RunFlags extends ScenarioOverrides, Omit<TargetFlags, 'target' | 'db'>, ForeignStoreFlags {
-  out?: string;
+interface RunFlags extends Omit<ScenarioOverrides, 'templateIds'>, Omit<TargetFlags, 'target' | 'db'>, ForeignStoreFlags {
+  out: string[];
+  templateId?: number;
+  templateIds?: number[];
+  env: string[];
+  summaryExport?: string;
   reportsDir?: string;
   json?: boolean;
   quiet?: boolean;
@@ -55,6 +61,14 @@ function shardFlag(v: string): { index: number; count: number } {
 }
 
 
+function templateIdsFlag(v: string): number[] {
+  try {
+    return parseTemplateIds(v);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace(/^--template-ids [^:]*: /, ''));
+  }
+}
+
 function ledgerMode(v: string): 'acked' | 'full' {
   if (v !== 'acked' && v !== 'full') throw new InvalidArgumentError('expected acked or full');
   return v;
@@ -64,7 +78,7 @@ function ledgerMode(v: string): 'acked' | 'full' {
  * Load `--dialect` and check the request the run will send (the scenario's, or the file's over it)
  * before any folder is made: a missing `{env.NAME}` is a usage error before anything happens.
  */
-async function checkDialectFlags(scenarioArg: string, file: string | undefined): Promise<Dialect | undefined> {
+async function checkDialectFlags(scenarioArg: string, file: string | undefined, env: EnvMap): Promise<Dialect | undefined> {
   const [{ loadDialectFile }, { applyDialect }, { prepareRunDialect }, { loadScenario }] = await Promise.all([
     import('../dialect/dialect-file.js'),
     import('../dialect/dialect.js'),
@@ -72,7 +86,7 @@ async function checkDialectFlags(scenarioArg: string, file: string | undefined):
     import('../run/plan/scenario.js'),
   ]);
   const dialect = file !== undefined ? await loadDialectFile(file) : undefined;
-  prepareRunDialect(applyDialect(loadScenario(scenarioArg), dialect), process.env);
+  prepareRunDialect(applyDialect(loadScenario(scenarioArg, { env }), dialect), env);
   return dialect;
 }
 
@@ -87,7 +101,11 @@ export function runCommand(): Command {
     .option('--rate <n>', 'arrival rate per timeUnit (arrival-rate executors; scales ramping stages)', positiveNumber)
     .option('--stock <n>', 'stock of every template in the scenario', integerAtLeast(0))
     .option('--seed <n>', 'seed for user ids and template picks (same seed, same requests)', integerAtLeast(0))
-    .option('--out <dir>', 'run folder for report.json and the ledger (default reports/<run-id>)')
+    .option('--out <dir|json=FILE>', "run folder for report.json and the ledger (default reports/<run-id>); json=FILE also writes every sample as k6's JSON lines (repeatable)", collect, [])
+    .option('--summary-export <file>', "write the summary in k6's --summary-export JSON shape")
+    .option('-e, --env <KEY=VALUE>', 'a variable for the scenario\'s {env.NAME} placeholders, over the environment (repeatable, like k6 -e)', collect, [])
+    .option('--template-id <id>', "the template id of a single-template scenario (a second run against the same server needs a fresh one)", integerAtLeast(1))
+    .option('--template-ids <ids>', 'the template ids of a multi-template scenario, in order, e.g. 7,8', templateIdsFlag)
     .option('--reports-dir <dir>', 'parent folder of run folders', 'reports')
     .option('--threshold <metric:expr>', "k6 threshold, e.g. 'http_req_duration:p(95)<5' (repeatable)", collect, [])
     .option('--ledger <mode>', 'full (every answer, default) or acked (only issued + unknown: smaller, but verify cannot judge no-phantom, no-lied-refusal)', ledgerMode)
@@ -111,7 +129,7 @@ export function runCommand(): Command {
     .addHelpText('after', `\n${INTERRUPT_HELP}`)
     .action(
       withExitCode(async (scenarioArg: string, flags: RunFlags) => {
-        const [{ runScenario }, { createProgressPrinter }, { formatRunSummary }, { prepareOutputDir, prepareOutputFile }, { checkRunStores }] = await Promise.all([
+        const [{ runScenario }, { createProgressPrinter }, { formatRunSummary }, { prepareOutputDir, prepareOutputFile, missingFolders, removeEmptyFolders }, { checkRunStores }] = await Promise.all([
           import('../run/run-scenario.js'),
           import('../run/progress.js'),
           import('../report/summary.js'),
@@ -126,6 +144,11 @@ export function runCommand(): Command {
         // Contradicting or malformed flags fail before any folder is made; then every output path
         // is made usable before anything starts: a typo must not cost a run.
         checkRunStores({ serve: flags.serve === true, target: flags.target, stores });
+        const [{ checkTargetFlag }, { parseEnvFlags, mergedEnv }] = await Promise.all([import('../run/plan/target-flag.js'), import('../run/plan/scenario-env.js')]);
+        if (flags.target !== undefined) checkTargetFlag(flags.target);
+        if (flags.templateId !== undefined && flags.templateIds !== undefined) throw new UsageError('--template-id and --template-ids: give one of them', 'E_USAGE');
+        const env = mergedEnv(parseEnvFlags(flags.env));
+        const outs = splitOutFlags(flags.out);
         if (flags.strict && !flags.verify) throw new UsageError('--strict judges the audit: it needs --verify', 'E_USAGE');
         const { parseFaultArg, checkFaultsServed } = await import('../faults/fault-spec.js');
         const faults = flags.fault.map(parseFaultArg);
@@ -136,24 +159,41 @@ export function runCommand(): Command {
           checkTargetFaults(faults, ownTarget);
         }
         if (flags.redisAppendonly !== undefined && !flags.serve) throw new UsageError('--redis-appendonly sets up the private Redis of --serve: add --serve', 'E_USAGE');
-        const dialect = await checkDialectFlags(scenarioArg, flags.dialect);
+        const dialect = await checkDialectFlags(scenarioArg, flags.dialect, env);
         if (flags.junit !== undefined) await prepareOutputFile('--junit', flags.junit);
-        if (flags.out !== undefined) await prepareOutputDir('--out', flags.out);
+        if (flags.summaryExport !== undefined) await prepareOutputFile('--summary-export', flags.summaryExport);
+        if (outs.k6Json !== undefined) await prepareOutputFile('--out json=', outs.k6Json);
+        // A run refused before its load (a template not fresh, or missing) leaves no empty folder behind.
+        const madeFolders = missingFolders(outs.dir ?? flags.reportsDir ?? 'reports');
+        if (outs.dir !== undefined) await prepareOutputDir('--out', outs.dir);
         else await prepareOutputDir('--reports-dir', flags.reportsDir ?? 'reports');
         const overrides: Record<string, unknown> = {};
         for (const k of ['target', 'vus', 'duration', 'rate', 'stock', 'seed'] as const) if (flags[k] !== undefined) overrides[k] = flags[k];
+        const templateIds = flags.templateIds ?? (flags.templateId !== undefined ? [flags.templateId] : undefined);
+        if (templateIds !== undefined) overrides['templateIds'] = templateIds;
+        const k6Json = await k6JsonSink(outs.k6Json);
         // SIGINT/SIGTERM: stop the load, write the report marked interrupted (exit 97); a second quits at once.
         const interrupts = trapInterrupts();
-        const printer = flags.quiet ? undefined : createProgressPrinter(process.stderr, { tty: process.stderr.isTTY === true });
+        const progress = flags.quiet ? undefined : createProgressPrinter(process.stderr, { tty: process.stderr.isTTY === true });
+        const printer =
+          k6Json === undefined
+            ? progress
+            : (e: Parameters<NonNullable<typeof progress>>[0]): void => {
+                k6Json.onEvent(e);
+                if (e.type !== 'response') progress?.(e);
+              };
         try {
           const result = await runScenario(
             {
               scenarioPath: scenarioArg,
+              env,
               overrides,
               thresholds: flags.threshold,
               reportsDir: flags.reportsDir,
               signal: interrupts.signal,
-              ...(flags.out !== undefined ? { outDir: flags.out } : {}),
+              ...(outs.dir !== undefined ? { outDir: outs.dir } : {}),
+              ...(k6Json !== undefined ? { responseEvents: true } : {}),
+              probeTemplates: true,
               ...(flags.ledger !== undefined ? { ledgerMode: flags.ledger } : {}),
               ...(flags.httpClient !== undefined ? { httpClient: flags.httpClient } : {}),
               ...(flags.serve ? { serve: true } : {}),
@@ -170,7 +210,13 @@ export function runCommand(): Command {
               ...(dialect ? { dialect } : {}),
             },
             printer,
-          );
+          ).catch(async (err: unknown) => {
+            await k6Json?.close().catch(() => undefined);
+            removeEmptyFolders(madeFolders);
+            throw err;
+          });
+          await k6Json?.close();
+          if (flags.summaryExport !== undefined) await writeSummaryExport(flags.summaryExport, result.report);
           if (flags.json) process.stdout.write(JSON.stringify(result.report, null, 2) + '\n');
           else if (!flags.quiet) {
             process.stdout.write(formatRunSummary(result.report, { color: process.stdout.isTTY === true }) + '\n');

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import { Client, buildConnector, type Dispatcher } from 'undici';
+import type { Client, Dispatcher, buildConnector } from 'undici';
 import { LeanConnection, newConnectStats, type ConnectStats } from './lean-connection.js';
 import { connectHost } from '../url-host.js';
 import { OUTCOME_INDEX, classifyResponse } from '../model/outcome.js';
@@ -8,6 +9,11 @@ import { bufferNumberField, bufferStringField } from './body-extract.js';
 import { compileRequest, type CompiledRequest, type EnvMap } from '../dialect/request-template.js';
 import type { AnswerMatcher } from '../dialect/answer-matcher.js';
 import type { DialectRequest } from '../dialect/types.js';
+
+const require = createRequire(import.meta.url);
+let undici: typeof import('undici') | undefined;
+/** undici, loaded on first use: the lean client (the default) never needs it, and loading it takes longer than a refused run. */
+const loadUndici = (): typeof import('undici') => (undici ??= require('undici') as typeof import('undici'));
 
 /** Options of {@link Engine}. */
 export interface EngineOptions {
@@ -118,8 +124,8 @@ export class Engine {
   client(i: number): Client {
     let c = this.clients[i];
     if (!c) {
-      const connector = (this.connector ??= buildConnector({ timeout: Math.min(this.opts.timeoutMs, 10_000) }));
-      c = new Client(this.opts.origin, {
+      const connector = (this.connector ??= loadUndici().buildConnector({ timeout: Math.min(this.opts.timeoutMs, 10_000) }));
+      c = new (loadUndici().Client)(this.opts.origin, {
         pipelining: 1,
         // undici's own connector, wrapped to see each socket: its byte counts are data_sent/received
         connect: (o, cb) =>

@@ -44,6 +44,8 @@ export class Recorder {
   /** last finalized second, for live progress */
   lastSecond: TimelinePoint | undefined;
   onResponse: ((s: ResponseSample) => void) | undefined;
+  /** requests whose status is not in the scenario's expectedStatuses (k6's http_req_failed), when it has them */
+  unexpectedStatuses: number | undefined;
 
   private sec = 0;
   private secCounts = new Array<number>(N).fill(0);
@@ -61,7 +63,10 @@ export class Recorder {
     checks: ScenarioCheck[],
     private readonly ledger: LedgerWriter | undefined,
     private readonly ledgerFull: boolean,
+    /** expectedStatusTable of the scenario's expectedStatuses */
+    private readonly expected?: Uint8Array,
   ) {
+    this.unexpectedStatuses = expected !== undefined ? 0 : undefined;
     this.checks = checks.map((c) => {
       let status: Uint8Array | undefined;
       if (c.status) {
@@ -170,6 +175,7 @@ export class Recorder {
     (this.secCounts[oi] as number)++;
     (this.secByOutcome[oi] as LatencyCounts).recordMs(end - intended);
     this.runUncorrected.recordMs(end - sent);
+    if (this.expected !== undefined && this.expected[status] !== 1) (this.unexpectedStatuses as number)++;
     for (const c of this.checks) {
       const ok = (c.status === undefined || c.status[status] === 1) && (c.outcome === undefined || c.outcome[oi] === 1);
       if (ok) c.passes++;

@@ -93,6 +93,12 @@ export interface RunReport {
     iterations: { count: number; rate: number };
     vus: { min: number; max: number };
     checks: { passes: number; fails: number; rate: number };
+    /**
+     * With the scenario's `expectedStatuses` only (k6's meaning): `passes` requests whose status was
+     * not expected (failed, no answer included), `fails` the others, `rate` the failed share. Without
+     * it, http_req_failed is read from the outcomes (rejected + unknown; see httpReqFailed).
+     */
+    http_req_failed?: { passes: number; fails: number; rate: number };
     dropped_iterations: { count: number; rate: number };
     /** bytes sent on the engine's connections, request heads included (k6's data_sent) */
     data_sent?: number;

@@ -1,6 +1,7 @@
 import type { Outcome } from './outcome.js';
 import type { ScenarioFault } from './fault.js';
 import type { DialectAnswer, DialectRequest } from '../dialect/types.js';
+import type { ExpectedStatus } from './http-req-failed.js';
 
 /** How a scenario picks user ids. */
 export type UserIdSpec =
@@ -39,6 +40,9 @@ export interface ScenarioCheck {
   outcome?: Outcome[];
 }
 
+/** The check of a scenario that names none: the seed k6 test's. */
+export const DEFAULT_CHECKS: readonly ScenarioCheck[] = [{ name: 'status is 200 or 400', status: [200, 400] }];
+
 /** A threshold expression, optionally with k6's abortOnFail. */
 export type ThresholdSpec = string | { threshold: string; abortOnFail?: boolean };
 
@@ -69,6 +73,8 @@ export interface Scenario {
   users: UserIdSpec;
   templates: ScenarioTemplate[];
   checks?: ScenarioCheck[];
+  /** k6's expectedStatuses: the statuses http_req_failed counts as not failed */
+  expectedStatuses?: ExpectedStatus[];
   thresholds?: Record<string, ThresholdSpec[]>;
   harness?: { maxDroppedRatio?: number; maxEventLoopDelayMs?: number; maxStealPercent?: number };
   ledger?: 'acked' | 'full';
@@ -90,4 +96,6 @@ export interface ScenarioOverrides {
   rate?: number;
   stock?: number;
   seed?: number;
+  /** `--template-id N` / `--template-ids 7,8`: the scenario's template ids, replaced in order */
+  templateIds?: number[];
 }

@@ -160,6 +160,10 @@ export function mergeReports(reports: RunReport[], opts: { runId: string; ledger
       vus: { min: sum(m.map((x) => x.vus.min)), max: sum(m.map((x) => x.vus.max)) },
       checks: { passes, fails, rate: passes + fails > 0 ? Math.round((passes / (passes + fails)) * 1e6) / 1e6 : 0 },
       dropped_iterations: { count: sum(m.map((x) => x.dropped_iterations.count)), rate: rate(sum(m.map((x) => x.dropped_iterations.count))) },
+      // every shard ran the same scenario: all of them count by expectedStatuses, or none does
+      ...(m.every((x) => x.http_req_failed !== undefined) && m.length > 0
+        ? { http_req_failed: { passes: sum(m.map((x) => x.http_req_failed?.passes)), fails: sum(m.map((x) => x.http_req_failed?.fails)), rate: total > 0 ? Math.round((sum(m.map((x) => x.http_req_failed?.passes)) / total) * 1e6) / 1e6 : 0 } }
+        : {}),
       ...(m.some((x) => x.data_sent !== undefined) ? { data_sent: sum(m.map((x) => x.data_sent)), data_received: sum(m.map((x) => x.data_received)) } : {}),
       ...(connections.length
         ? { http_connections: { count: sum(connections.map((x) => x.http_connections?.count)), failed: sum(connections.map((x) => x.http_connections?.failed)), ...(Object.keys(errors).length ? { errors } : {}) } }

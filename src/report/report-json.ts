@@ -22,6 +22,8 @@ export interface MeasuredRun {
   total: number;
   dropped: number;
   vusMin: number;
+  /** requests whose status was not in the scenario's expectedStatuses, when it has them */
+  unexpectedStatuses?: number | undefined;
   vusMax: number;
 }
 
@@ -90,6 +92,9 @@ export function aggregateRun(input: AggregateInput): RunReport {
       iterations: { count: m.total, rate: rate(m.total, ms) },
       vus: { min: Number.isFinite(m.vusMin) ? m.vusMin : 0, max: m.vusMax },
       checks: { passes, fails, rate: passes + fails > 0 ? Math.round((passes / (passes + fails)) * 1e6) / 1e6 : 0 },
+      ...(m.unexpectedStatuses !== undefined
+        ? { http_req_failed: { passes: m.unexpectedStatuses, fails: m.total - m.unexpectedStatuses, rate: m.total > 0 ? Math.round((m.unexpectedStatuses / m.total) * 1e6) / 1e6 : 0 } }
+        : {}),
       dropped_iterations: { count: m.dropped, rate: rate(m.dropped, ms) },
       ...(input.traffic ? { data_sent: input.traffic.sent, data_received: input.traffic.received } : {}),
       ...(input.traffic?.connections !== undefined ? { http_connections: connectionsMetric(input.traffic.connections, input.traffic.connectErrors ?? {}) } : {}),

@@ -1,6 +1,7 @@
 import { Chalk } from 'chalk';
 import Table from 'cli-table3';
 import { OUTCOMES } from '../model/outcome.js';
+import { httpReqFailed } from '../model/http-req-failed.js';
 import { STEAL_WARN_PERCENT, type DurationSummary, type RunReport } from '../model/report.js';
 import { verdictTone, verdictWord } from '../verify/verdict-text.js';
 import { fmt } from './html-format.js';
@@ -65,9 +66,10 @@ export function formatRunSummary(report: RunReport, opts: { color: boolean }): s
   metric('http_req_duration (uncorrected)', durLine(m.http_req_duration_uncorrected));
   if (m.http_req_connecting) metric('http_req_connecting', durLine(m.http_req_connecting));
   if (m.http_connections) metric('http_connections', connectionsLine(m.http_connections, c));
-  const failed = report.outcomes.unknown + report.outcomes.rejected;
-  const total = m.http_reqs.count;
-  metric('http_req_failed', `${total > 0 ? ((failed / total) * 100).toFixed(2) : '0.00'}% ${c.green('✓')} ${failed} ${c.red('✗')} ${total - failed}`);
+  const { failed, total } = httpReqFailed(report);
+  // Unlike k6, a sold-out or duplicate 400 is not a failure here unless the scenario lists expectedStatuses.
+  const basis = m.http_req_failed !== undefined ? '(status not in expectedStatuses)' : '(rejected + unknown; sold_out/duplicate are not failures, unlike k6)';
+  metric('http_req_failed', `${total > 0 ? ((failed / total) * 100).toFixed(2) : '0.00'}% ${c.green('✓')} ${failed} ${c.red('✗')} ${total - failed} ${c.dim(basis)}`);
   metric('http_reqs', `${total} ${fmtNum(m.http_reqs.rate)}/s`);
   metric('iterations', `${m.iterations.count} ${fmtNum(m.iterations.rate)}/s`);
   metric('vus', `min=${m.vus.min} max=${m.vus.max}`);

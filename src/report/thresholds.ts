@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { OUTCOMES, type Outcome } from '../model/outcome.js';
+import { httpReqFailed } from '../model/http-req-failed.js';
 import type { DurationSummary, RunReport, ThresholdResult } from '../model/report.js';
 import { percentileMs } from './histogram-codec.js';
 
@@ -149,10 +150,9 @@ export function observedValue(t: Threshold, report: Pick<RunReport, 'metrics' | 
       if (c.passes + c.fails === 0) return null;
       return t.agg === 'passes' ? c.passes : t.agg === 'fails' ? c.fails : c.passes / (c.passes + c.fails);
     }
-    // http_req_failed: share of requests with no definite answer or a rejected one (k6: failed requests)
-    const total = m.http_reqs.count;
+    // http_req_failed: see httpReqFailed (outcomes by default, k6's expectedStatuses when the scenario has them)
+    const { failed, total } = httpReqFailed(report);
     if (total === 0) return null;
-    const failed = report.outcomes.unknown + report.outcomes.rejected;
     return t.agg === 'passes' ? failed : t.agg === 'fails' ? total - failed : failed / total;
   }
   return t.agg === 'min' ? m.vus.min : m.vus.max;

@@ -7,7 +7,7 @@ import type { RunTick } from '../load/run-tick.js';
 import type { FaultSpec } from '../faults/fault-spec.js';
 import type { FaultEvent } from '../faults/fault-runner.js';
 import type { TargetSetup } from '../faults/target-stand.js';
-import type { EnvMap } from '../dialect/request-template.js';
+import type { EnvMap } from './plan/scenario-env.js';
 import type { Dialect } from '../dialect/types.js';
 
 /** Input of {@link runScenario} (the flags of `coupon-bench run`). */
@@ -16,6 +16,8 @@ export interface RunInput {
   scenarioPath?: string;
   /** an already-loaded scenario (wins over scenarioPath) */
   scenario?: Scenario;
+  /** what the scenario's `{env.NAME}` placeholders read: `-e KEY=VALUE` over process.env (the default) */
+  env?: EnvMap;
   overrides?: ScenarioOverrides;
   /** `--threshold 'metric:expr'` flags, added to the scenario's */
   thresholds?: string[];
@@ -28,6 +30,11 @@ export interface RunInput {
   ledgerMode?: 'acked' | 'full';
   /** start the bundled server for the run, in a worker thread (managed Redis, SQLite in the run folder) */
   serve?: boolean;
+  /**
+   * Without setup or serve: ask the target whether each template exists before the load (one GET
+   * /api/templates/:id each, on its own connection), so a missing one fails at once (`run` sets it)
+   */
+  probeTemplates?: boolean;
   /** settings of the bundled server beyond its managed defaults (e.g. a Redis timeout) */
   serveOptions?: Partial<Pick<ServeOptions, 'redisTimeoutMs' | 'httpFront' | 'issueClient'>>;
   /** create the scenario's templates through the target's admin API first */
@@ -82,8 +89,6 @@ export interface RunInput {
   sampleHost?: () => HostCpuSample | undefined;
   /** `--dialect`: a foreign service's request and answers, over the scenario's own */
   dialect?: Dialect;
-  /** where `{env.NAME}` placeholders are read (default process.env) */
-  env?: EnvMap;
 }
 
 export type { RunTick };

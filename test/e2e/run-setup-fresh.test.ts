@@ -42,7 +42,16 @@ describe('--setup and --serve refuse a template that already has coupons (spawne
     expect(second.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(/--setup: template 1 at http:\/\/127\.0\.0\.1:\d+ already has coupons \(10 issued in Redis, 10 in the database\).*another --prefix.*\[E_TEMPLATE_NOT_FRESH\]$/),
     ]);
-    expect(existsSync(join(cwd, 'second', 'report.json'))).toBe(false);
+    // the refusal leaves no empty run folder behind
+    expect(existsSync(join(cwd, 'second'))).toBe(false);
+
+    // re-running is one flag: another template id, same server and stores
+    const again = await cli([...run, '--template-id', '2', '--out', 'again'], cwd);
+    expect(again.code, again.stderr).toBe(0);
+    const next = JSON.parse(readFileSync(join(cwd, 'again', 'report.json'), 'utf8')) as RunReport;
+    expect(next.templates).toEqual([{ templateId: 2, stock: 10 }]);
+    expect(next.outcomes.issued).toBe(10);
+    expect(next.verdict?.ok).toBe(true);
   });
 
   it('--serve on a database that kept an earlier run\'s coupons (its private Redis is new): exit 97', async () => {

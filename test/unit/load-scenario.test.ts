@@ -50,7 +50,7 @@ describe('scenarios', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cb-scn-'));
     const p = join(dir, 'broken.json');
     writeFileSync(p, '{ nope');
-    expect(() => loadScenario(p)).toThrow(/broken.json: not valid JSON/);
+    expect(() => loadScenario(p)).toThrow(/broken.json:1:3: not valid JSON/);
     expect(() => loadScenario(join(dir, 'missing.json'))).toThrow(/cannot read scenario/);
     // an unknown bare name lists the bundled scenarios
     expect(() => loadScenario('no-such-scenario')).toThrow(/bundled scenarios: .*flash-crowd.*seed-k6/);

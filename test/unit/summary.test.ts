@@ -77,6 +77,10 @@ describe('summary aggregation (pure)', () => {
     expect(text).toMatch(/iterations\.+: 6/);
     expect(text).toMatch(/dropped_iterations\.+: 1/);
     expect(text).toMatch(/vus\.+: min=0 max=3/);
+    // 1 unknown of 6 (sold_out is the service doing its job), and the legend says how it differs from k6
+    expect(text).toMatch(/http_req_failed\.+: 16\.67% ✓ 1 ✗ 5 \(rejected \+ unknown; sold_out\/duplicate are not failures, unlike k6\)/);
+    const k6Way = formatRunSummary({ ...report, metrics: { ...report.metrics, http_req_failed: { passes: 4, fails: 2, rate: 0.666667 } } }, { color: false });
+    expect(k6Way).toMatch(/http_req_failed\.+: 66\.67% ✓ 4 ✗ 2 \(status not in expectedStatuses\)/);
     expect(text).toMatch(/│ sold_out\s+│\s+3 │/);
     expect(text).toMatch(/✗ outcomes.unknown count==0 \(actual 1\)/);
     expect(formatRunSummary(report, { color: true }).includes('\u001b[')).toBe(true);

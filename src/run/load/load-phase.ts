@@ -18,7 +18,9 @@ import { runFaults } from '../../faults/fault-runner.js';
 import type { RunEvent, RunInput } from '../run-input.js';
 import type { RunControl } from '../run-control.js';
 import { plannedMs, type RunPlan } from '../plan/plan.js';
-import { PersistPoller } from './persist-poller.js';
+import type { PersistPoller } from './persist-poller.js';
+import { DEFAULT_CHECKS } from '../../model/scenario.js';
+import { expectedStatusTable } from '../../model/http-req-failed.js';
 import { probe } from './probe.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -64,8 +66,9 @@ function newEngine(ctx: LoadContext): { engine: Engine; recorder: Recorder; ledg
   const scenario = plan.scenario;
   const timeoutMs = scenario.timeout !== undefined ? parseDuration(scenario.timeout, 'timeout') : DEFAULT_TIMEOUT_MS;
   const ledger = new LedgerWriter(ctx.ledgerPath);
-  const checks = scenario.checks && scenario.checks.length > 0 ? scenario.checks : [plan.dialect.defaultCheck ?? { name: 'status is 200 or 400', status: [200, 400] }];
-  const recorder = new Recorder(checks, ledger, plan.ledgerMode === 'full');
+  const checks = scenario.checks && scenario.checks.length > 0 ? scenario.checks : plan.dialect.defaultCheck ? [plan.dialect.defaultCheck] : [...DEFAULT_CHECKS];
+  const expected = scenario.expectedStatuses ? expectedStatusTable(scenario.expectedStatuses) : undefined;
+  const recorder = new Recorder(checks, ledger, plan.ledgerMode === 'full', expected);
   if (input.responseEvents) recorder.onResponse = (sample) => emit({ type: 'response', sample });
   const bands = plan.faults.length > 0 ? new FaultBands(() => recorder.t0) : undefined;
   if (bands) {
@@ -161,7 +164,7 @@ export async function runLoad(ctx: LoadContext): Promise<LoadResult> {
   } else {
     // The poller's first look (connect, first use) happens before the clocks start.
     const poller = (input.persistProgress ?? (input.serve === true || input.setup === true))
-      ? new PersistPoller(url.origin, plan.scenario.templates.map((t) => t.id))
+      ? new (await import('./persist-poller.js')).PersistPoller(url.origin, plan.scenario.templates.map((t) => t.id))
       : undefined;
     await poller?.start();
     eld.enable();

@@ -48,7 +48,7 @@ export function plannedMs(s: Scenario): number | undefined {
  * run, each checked: a typo must not cost a run. Nothing is started or written.
  */
 export async function planRun(input: RunInput): Promise<RunPlan> {
-  let scenario = input.scenario ?? (input.scenarioPath ? loadScenario(input.scenarioPath) : undefined);
+  let scenario = input.scenario ?? (input.scenarioPath ? loadScenario(input.scenarioPath, input.env ? { env: input.env } : {}) : undefined);
   if (!scenario) throw new UsageError('run: a scenario is required (a file or a bundled name such as seed-k6)');
   if (input.overrides) scenario = applyOverrides(scenario, input.overrides);
   scenario = applyDialect(scenario, input.dialect);

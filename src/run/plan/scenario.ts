@@ -1,14 +1,19 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { basename } from 'node:path';
+import { basename, extname } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { UsageError } from '../../errors.js';
 import { MAX_DURATION_MS, TOO_LONG, parseDuration } from '../../shared/duration.js';
 import { faultFromScenario } from '../../faults/fault-spec.js';
-import type { Scenario, ScenarioOverrides } from '../../model/scenario.js';
+import type { Scenario, ScenarioOverrides, ScenarioTemplate } from '../../model/scenario.js';
 import type { Dialect } from '../../dialect/types.js';
 import { checkDialect } from '../../dialect/dialect.js';
+import { describeSchemaErrors, jsonErrorWhere } from './scenario-errors.js';
+import { didYouMean } from '../../shared/did-you-mean.js';
+import { resolveTargetEnv, type EnvMap } from './scenario-env.js';
+import { checkTargetFlag } from './target-flag.js';
 
+export { DEFAULT_CHECKS } from '../../model/scenario.js';
 export type {
   DurationValue,
   ExecutorName,
@@ -25,7 +30,7 @@ let validators: { scenario: Validator; dialect: Validator } | undefined;
 function getValidators(): NonNullable<typeof validators> {
   if (!validators) {
     const schema = JSON.parse(readFileSync(new URL('../../../scenarios/scenario.schema.json', import.meta.url), 'utf8')) as { $id: string };
-    const ajv = new Ajv({ allErrors: true, strict: false });
+    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
     ajv.addSchema(schema);
     validators = {
       scenario: ajv.getSchema(schema.$id) as Validator,
@@ -39,7 +44,7 @@ function getValidators(): NonNullable<typeof validators> {
 export function validateDialectFile(data: unknown, source: string): Dialect {
   const validate = getValidators().dialect;
   if (!validate(data)) {
-    const lines = describeErrors(validate.errors ?? []);
+    const lines = describeSchemaErrors(validate.errors ?? []);
     throw new UsageError(`${source}: invalid dialect:\n  - ${lines.join('\n  - ')}`, 'E_DIALECT_INVALID');
   }
   const d = data as Dialect;
@@ -47,28 +52,11 @@ export function validateDialectFile(data: unknown, source: string): Dialect {
   return { ...(d.request ? { request: d.request } : {}), ...(d.answers ? { answers: d.answers } : {}) };
 }
 
-/** The schema errors as one readable line each, naming the field and why. */
-function describeErrors(errors: ErrorObject[]): string[] {
-  // oneOf/if wrappers add noise; keep the most specific message per field.
-  const lines = new Set<string>();
-  for (const e of errors) {
-    if (e.keyword === 'if' || e.keyword === 'oneOf' || e.keyword === 'allOf') continue;
-    const field = e.instancePath ? e.instancePath.slice(1).replaceAll('/', '.') : '(top level)';
-    let why = e.message ?? 'is invalid';
-    if (e.keyword === 'additionalProperties') why = `has an unknown field "${String(e.params['additionalProperty'])}"`;
-    else if (e.keyword === 'enum') why = `must be one of ${(e.params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    else if (e.keyword === 'required') why = `is missing the required field "${String(e.params['missingProperty'])}"`;
-    else if (e.keyword === 'const') why = `must be ${JSON.stringify(e.params['allowedValue'])}`;
-    lines.add(`${field} ${why}`);
-  }
-  return [...lines];
-}
-
 /** Validate a parsed scenario object; throws UsageError naming each bad field. */
 export function validateScenario(data: unknown, source = 'scenario'): Scenario {
   const validate = getValidators().scenario;
   if (!validate(data)) {
-    const lines = describeErrors(validate.errors ?? []);
+    const lines = describeSchemaErrors(validate.errors ?? []);
     throw new UsageError(`${source}: invalid scenario:\n  - ${lines.join('\n  - ')}`, 'E_SCENARIO_INVALID');
   }
   const s = data as Scenario;
@@ -105,27 +93,40 @@ export function validateScenario(data: unknown, source = 'scenario'): Scenario {
   return s;
 }
 
-/** Read and validate a scenario file. A bare name (`seed-k6`) resolves to the bundled scenarios. */
-export function loadScenario(path: string): Scenario {
+/** Files that are k6 scripts, not scenarios: they are never run, the reference maps them. */
+const SCRIPT_EXTENSIONS = new Set(['.js', '.mjs', '.cjs', '.ts']);
+
+/**
+ * Read and validate a scenario file. A bare name (`seed-k6`) resolves to the bundled scenarios.
+ * `env` (default process.env; `run -e KEY=VALUE` over it) fills the `{env.NAME}` placeholders.
+ */
+export function loadScenario(path: string, opts: { env?: EnvMap } = {}): Scenario {
+  if (SCRIPT_EXTENSIONS.has(extname(path).toLowerCase())) {
+    throw new UsageError(
+      `${path} is a script: k6 scripts are not run; write the scenario as JSON (docs/scenarios.md, "From k6" maps options, executors, sleep, checks, thresholds and __ENV)`,
+      'E_SCENARIO_IS_SCRIPT',
+    );
+  }
   const file = resolveScenarioPath(path);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    const hint = code === 'ENOENT' ? ` (bundled scenarios: ${bundledScenarioNames().join(', ')}; or give a path to a .json file)` : '';
+    const bare = file !== path;
+    const hint = code !== 'ENOENT' ? '' : bare ? `${didYouMean(path, bundledScenarioNames())} (bundled scenarios: ${bundledScenarioNames().join(', ')}; or give a path to a .json file)` : '';
     throw new UsageError(`cannot read scenario ${path}: ${code}${hint}`, 'E_SCENARIO_READ');
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`${basename(file)}: not valid JSON (${(err as Error).message})`, 'E_SCENARIO_INVALID');
+    const at = jsonErrorWhere(text, err as Error);
+    throw new UsageError(`${basename(file)}:${at.line}:${at.column}: not valid JSON: ${at.why}`, 'E_SCENARIO_INVALID');
   }
-  return validateScenario(data, basename(file));
+  return validateScenario(resolveTargetEnv(data, opts.env ?? process.env, basename(file)), basename(file));
 }
 
-/** Bundled scenario names map to scenarios/<name>.json inside the package. */
 /** Names of the scenarios bundled in scenarios/. */
 export function bundledScenarioNames(): string[] {
   const dir = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
@@ -161,11 +162,23 @@ export function scaleStages(stages: NonNullable<Scenario['stages']>, totalMs: nu
   });
 }
 
+/** The templates with their ids replaced in order (`--template-id` for one, `--template-ids` for several). */
+function replaceTemplateIds(templates: ScenarioTemplate[], ids: readonly number[]): ScenarioTemplate[] {
+  if (ids.length !== templates.length) {
+    const has = `the scenario has ${templates.length} template${templates.length === 1 ? '' : 's'} (${templates.map((t) => t.id).join(', ')})`;
+    const flag = ids.length === 1 ? '--template-id' : '--template-ids';
+    const use = templates.length === 1 ? 'give one id with --template-id N' : `give ${templates.length} ids with --template-ids ${templates.map((_, i) => 7 + i).join(',')}`;
+    throw new UsageError(`${flag}: ${has}: ${use}`, 'E_USAGE');
+  }
+  return templates.map((t, i) => ({ ...t, id: ids[i] as number }));
+}
+
 /** Apply flag overrides; returns a new scenario (re-validated). */
 export function applyOverrides(s: Scenario, o: ScenarioOverrides): Scenario {
   const out: Scenario = structuredClone(s);
-  if (o.target !== undefined) out.target = o.target;
+  if (o.target !== undefined) out.target = checkTargetFlag(o.target);
   if (o.seed !== undefined) out.seed = o.seed;
+  if (o.templateIds !== undefined) out.templates = replaceTemplateIds(out.templates, o.templateIds);
   if (o.stock !== undefined) out.templates = out.templates.map((t) => ({ ...t, stock: o.stock as number }));
   if (o.duration !== undefined) {
     if (out.executor === 'burst') {

@@ -98,11 +98,18 @@ export async function readyTarget(input: RunInput, plan: RunPlan, at: StandTarge
   if ((input.serve || input.setup) && !control.interrupted) {
     const { setupTemplates } = await import('./setup-templates.js');
     await setupTemplates(url.origin, plan.scenario.templates, { adminToken: input.adminToken, flag: input.serve ? '--serve' : '--setup' });
-  } else if (at.stores?.source === 'flags' && !plan.sharded && !control.interrupted) {
-    // The stores are named for the audit but nothing created the templates: they must be fresh
-    // too. (A shard may start after another one issued: merge's audit covers the whole.)
-    const { assertStoresFresh } = await import('./fresh-templates.js');
-    await assertStoresFresh(at.stores, plan.scenario.templates.map((t) => t.id), input.dbQuery);
+  } else if (!control.interrupted) {
+    if (at.stores?.source === 'flags' && !plan.sharded) {
+      // The stores are named for the audit but nothing created the templates: they must be fresh
+      // too. (A shard may start after another one issued: merge's audit covers the whole.)
+      const { assertStoresFresh } = await import('./fresh-templates.js');
+      await assertStoresFresh(at.stores, plan.scenario.templates.map((t) => t.id), input.dbQuery);
+    }
+    // Nothing created the templates either: one the target does not know fails now, not after a run of 404s.
+    if (input.probeTemplates) {
+      const { assertTemplatesExist } = await import('./template-probe.js');
+      await assertTemplatesExist(url.origin, plan.scenario.templates.map((t) => t.id));
+    }
   }
   return url;
 }
