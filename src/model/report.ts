@@ -143,7 +143,7 @@ export interface RunReport {
      * hypervisor gave to other guests while this machine wanted to run; `busy` is everything that
      * ran here. Absent where /proc/stat does not exist.
      */
-    host?: { stealPercent: number; busyPercent: number };
+    host?: { stealPercent: number; busyPercent: number; loadAvg1?: number };
     /** closed model with think time: the mean sleep actually observed, ms */
     thinkActualMs?: number;
   };

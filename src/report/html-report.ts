@@ -2,6 +2,7 @@ import { OUTCOMES } from '../model/outcome.js';
 import type { DurationSummary, RunReport } from '../model/report.js';
 import { statusPhrase, type InvariantResult, type VerdictJson } from '../model/verdict.js';
 import { invariantNotes, qualifiedPass, verdictTone, verdictWord } from '../verify/verdict-text.js';
+import { busyHostWarnings } from './busy-host.js';
 import { OUTCOME_STYLE, issuedChart, latencyChart, spectrumChart, throughputChart, type Chart } from './html-charts.js';
 import { escapeHtml as e } from './html-escape.js';
 import { fmt } from './html-format.js';
@@ -215,7 +216,9 @@ export function renderHtmlReport(report: RunReport): string {
     ['load average', env.loadavg.map((l) => l.toFixed(2)).join(' ')],
   ];
   const host = r.harness.host;
-  if (host) envRows.push(['CPU during the run', `${host.busyPercent}% busy · ${host.stealPercent}% stolen by the hypervisor`]);
+  if (host) envRows.push(['CPU during the run', `${host.busyPercent}% busy · ${host.stealPercent}% stolen by the hypervisor${host.loadAvg1 !== undefined ? ` · load ${host.loadAvg1.toFixed(2)} at the end` : ''}`]);
+  if (r.harness.eventLoopDelayP99Ms !== undefined) envRows.push(['event-loop delay p99', fmt.ms(r.harness.eventLoopDelayP99Ms)]);
+  const busy = busyHostWarnings(r);
 
   return `<!doctype html>
 <html lang="en">
@@ -237,6 +240,7 @@ export function renderHtmlReport(report: RunReport): string {
   </div>
   <div class="status"><span class="status-word">${e(status.word)}</span><span class="status-why">${e(status.why)}</span></div>
 </header>
+${busy.length ? `<div class="panel warn-box busy-host"><b>Busy host:</b> ${e(busy.join('; '))}. The latencies include the machine's other work; compare runs measured on a quiet machine.</div>` : ''}
 ${problems.length ? `<div class="panel warn-box"><b>Some data could not be read:</b><ul>${problems.map((p) => `<li>${e(p)}</li>`).join('')}</ul></div>` : ''}
 <section class="cards">${cards}</section>
 <section class="charts">${charts}</section>

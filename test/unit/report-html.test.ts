@@ -50,6 +50,10 @@ describe('renderHtmlReport', () => {
     expect(html).not.toContain('stolen by the hypervisor');
     const noisy = renderHtmlReport({ ...report, harness: { ...report.harness, host: { stealPercent: 6.5, busyPercent: 71 } } });
     expect(noisy).toContain('71% busy · 6.5% stolen by the hypervisor');
+    expect(noisy).toMatch(/class="panel warn-box busy-host"><b>Busy host:<\/b> the hypervisor took 6\.5% of the machine&#39;s CPU time/);
+    expect(html).not.toContain('busy-host');
+    const loaded = renderHtmlReport({ ...report, harness: { ...report.harness, eventLoopDelayP99Ms: 39, host: { stealPercent: 0, busyPercent: 99, loadAvg1: 3.1 } } });
+    expect(loaded).toMatch(/Busy host:<\/b> the machine&#39;s CPUs were 99% busy; load average 3\.10 above the 2 cores; the generator&#39;s event-loop delay p99 was 39\.0 ms/);
   });
 
   it('turns a failed invariant into a FAIL page with its examples', () => {

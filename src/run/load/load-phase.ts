@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { LEDGER_FILE } from '../../model/ledger-record.js';
 import { VERSION } from '../../shared/version.js';
@@ -187,7 +188,8 @@ export async function runLoad(ctx: LoadContext): Promise<LoadResult> {
     }
   }
   const cpu = process.cpuUsage(cpu0);
-  const host = hostCpuBetween(host0, sampleHost());
+  const share = hostCpuBetween(host0, sampleHost());
+  const host = share ? { ...share, loadAvg1: Math.round((loadavg()[0] ?? 0) * 100) / 100 } : undefined;
   const endPerf = exec?.endedAt ?? performance.now();
   return { engine, recorder, ledger, bands, exec, unreachable, abortedBy: aborted.by, startedAt, endPerf, cpu, host, eld };
 }
