@@ -29,6 +29,10 @@ export interface TimelinePoint {
   issuedTotal: number;
   /** dropped iterations in this second */
   dropped?: number;
+  /** the most requests in flight sampled during this second (a few samples a second) */
+  inFlight?: number;
+  /** the most VUs active during this second (closed-model executors and burst) */
+  vus?: number;
   /**
    * this second's latencies (corrected, every outcome) as an encoded HDR histogram (compressed
    * base64, µs): what `merge` adds, so a merged second's percentiles are exact

@@ -124,8 +124,11 @@ describe('renderHtmlReport: fault bands', () => {
       { fault: 'hook', name: 'failover', spec: 'hook:failover@1200ms', startMs: 1200, endMs: 1210, ...band, hook: { name: 'failover', exitCode: 2, timedOut: false, output: 'promoted <replica>' } },
     ];
     const html = renderHtmlReport(report);
-    const labels = [...html.matchAll(/<text class="tick fault-label" x="[^"]+" y="([^"]+)">([^<]+)<\/text>/g)].map((m) => [m[2], Number(m[1])] as const);
+    // every time chart (throughput, latency, in flight) carries the bands and their labels
+    const throughput = /<svg class="chart" data-chart="throughput"[\s\S]*?<\/svg>/.exec(html)?.[0] ?? '';
+    const labels = [...throughput.matchAll(/<text class="tick fault-label" x="[^"]+" y="([^"]+)">([^<]+)<\/text>/g)].map((m) => [m[2], Number(m[1])] as const);
     expect(labels.map(([t]) => t)).toEqual(['cut:db', 'hook:failover']);
+    expect(html.match(/class="tick fault-label"/g)).toHaveLength(6);
     expect(labels[1]?.[1]).toBeGreaterThan(labels[0]?.[1] ?? Infinity);
     expect(html).toContain('<pre class="hook-output">promoted &lt;replica&gt;</pre>');
   });

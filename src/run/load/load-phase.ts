@@ -140,6 +140,9 @@ function startTicker(
   }, 1000);
 }
 
+/** How often the requests in flight are sampled for the report's timeline. */
+const IN_FLIGHT_SAMPLE_MS = 200;
+
 /**
  * Probe the target, then run the executor (with the fault schedule, the persistence poller and the
  * progress ticker) and measure the generator itself: CPU, the host's CPU, event-loop delay.
@@ -168,6 +171,8 @@ export async function runLoad(ctx: LoadContext): Promise<LoadResult> {
     await poller?.start();
     eld.enable();
     const ticker = startTicker(ctx, { engine, recorder, poller, startedAt }, aborted);
+    // In flight over time (the report's VUs / in-flight line): a few samples a second, off the hot path.
+    const sampler = setInterval(() => recorder.inFlight(performance.now(), engine.inFlight), IN_FLIGHT_SAMPLE_MS);
     let faultsRun: Promise<void> | undefined;
     try {
       control.loadStarted = true;
@@ -180,6 +185,7 @@ export async function runLoad(ctx: LoadContext): Promise<LoadResult> {
     } finally {
       control.loadOver = true;
       clearInterval(ticker);
+      clearInterval(sampler);
       poller?.stop();
       eld.disable();
       await engine.destroy();
