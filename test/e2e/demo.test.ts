@@ -62,7 +62,7 @@ describe('coupon-bench demo (spawned CLI, no REDIS_URL)', () => {
   });
 
   it('piped, prints the plain progress of run (no redrawn line) and records VUs and requests in flight per second', () => {
-    expect(result.stderr).toMatch(/^running 5\/6s  reqs \d+  \d+\/s  p95 [\d.]+ms  issued 10  errors 0/m);
+    expect(result.stderr).toMatch(/^running 5\/6s {2}reqs \d+ {2}\d+\/s {2}p95 [\d.]+ms {2}issued 10 {2}errors 0/m);
     expect(result.stderr).not.toContain('\r');
     const answered = report.timeline.filter((p) => Object.values(p.counts).some((c) => c > 0));
     expect(answered.length).toBeGreaterThanOrEqual(5);
