@@ -79,6 +79,7 @@ describe('coupon-bench demo (spawned CLI, no REDIS_URL)', () => {
   it('recorded the verdict in report.json next to the HTML', () => {
     expect(report.verdict?.ok).toBe(true);
     expect(report.outcomes.issued).toBe(10);
+    expect(report.verdict?.issued).toBe(10); // the headline's count, which the HTML card shows
     expect(report.templates).toEqual([{ templateId: 1, stock: 10 }]);
   });
 

@@ -56,6 +56,16 @@ describe('renderHtmlReport', () => {
     expect(loaded).toMatch(/Busy host:<\/b> the machine&#39;s CPUs were 99% busy; load average 3\.10 above the 2 cores; the generator&#39;s event-loop delay p99 was 39\.0 ms/);
   });
 
+  it('the issued card gives the audited count of the headline, and the 200s beside it when they differ', () => {
+    const report = makeReport();
+    const card = (html: string): string => /<div class="card[^"]*"><div class="card-label">issued \/ stock<\/div>[\s\S]*?<\/div><\/div>/.exec(html)?.[0] ?? '';
+    expect(card(renderHtmlReport(report))).toMatch(/card-value">10 \/ 10<\/div><div class="card-sub">in the stores/);
+    const lost = { ...report, verdict: { ...report.verdict!, issued: 9 } };
+    expect(card(renderHtmlReport(lost))).toMatch(/^<div class="card warn">.*card-value">9 \/ 10<\/div><div class="card-sub">in the stores; 10 answered 200</);
+    const { verdict: _v, ...unaudited } = report;
+    expect(card(renderHtmlReport(unaudited))).toMatch(/card-value">10 \/ 10<\/div><div class="card-sub">answered 200/);
+  });
+
   it('turns a failed invariant into a FAIL page with its examples', () => {
     const failed = renderHtmlReport(makeReport({ verdict: 'fail' }));
     expect(failed).toMatch(/<span class="status-word">FAIL<\/span>/);
