@@ -7,6 +7,7 @@ import { DURATION_FLAG_HELP, collect, durationFlag, yesNo } from './parse-option
 import { addTargetOptions, targetSetupOf, type TargetFlags } from './target-options.js';
 import { addForeignStoreOptions, foreignFlagsOf } from './foreign-store-options.js';
 import type { ForeignStoreFlags } from '../model/foreign-stores.js';
+import { colorEnabled } from '../color.js';
 
 /** Options of `coupon-bench chaos` after commander parsed them. */
 interface ChaosFlags extends TargetFlags, ForeignStoreFlags {
@@ -124,7 +125,7 @@ export function chaosCommand(): Command {
           );
           const htmlPath = join(result.runDir, 'report.html');
           await writeOutputFile(htmlPath, renderHtmlReport(result.report));
-          const color = process.stdout.isTTY === true;
+          const color = colorEnabled(process.stdout);
           if (flags.json) process.stdout.write(JSON.stringify(result.report, null, 2) + '\n');
           else if (!flags.quiet) {
             process.stdout.write(formatRunSummary(result.report, { color }) + '\n');

@@ -11,6 +11,7 @@ import type { ForeignStoreFlags } from '../model/foreign-stores.js';
 import type { Dialect } from '../dialect/types.js';
 import type { EnvMap } from '../run/plan/scenario-env.js';
 import { k6JsonSink, parseTemplateIds, splitOutFlags, writeSummaryExport } from './run-outputs.js';
+import { colorEnabled } from '../color.js';
 
 /** Parsed flags: the scenario overrides plus the run's own options. */
 interface RunFlags extends Omit<ScenarioOverrides, 'templateIds'>, Omit<TargetFlags, 'target' | 'db'>, ForeignStoreFlags {
@@ -219,11 +220,11 @@ export function runCommand(): Command {
           if (flags.summaryExport !== undefined) await writeSummaryExport(flags.summaryExport, result.report);
           if (flags.json) process.stdout.write(JSON.stringify(result.report, null, 2) + '\n');
           else if (!flags.quiet) {
-            process.stdout.write(formatRunSummary(result.report, { color: process.stdout.isTTY === true }) + '\n');
+            process.stdout.write(formatRunSummary(result.report, { color: colorEnabled(process.stdout) }) + '\n');
             process.stdout.write(`  report: ${result.reportPath}\n`);
             if (result.report.verdict) {
               const { formatVerdict } = await import('../verify/verdict-table.js');
-              process.stdout.write(formatVerdict(result.report.verdict, { color: process.stdout.isTTY === true }) + '\n');
+              process.stdout.write(formatVerdict(result.report.verdict, { color: colorEnabled(process.stdout) }) + '\n');
             }
           }
           // After the summary: the run's figures are shown even if this file cannot be written.

@@ -77,6 +77,8 @@ export interface VerdictJson {
    * written before it was recorded; derive it from `invariants` then ({@link notCheckedOf}).
    */
   notChecked?: InvariantName[];
+  /** coupons issued as the headline counts them (the most durable store read: DB, else Redis, else the ledger's 200s) */
+  issued?: number;
   /** true when only --strict made this audit exit 97: everything judged held, something was skipped or not exercised */
   strictRefused?: boolean;
   /** invariants that passed but that this run could not have caught failing (exercised: false) */

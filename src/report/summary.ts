@@ -2,8 +2,9 @@ import { Chalk } from 'chalk';
 import Table from 'cli-table3';
 import { OUTCOMES } from '../model/outcome.js';
 import { httpReqFailed } from '../model/http-req-failed.js';
-import { STEAL_WARN_PERCENT, type DurationSummary, type RunReport } from '../model/report.js';
+import type { DurationSummary, RunReport } from '../model/report.js';
 import { verdictTone, verdictWord } from '../verify/verdict-text.js';
+import { busyHostWarnings } from './busy-host.js';
 import { fmt } from './html-format.js';
 
 const WIDTH = 34;
@@ -163,13 +164,10 @@ export function formatRunSummary(report: RunReport, opts: { color: boolean }): s
     out.push('');
     out.push(`  ${c.red.bold('aborted')}: ${report.abortedBy}`);
   }
-  const host = report.harness.host;
-  if (host && host.stealPercent >= STEAL_WARN_PERCENT && report.harness.valid) {
+  const busy = busyHostWarnings(report);
+  if (busy.length > 0 && report.harness.valid) {
     out.push('');
-    out.push(
-      `  ${c.yellow.bold('noisy host')}: the hypervisor took ${host.stealPercent}% of this machine's CPU time during the run (steal); ` +
-        'latencies include those stalls',
-    );
+    out.push(`  ${c.yellow.bold('busy host')}: ${busy.join('; ')}; latencies include the machine's other work`);
   }
   if (!report.harness.valid) {
     out.push('');

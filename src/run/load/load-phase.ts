@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { LEDGER_FILE } from '../../model/ledger-record.js';
 import { VERSION } from '../../shared/version.js';
@@ -141,6 +142,9 @@ function startTicker(
   }, 1000);
 }
 
+/** How often the requests in flight are sampled for the report's timeline. */
+const IN_FLIGHT_SAMPLE_MS = 200;
+
 /**
  * Probe the target, then run the executor (with the fault schedule, the persistence poller and the
  * progress ticker) and measure the generator itself: CPU, the host's CPU, event-loop delay.
@@ -169,6 +173,8 @@ export async function runLoad(ctx: LoadContext): Promise<LoadResult> {
     await poller?.start();
     eld.enable();
     const ticker = startTicker(ctx, { engine, recorder, poller, startedAt }, aborted);
+    // In flight over time (the report's VUs / in-flight line): a few samples a second, off the hot path.
+    const sampler = setInterval(() => recorder.inFlight(performance.now(), engine.inFlight), IN_FLIGHT_SAMPLE_MS);
     let faultsRun: Promise<void> | undefined;
     try {
       control.loadStarted = true;
@@ -181,6 +187,7 @@ export async function runLoad(ctx: LoadContext): Promise<LoadResult> {
     } finally {
       control.loadOver = true;
       clearInterval(ticker);
+      clearInterval(sampler);
       poller?.stop();
       eld.disable();
       await engine.destroy();
@@ -189,7 +196,8 @@ export async function runLoad(ctx: LoadContext): Promise<LoadResult> {
     }
   }
   const cpu = process.cpuUsage(cpu0);
-  const host = hostCpuBetween(host0, sampleHost());
+  const share = hostCpuBetween(host0, sampleHost());
+  const host = share ? { ...share, loadAvg1: Math.round((loadavg()[0] ?? 0) * 100) / 100 } : undefined;
   const endPerf = exec?.endedAt ?? performance.now();
   return { engine, recorder, ledger, bands, exec, unreachable, abortedBy: aborted.by, startedAt, endPerf, cpu, host, eld };
 }
