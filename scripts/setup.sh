@@ -34,7 +34,7 @@ fi
 # machine (a clean clone, a CI run) skips the compile.
 prebuilds="${COUPON_BENCH_PREBUILDS:-${XDG_CACHE_HOME:-$HOME/.cache}/coupon-bench/prebuilds}"
 # SQLite is one 9 MB C file that better-sqlite3 compiles at -O3; at -O2 (SQLite's own default) it
-# compiles about 12 s sooner and the persister drained as fast (README, "Set-up time").
+# compiles about 12 s sooner and the persister drained as fast (docs/setup.md).
 # A CFLAGS of your own wins.
 export CFLAGS="${CFLAGS:--O2}"
 export JOBS=max # node-gyp compiles better_sqlite3.cpp beside sqlite3.c

@@ -43,7 +43,7 @@ export function chaosCommand(): Command {
     .option('--fault <spec>', 'add a fault: kind@at[+duration][:latency], e.g. kill-serve@3s, pause-redis@2s+1500ms, slow-db@1s+3s:200ms (repeatable)', collect, [])
     .option('--duration <d>', `run length, ${DURATION_FLAG_HELP} (faults must begin inside it)`, durationFlag)
     .option('--only', "inject only the --fault flags, not the scenario's schedule")
-    .option('--target <url>', 'your own service instead of the bundled server (with --target-cmd, --proxy or --fault-hook: see README "Breaking your own service")')
+    .option('--target <url>', 'your own service instead of the bundled server (with --target-cmd, --proxy or --fault-hook: see docs/faults.md, "Breaking your own service")')
     .option('--db <url>', 'the database the server writes to (default SQLite in the run folder): sqlite:<path> | postgres://… | mysql://… (loopback for db faults); with --target: your service\'s, for verify')
     .option('--redis <url>', "with --target: your service's Redis, for verify")
     .option('--dialect <file>', "with --target: your service's request and answers ({\"request\": …, \"answers\": […]}), over the scenario's; see README \"Testing your own service\"")

@@ -41,7 +41,7 @@ export interface InvariantResult {
   exercise?: InvariantExercise;
 }
 
-/** How much of what could reveal a violation this run produced (see README, verify: "exercised"). */
+/** How much of what could reveal a violation this run produced (see docs/usage.md, verify: "exercised"). */
 export interface InvariantExercise {
   /** how many, e.g. 3 (users who asked again while stock remained); absent when unknown */
   count?: number;
