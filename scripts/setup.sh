@@ -3,6 +3,8 @@
 #   bash scripts/setup.sh          installs redis-server if missing, npm ci (which builds dist/)
 #   bash scripts/setup.sh --test   also what the tests need: chromium, and the local
 #                                  Redis / PostgreSQL / MariaDB services started if they are down
+# Either way it puts `coupon-bench` on PATH (npm link: a symlink in npm's global bin folder to this
+# checkout, or ~/.local/bin when that folder is not writable); COUPON_BENCH_NO_LINK=1 skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want_test=0
@@ -32,7 +34,7 @@ fi
 # machine (a clean clone, a CI run) skips the compile.
 prebuilds="${COUPON_BENCH_PREBUILDS:-${XDG_CACHE_HOME:-$HOME/.cache}/coupon-bench/prebuilds}"
 # SQLite is one 9 MB C file that better-sqlite3 compiles at -O3; at -O2 (SQLite's own default) it
-# compiles about 12 s sooner and the persister drained as fast (README, "Set-up time").
+# compiles about 12 s sooner and the persister drained as fast (docs/setup.md).
 # A CFLAGS of your own wins.
 export CFLAGS="${CFLAGS:--O2}"
 export JOBS=max # node-gyp compiles better_sqlite3.cpp beside sqlite3.c
@@ -49,6 +51,20 @@ rm -f "$rcfile"
 trap - EXIT
 echo "setup: npm ci and build took ${SECONDS} s"
 node scripts/keep-sqlite-binary.mjs "$prebuilds"
+
+# The README's commands call `coupon-bench`: link this checkout's bin onto PATH (scripts skipped: built above).
+if [[ -z "${COUPON_BENCH_NO_LINK:-}" ]]; then
+  if npm link --no-audit --no-fund --ignore-scripts >/dev/null 2>&1; then
+    bin="$(npm prefix -g)/bin"
+  else
+    bin="$HOME/.local/bin"
+    mkdir -p "$bin" && ln -sf "$PWD/bin/coupon-bench.js" "$bin/coupon-bench"
+  fi
+  case ":$PATH:" in
+    *":$bin:"*) echo "setup: coupon-bench is on PATH ($bin/coupon-bench -> $PWD)" ;;
+    *) echo "setup: coupon-bench linked in $bin, which is not on PATH: add it (export PATH=\"$bin:\$PATH\") or run node bin/coupon-bench.js" ;;
+  esac
+fi
 if [[ -n "$apt_pid" ]] && ! wait "$apt_pid"; then
   echo "setup: installing ${pkgs[*]} with apt-get failed" >&2
   exit 1

@@ -10,12 +10,14 @@ import { mergeCommand } from './commands/merge.js';
 import { reportCommand } from './commands/report.js';
 import { compareCommand } from './commands/compare.js';
 import { CouponBenchError, ExitCode } from './errors.js';
+import { takeNoColorFlag } from './color.js';
 
 /** The commander program with every subcommand; actions lazy-import their heavy parts. */
 export function buildProgram(): Command {
   const program = new Command('coupon-bench')
     .description('Prove a first-come-first-served coupon system is correct under load.')
     .version(VERSION)
+    .option('--no-color', 'no colours in any output (as with the NO_COLOR environment variable); accepted after any command too')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   program.configureOutput({ outputError: usageLine });
@@ -48,7 +50,7 @@ function ignoreClosedPipes(): void {
 
 async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    await buildProgram().parseAsync(takeNoColorFlag(argv));
     process.exitCode = actionExitCode();
   } catch (err) {
     if (err instanceof CommanderError) {

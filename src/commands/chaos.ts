@@ -7,6 +7,7 @@ import { DURATION_FLAG_HELP, collect, durationFlag, yesNo } from './parse-option
 import { addTargetOptions, targetSetupOf, type TargetFlags } from './target-options.js';
 import { addForeignStoreOptions, foreignFlagsOf } from './foreign-store-options.js';
 import type { ForeignStoreFlags } from '../model/foreign-stores.js';
+import { colorEnabled } from '../color.js';
 
 /** Options of `coupon-bench chaos` after commander parsed them. */
 interface ChaosFlags extends TargetFlags, ForeignStoreFlags {
@@ -22,6 +23,7 @@ interface ChaosFlags extends TargetFlags, ForeignStoreFlags {
   strict?: boolean;
   json?: boolean;
   quiet?: boolean;
+  dialect?: string;
 }
 
 
@@ -41,9 +43,10 @@ export function chaosCommand(): Command {
     .option('--fault <spec>', 'add a fault: kind@at[+duration][:latency], e.g. kill-serve@3s, pause-redis@2s+1500ms, slow-db@1s+3s:200ms (repeatable)', collect, [])
     .option('--duration <d>', `run length, ${DURATION_FLAG_HELP} (faults must begin inside it)`, durationFlag)
     .option('--only', "inject only the --fault flags, not the scenario's schedule")
-    .option('--target <url>', 'your own service instead of the bundled server (with --target-cmd, --proxy or --fault-hook: see README "Breaking your own service")')
+    .option('--target <url>', 'your own service instead of the bundled server (with --target-cmd, --proxy or --fault-hook: see docs/faults.md, "Breaking your own service")')
     .option('--db <url>', 'the database the server writes to (default SQLite in the run folder): sqlite:<path> | postgres://… | mysql://… (loopback for db faults); with --target: your service\'s, for verify')
     .option('--redis <url>', "with --target: your service's Redis, for verify")
+    .option('--dialect <file>', "with --target: your service's request and answers ({\"request\": …, \"answers\": […]}), over the scenario's; see README \"Testing your own service\"")
     .option('--prefix <prefix>', 'Redis key prefix of the server (default cb)')
     .option('--redis-appendonly <yes|no>', 'the private Redis persists with an append-only file (default yes; no only to prove verify sees restart-redis lose data)', yesNo)
     .option('--out <dir>', 'run folder (default reports/<run-id>)')
@@ -72,6 +75,10 @@ export function chaosCommand(): Command {
           ]);
         const faults = flags.fault.map(parseFaultArg);
         let scenario = loadScenario(scenarioArg);
+        if (flags.dialect !== undefined) {
+          const [{ loadDialectFile }, { applyDialect }] = await Promise.all([import('../dialect/dialect-file.js'), import('../dialect/dialect.js')]);
+          scenario = applyDialect(scenario, await loadDialectFile(flags.dialect));
+        }
         if (flags.duration !== undefined) scenario = applyOverrides(scenario, { duration: flags.duration });
         const ownTarget = await targetSetupOf(flags);
         if (flags.target !== undefined) {
@@ -118,7 +125,7 @@ export function chaosCommand(): Command {
           );
           const htmlPath = join(result.runDir, 'report.html');
           await writeOutputFile(htmlPath, renderHtmlReport(result.report));
-          const color = process.stdout.isTTY === true;
+          const color = colorEnabled(process.stdout);
           if (flags.json) process.stdout.write(JSON.stringify(result.report, null, 2) + '\n');
           else if (!flags.quiet) {
             process.stdout.write(formatRunSummary(result.report, { color }) + '\n');

@@ -1,11 +1,13 @@
 import { Command } from 'commander';
 import { withExitCode } from './action.js';
+import { colorEnabled } from '../color.js';
 
 interface CompareOpts {
   maxRegression: string[];
   minLatencyDelta?: string;
   json?: boolean;
   junit?: string;
+  html?: string;
 }
 
 /** `coupon-bench compare`: compare two runs and gate regressions (exit 99). */
@@ -24,6 +26,7 @@ export function compareCommand(): Command {
     .option('--min-latency-delta <ms>', 'noise floor: a latency that got worse by less than this many ms never fails the gate')
     .option('--json', 'print the comparison as JSON')
     .option('--junit <file>', 'write the gated metrics as JUnit XML test cases')
+    .option('--html <file>', 'write a page overlaying the two runs (latency percentiles, throughput, outcomes)')
     .addHelpText(
       'after',
       '\nMetrics: rate (higher is better); p50 p90 p95 p99 p99.9 max mean p95-uncorrected p99-uncorrected,\n' +
@@ -31,10 +34,9 @@ export function compareCommand(): Command {
     )
     .action(
       withExitCode(async (basePath: string, newPath: string, opts: CompareOpts) => {
-        if (opts.junit !== undefined) {
-          const { prepareOutputFile } = await import('../output-path.js');
-          await prepareOutputFile('--junit', opts.junit);
-        }
+        const { prepareOutputFile, writeOutputFile } = await import('../output-path.js');
+        if (opts.junit !== undefined) await prepareOutputFile('--junit', opts.junit);
+        if (opts.html !== undefined) await prepareOutputFile('--html', opts.html);
         const { readReport } = await import('../report/compare-read-report.js');
         const { parseMaxRegression, parseMinLatencyDelta } = await import('../report/compare-gates.js');
         const { compareReports } = await import('../report/compare.js');
@@ -46,8 +48,12 @@ export function compareCommand(): Command {
           process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         } else {
           const { formatCompareTable } = await import('../report/compare-table.js');
-          const color = process.stdout.isTTY === true && !('NO_COLOR' in process.env);
+          const color = colorEnabled(process.stdout);
           process.stdout.write(`${formatCompareTable(result, { color })}\n`);
+        }
+        if (opts.html !== undefined) {
+          const { renderCompareHtml } = await import('../report/html-compare.js');
+          await writeOutputFile(opts.html, renderCompareHtml(base, next, result));
         }
         if (opts.junit !== undefined) {
           const { writeJUnit } = await import('../report/junit-write.js');

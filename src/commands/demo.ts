@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { withExitCode } from './action.js';
 import { DURATION_FLAG_HELP, drainTimeoutMs, durationFlag } from './parse-options.js';
 import { INTERRUPT_HELP, trapInterrupts } from './interrupt.js';
+import { colorEnabled } from '../color.js';
 
 /** Options of `coupon-bench demo` after commander parsed them. */
 export interface DemoOpts {
@@ -59,9 +60,9 @@ export async function runDemo(opts: DemoOpts): Promise<number> {
   const { writeRunReport } = await import('../report/report-json.js');
   const { renderHtmlReport } = await import('../report/html-report.js');
   const { prepareOutputDir, writeOutputFile } = await import('../output-path.js');
-  const { interruptNotice, UNKNOWN } = await import('../run/progress.js');
+  const { createProgressPrinter, interruptNotice } = await import('../run/progress.js');
 
-  const color = process.stdout.isTTY === true && !('NO_COLOR' in process.env);
+  const color = colorEnabled(process.stdout);
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
   const drainTimeoutMs = opts.drainTimeout;
   // Validate the scenario and flags before starting anything.
@@ -87,7 +88,8 @@ export async function runDemo(opts: DemoOpts): Promise<number> {
       .filter(Boolean)
       .join(', ');
     say(`demo: running ${scenario.name} (${shape})`);
-    const live = process.stderr.isTTY === true;
+    // The run's own progress: one redrawn line (a bar) on a terminal, a plain line every 5 s when piped.
+    const progress = createProgressPrinter(process.stderr, { tty: process.stderr.isTTY === true, announce: false });
     const result = await runScenario(
       {
         scenario,
@@ -96,20 +98,8 @@ export async function runDemo(opts: DemoOpts): Promise<number> {
         ledgerMode: 'full',
         signal: interrupts.signal,
       },
-      (e) => {
-        if (e.type === 'interrupt') {
-          process.stderr.write(`${live ? '\r\x1b[2K' : ''}${interruptNotice(e.signal, e.stopping)}\n`);
-          return;
-        }
-        if (!live || e.type !== 'tick') return;
-        const t = e.tick;
-        const of = t.plannedMs ? `/${(t.plannedMs / 1000).toFixed(0)}s` : '';
-        process.stderr.write(
-          `\r  ${(t.elapsedMs / 1000).toFixed(0)}s${of}  ${t.total} requests  ${t.rate ?? UNKNOWN}/s  p95 ${t.p95 !== undefined ? `${t.p95.toFixed(1)} ms` : UNKNOWN}  issued ${t.issued}  in flight ${t.inFlight}   `,
-        );
-      },
+      progress,
     );
-    if (live) process.stderr.write('\n');
     // From here on a first signal no longer stops anything: say so (verify is bounded by its drain timeout).
     interrupts.signal.addEventListener('abort', () => process.stderr.write(`${interruptNotice(String(interrupts.signal.reason), false)}\n`), { once: true });
     const report = result.report;

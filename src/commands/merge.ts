@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { CouponBenchError, UsageError } from '../errors.js';
 import type { RunReport } from '../model/report.js';
 import { withExitCode } from './action.js';
+import { colorEnabled } from '../color.js';
 
 interface MergeFlags {
   out: string;
@@ -84,7 +85,7 @@ export function mergeCommand(): Command {
         const reportPath = await writeRunReport(out, merged);
         if (flags.json) process.stdout.write(JSON.stringify(merged, null, 2) + '\n');
         else if (!flags.quiet) {
-          process.stdout.write(formatRunSummary(merged, { color: process.stdout.isTTY === true }) + '\n');
+          process.stdout.write(formatRunSummary(merged, { color: colorEnabled(process.stdout) }) + '\n');
           process.stdout.write(`  merged ${reports.length} reports (${records} ledger records) → ${reportPath}\n`);
         }
         return merged.exitCode;

@@ -8,7 +8,10 @@ import { parseShard } from '../run/plan/shard.js';
 import { addTargetOptions, targetSetupOf, type TargetFlags } from './target-options.js';
 import { addForeignStoreOptions, foreignFlagsOf } from './foreign-store-options.js';
 import type { ForeignStoreFlags } from '../model/foreign-stores.js';
+import type { Dialect } from '../dialect/types.js';
+import type { EnvMap } from '../run/plan/scenario-env.js';
 import { k6JsonSink, parseTemplateIds, splitOutFlags, writeSummaryExport } from './run-outputs.js';
+import { colorEnabled } from '../color.js';
 
 /** Parsed flags: the scenario overrides plus the run's own options. */
 interface RunFlags extends Omit<ScenarioOverrides, 'templateIds'>, Omit<TargetFlags, 'target' | 'db'>, ForeignStoreFlags {
@@ -35,6 +38,7 @@ interface RunFlags extends Omit<ScenarioOverrides, 'templateIds'>, Omit<TargetFl
   fault: string[];
   redisAppendonly?: boolean;
   shard?: { index: number; count: number };
+  dialect?: string;
 }
 
 function positiveNumber(v: string): number {
@@ -71,6 +75,22 @@ function ledgerMode(v: string): 'acked' | 'full' {
   return v;
 }
 
+/**
+ * Load `--dialect` and check the request the run will send (the scenario's, or the file's over it)
+ * before any folder is made: a missing `{env.NAME}` is a usage error before anything happens.
+ */
+async function checkDialectFlags(scenarioArg: string, file: string | undefined, env: EnvMap): Promise<Dialect | undefined> {
+  const [{ loadDialectFile }, { applyDialect }, { prepareRunDialect }, { loadScenario }] = await Promise.all([
+    import('../dialect/dialect-file.js'),
+    import('../dialect/dialect.js'),
+    import('../dialect/run-dialect.js'),
+    import('../run/plan/scenario.js'),
+  ]);
+  const dialect = file !== undefined ? await loadDialectFile(file) : undefined;
+  prepareRunDialect(applyDialect(loadScenario(scenarioArg, { env }), dialect), env);
+  return dialect;
+}
+
 /** `coupon-bench run`: run a load scenario against a coupon service. */
 export function runCommand(): Command {
   const cmd = addTargetOptions(new Command('run')
@@ -102,8 +122,9 @@ export function runCommand(): Command {
     .option('--json', 'print the report JSON to stdout instead of the summary')
     .option('--quiet', 'no progress and no summary (exit code and files only)')
     .option('--shard <i/n>', "run share i of n of the scenario's VUs, rate and iterations (disjoint user ids); join the reports with coupon-bench merge", shardFlag)
-    .option('--fault <spec>', 'with --serve: inject a fault at a time after the load starts, e.g. kill-serve@3s, pause-redis@2s+1500ms, slow-db@1s+3s:200ms; with --target-cmd/--proxy/--fault-hook: kill-target@2s, cut:db@2s+2s, hook:NAME@3s (repeatable; see README "Faults")', collect, [])
+    .option('--fault <spec>', 'with --serve: inject a fault at a time after the load starts, e.g. kill-serve@3s, pause-redis@2s+1500ms, slow-db@1s+3s:200ms; with --target-cmd/--proxy/--fault-hook: kill-target@2s, cut:db@2s+2s, hook:NAME@3s (repeatable; see docs/faults.md)', collect, [])
     .option('--redis-appendonly <yes|no>', "with --fault: the private Redis persists with an append-only file (default yes; no only to prove verify sees restart-redis lose data)", yesNo)
+    .option('--dialect <file>', "a foreign service's request and answers (JSON: {\"request\": …, \"answers\": […]}), over the scenario's own; see README \"Testing your own service\"")
     .option('--http-client <kind>', 'lean (default; one write per request, answers framed in place) or undici (dispatch(); always for https)', httpClient));
   return addForeignStoreOptions(cmd)
     .addHelpText('after', `\n${INTERRUPT_HELP}`)
@@ -139,6 +160,7 @@ export function runCommand(): Command {
           checkTargetFaults(faults, ownTarget);
         }
         if (flags.redisAppendonly !== undefined && !flags.serve) throw new UsageError('--redis-appendonly sets up the private Redis of --serve: add --serve', 'E_USAGE');
+        const dialect = await checkDialectFlags(scenarioArg, flags.dialect, env);
         if (flags.junit !== undefined) await prepareOutputFile('--junit', flags.junit);
         if (flags.summaryExport !== undefined) await prepareOutputFile('--summary-export', flags.summaryExport);
         if (outs.k6Json !== undefined) await prepareOutputFile('--out json=', outs.k6Json);
@@ -186,6 +208,7 @@ export function runCommand(): Command {
               ...(flags.redisAppendonly !== undefined ? { redisAppendOnly: flags.redisAppendonly } : {}),
               ...(ownTarget ? { ownTarget } : {}),
               ...(flags.dbQuery !== undefined ? { dbQuery: flags.dbQuery } : {}),
+              ...(dialect ? { dialect } : {}),
             },
             printer,
           ).catch(async (err: unknown) => {
@@ -197,11 +220,11 @@ export function runCommand(): Command {
           if (flags.summaryExport !== undefined) await writeSummaryExport(flags.summaryExport, result.report);
           if (flags.json) process.stdout.write(JSON.stringify(result.report, null, 2) + '\n');
           else if (!flags.quiet) {
-            process.stdout.write(formatRunSummary(result.report, { color: process.stdout.isTTY === true }) + '\n');
+            process.stdout.write(formatRunSummary(result.report, { color: colorEnabled(process.stdout) }) + '\n');
             process.stdout.write(`  report: ${result.reportPath}\n`);
             if (result.report.verdict) {
               const { formatVerdict } = await import('../verify/verdict-table.js');
-              process.stdout.write(formatVerdict(result.report.verdict, { color: process.stdout.isTTY === true }) + '\n');
+              process.stdout.write(formatVerdict(result.report.verdict, { color: colorEnabled(process.stdout) }) + '\n');
             }
           }
           // After the summary: the run's figures are shown even if this file cannot be written.

@@ -3,6 +3,7 @@ import { withExitCode } from './action.js';
 import { DURATION_FLAG_HELP, drainTimeoutMs } from './parse-options.js';
 import { addForeignStoreOptions, foreignFlagsOf } from './foreign-store-options.js';
 import type { ForeignStoreFlags } from '../model/foreign-stores.js';
+import { colorEnabled } from '../color.js';
 
 interface VerifyFlags extends ForeignStoreFlags {
   report?: string;
@@ -92,7 +93,7 @@ export function verifyCommand(): Command {
           const [{ writeJUnit }, { verdictSuite }] = await Promise.all([import('../report/junit-write.js'), import('../report/junit-suites.js')]);
           await writeJUnit(flags.junit, [verdictSuite(verdict)]);
         }
-        const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+        const color = colorEnabled(process.stdout);
         process.stdout.write(flags.json ? `${JSON.stringify(verdict, null, 2)}\n` : `${formatVerdict(verdict, { color })}\n`);
         return verdict.exitCode;
       }),

@@ -6,6 +6,10 @@ import { connectHost } from '../url-host.js';
 import { OUTCOME_INDEX, classifyResponse } from '../model/outcome.js';
 import type { Recorder } from './recorder.js';
 import { bufferNumberField, bufferStringField } from './body-extract.js';
+import { compileRequest, type CompiledRequest, type EnvMap } from '../dialect/request-template.js';
+import type { AnswerMatcher } from '../dialect/answer-matcher.js';
+import type { DialectRequest } from '../dialect/types.js';
+import { IssueHandler } from './issue-handler.js';
 
 const require = createRequire(import.meta.url);
 let undici: typeof import('undici') | undefined;
@@ -35,6 +39,12 @@ export interface EngineOptions {
    * dispatch(); always used for https://)
    */
   client?: 'lean' | 'undici';
+  /** a foreign service's request (default: the bundled contract's JSON body on `path`) */
+  request?: DialectRequest;
+  /** environment for the request's `{env.NAME}` placeholders (default process.env) */
+  env?: EnvMap;
+  /** a foreign service's answers (default: the bundled contract's statuses and codes) */
+  answers?: AnswerMatcher;
 }
 
 const HEADERS = ['content-type', 'application/json'];
@@ -78,11 +88,17 @@ export class Engine {
   private connector: ReturnType<typeof buildConnector> | undefined;
   /** dispatch options, reused: undici copies what it needs when it builds its Request */
   private readonly req: Dispatcher.DispatchOptions & { body: Buffer | string };
+  /** a dialect's request, compiled once; undefined for the bundled contract */
+  private readonly compiled: CompiledRequest | undefined;
+  /** the next `{requestId}` (unique per request: microseconds at the start, then counted) */
+  private requestId = Date.now() * 1000;
 
   constructor(private readonly opts: EngineOptions) {
-    this.cacheMax = opts.bodyCacheMax ?? BODY_CACHE_MAX;
-    this.req = { origin: opts.origin, method: 'POST', path: opts.path, headers: HEADERS, body: '' };
     const url = new URL(opts.origin);
+    this.compiled = opts.request ? compileRequest(opts.request, url.host, opts.env) : undefined;
+    // A request that carries its own id is never sent twice: nothing to cache.
+    this.cacheMax = this.compiled?.perRequest === true ? 0 : (opts.bodyCacheMax ?? BODY_CACHE_MAX);
+    this.req = { origin: opts.origin, method: 'POST', path: opts.path, headers: HEADERS, body: '' };
     this.useLean = url.protocol === 'http:' && opts.client !== 'undici';
     this.host = connectHost(url);
     this.port = Number(url.port || 80);
@@ -166,6 +182,7 @@ export class Engine {
 
   /** What is sent for (template, user): the body (undici) or the whole request (lean client). */
   private build(templateId: number, userId: number): string {
+    if (this.compiled) return this.compiled.wire(templateId, userId, this.requestId++);
     const body = bodyText(templateId, userId);
     return this.useLean ? `${this.head}${body.length}\r\n\r\n${body}` : body;
   }
@@ -214,7 +231,13 @@ export class Engine {
       return;
     }
     const req = this.req;
-    req.body = this.payload(templateId, userId);
+    if (this.compiled) {
+      const p = this.compiled.parts(templateId, userId, this.requestId++);
+      req.method = this.compiled.method as Dispatcher.HttpMethod;
+      req.path = p.path;
+      req.headers = p.headers;
+      req.body = p.body;
+    } else req.body = this.payload(templateId, userId);
     this.client(slot).dispatch(req, h);
   }
 
@@ -275,6 +298,10 @@ export class Engine {
     let code: string | undefined;
     let couponId: string | undefined;
     let seq: number | undefined;
+    if (this.opts.answers) {
+      this.completeDialect(h, status, body, err, end);
+      return;
+    }
     // Parse only what is needed: the class needs `code` of a 4xx; coupon id and seq only matter
     // when the ledger keeps this response or a listener asked for every response.
     if (body !== undefined && status >= 400 && status < 500) code = bufferStringField(body, 'code');
@@ -290,6 +317,23 @@ export class Engine {
     // An error can be raised synchronously inside dispatch(); defer so VU loops never recurse.
     if (status === 0) setImmediate(h.done, h.slot);
     else h.done(h.slot);
+  }
+
+  /** {@link complete} for a dialect's answers: the first matching rule decides. */
+  private completeDialect(h: IssueHandler, status: number, body: Buffer | undefined, err: string | undefined, end: number): void {
+    const m = (this.opts.answers as AnswerMatcher).match(status, body);
+    if (m.err !== undefined) err = m.err;
+    else if (m.outcome === 'unknown' && err === undefined) err = status >= 500 ? `HTTP_${status}` : status === 0 ? 'NO_ANSWER' : `HTTP_${status}`;
+    const recorder = this.opts.recorder;
+    recorder.connecting(h.sent - h.dispatched);
+    recorder.record(m.outcome, status, h.templateId, h.userId, this.opts.closedModel === true ? h.sent : h.intended, h.sent, end, m.couponId, undefined, err);
+    if (status === 0) setImmediate(h.done, h.slot);
+    else h.done(h.slot);
+  }
+
+  /** Whether 5xx bodies are kept (a dialect's rules may read them, and unmatched samples show them). */
+  get keeps5xxBodies(): boolean {
+    return this.opts.answers !== undefined;
   }
 
   private stopSweeper(): void {
@@ -308,88 +352,5 @@ export class Engine {
     this.stopSweeper();
     for (const c of this.lean) c.destroy();
     await Promise.all(this.clients.map((c) => c.destroy().catch(() => undefined)));
-  }
-}
-
-/** Legacy undici handler shape: undici passes it through without wrapping (cheapest path). */
-class IssueHandler implements Dispatcher.DispatchHandler {
-  /** when fire() handed the request to undici */
-  dispatched = 0;
-  /** when undici started writing it on a connected socket (= dispatched if it never got that far) */
-  sent = 0;
-  private status = 0;
-  private chunk: Buffer | undefined;
-  private chunks: Buffer[] | undefined;
-  private finished = false;
-
-  constructor(
-    private readonly engine: Engine,
-    readonly slot: number,
-    public templateId: number,
-    public userId: number,
-    public intended: number,
-    public done: (slot: number) => void,
-  ) {}
-
-  /** Answered (or failed): the object can carry the slot's next request. */
-  get idle(): boolean {
-    return this.finished;
-  }
-
-  /** Reuse for the slot's next request (lean client: nothing refers to an answered handler). */
-  reset(templateId: number, userId: number, intended: number, done: (slot: number) => void): void {
-    this.templateId = templateId;
-    this.userId = userId;
-    this.intended = intended;
-    this.done = done;
-    this.status = 0;
-    this.chunk = undefined;
-    this.chunks = undefined;
-    this.finished = false;
-    this.abort = undefined;
-  }
-
-  private abort: ((err?: Error) => void) | undefined;
-
-  onConnect(abort: (err?: Error) => void, immediate?: boolean): void {
-    this.abort = abort;
-    // Called just before the request is written: at once on a kept-alive connection (the lean
-    // client says so, and the dispatch time stands), after the handshake on a new one.
-    if (immediate !== true) this.sent = performance.now();
-  }
-
-  /** The request outlived the run's timeout: give up on it (the server may still act on it). */
-  timeout(cancel?: (err: Error) => void): void {
-    if (this.finished) return;
-    const err = Object.assign(new Error('request timed out'), { code: 'REQUEST_TIMEOUT' });
-    if (cancel) cancel(err);
-    else if (this.abort) this.abort(err);
-    else this.onError(err);
-  }
-
-  onHeaders(statusCode: number): boolean {
-    this.status = statusCode;
-    return true;
-  }
-
-  onData(chunk: Buffer): boolean {
-    // 5xx bodies are not needed to classify; skip keeping them.
-    if (this.status >= 500) return true;
-    if (this.chunk === undefined) this.chunk = chunk;
-    else (this.chunks ??= [this.chunk]).push(chunk);
-    return true;
-  }
-
-  onComplete(): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.engine.complete(this, this.status, this.chunks ? Buffer.concat(this.chunks) : this.chunk, undefined);
-  }
-
-  onError(err: Error & { code?: string }): void {
-    if (this.finished) return;
-    this.finished = true;
-    // Any error before a complete answer: the request may or may not have taken effect.
-    this.engine.complete(this, 0, undefined, err.code ?? err.name);
   }
 }

@@ -16,6 +16,8 @@ export interface HostCpuShare {
   stealPercent: number;
   /** spent running anything on this machine (the generator, the target, everything else) */
   busyPercent: number;
+  /** the machine's 1-minute load average as the run ended (what else was running beside it) */
+  loadAvg1?: number;
 }
 
 /** Parse the aggregate `cpu` line of /proc/stat; undefined when the text has none. */

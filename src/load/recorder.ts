@@ -39,6 +39,8 @@ export class Recorder {
   dropped = 0;
   vusMin = Number.POSITIVE_INFINITY;
   vusMax = 0;
+  /** active VUs now (closed-model executors and burst; undefined for arrival-rate executors) */
+  vusNow: number | undefined;
   /** performance.now() when the run started; set by the executor */
   t0 = 0;
   /** last finalized second, for live progress */
@@ -50,6 +52,9 @@ export class Recorder {
   private sec = 0;
   private secCounts = new Array<number>(N).fill(0);
   private secDropped = 0;
+  /** the most VUs active and the most requests in flight seen during the current second */
+  private secVus: number | undefined;
+  private secInFlight: number | undefined;
   private readonly secAll = new LatencyCounts();
   private readonly secByOutcome: LatencyCounts[] = OUTCOMES.map(() => new LatencyCounts());
   /** closed seconds, folded in by closeSecond() */
@@ -92,6 +97,15 @@ export class Recorder {
   vus(n: number): void {
     if (n < this.vusMin) this.vusMin = n;
     if (n > this.vusMax) this.vusMax = n;
+    this.vusNow = n;
+    if (this.secVus === undefined || n > this.secVus) this.secVus = n;
+  }
+
+  /** A sample of the requests in flight (taken a few times a second, not per request). */
+  inFlight(now: number, n: number): void {
+    if (this.t0 === 0) return; // the executor's clock has not started
+    this.roll(now);
+    if (this.secInFlight === undefined || n > this.secInFlight) this.secInFlight = n;
   }
 
   /** An iteration the generator could not send in time. */
@@ -245,6 +259,11 @@ export class Recorder {
       issuedTotal: this.counts[0] as number,
     };
     if (this.secDropped > 0) point.dropped = this.secDropped;
+    if (this.secInFlight !== undefined) point.inFlight = this.secInFlight;
+    if (this.secVus !== undefined) point.vus = this.secVus;
+    // a second with no change of VUs still had the ones active when it ended
+    this.secVus = this.vusNow;
+    this.secInFlight = undefined;
     if (all.total > 0) {
       const h = all.toHistogram();
       point.hist = encodeHistogram(h);

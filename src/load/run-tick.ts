@@ -17,6 +17,8 @@ export interface RunTick {
   errors: number;
   dropped: number;
   inFlight: number;
+  /** active VUs (closed-model executors and burst) */
+  vus?: number;
   /** issued / persisted / lag from the bundled server, when it is polled */
   persisted?: PersistStatus;
 }
@@ -43,6 +45,7 @@ export function runTick(recorder: Recorder, now: number, more: { inFlight: numbe
     tick.rate = Object.values(last.counts).reduce((a, b) => a + b, 0);
     tick.p95 = last.p95;
   }
+  if (recorder.vusNow !== undefined) tick.vus = recorder.vusNow;
   if (more.plannedMs !== undefined) tick.plannedMs = more.plannedMs;
   if (more.persisted) tick.persisted = more.persisted;
   return tick;

@@ -29,6 +29,10 @@ export interface TimelinePoint {
   issuedTotal: number;
   /** dropped iterations in this second */
   dropped?: number;
+  /** the most requests in flight sampled during this second (a few samples a second) */
+  inFlight?: number;
+  /** the most VUs active during this second (closed-model executors and burst) */
+  vus?: number;
   /**
    * this second's latencies (corrected, every outcome) as an encoded HDR histogram (compressed
    * base64, µs): what `merge` adds, so a merged second's percentiles are exact
@@ -122,6 +126,11 @@ export interface RunReport {
   };
   timeline: TimelinePoint[];
   thresholds: ThresholdResult[];
+  /**
+   * a dialect's answers that no rule matched (`answers` in the scenario or --dialect): how many,
+   * and up to five samples (status, head of the body); 5xx ones counted as unknown, the rest rejected
+   */
+  unmatched?: { count: number; samples: Array<{ status: number; body: string }> };
   /** burst executor: spread between first and last send, microseconds */
   burst?: { requests: number; sendSpreadUs: number };
   ledger: { file: string; records: number; mode: 'acked' | 'full' };
@@ -143,7 +152,7 @@ export interface RunReport {
      * hypervisor gave to other guests while this machine wanted to run; `busy` is everything that
      * ran here. Absent where /proc/stat does not exist.
      */
-    host?: { stealPercent: number; busyPercent: number };
+    host?: { stealPercent: number; busyPercent: number; loadAvg1?: number };
     /** closed model with think time: the mean sleep actually observed, ms */
     thinkActualMs?: number;
   };

@@ -1,5 +1,6 @@
 import type { Outcome } from './outcome.js';
 import type { ScenarioFault } from './fault.js';
+import type { DialectAnswer, DialectRequest } from '../dialect/types.js';
 import type { ExpectedStatus } from './http-req-failed.js';
 
 /** How a scenario picks user ids. */
@@ -16,7 +17,8 @@ export type ExecutorName =
   | 'constant-arrival-rate'
   | 'ramping-arrival-rate'
   | 'shared-iterations'
-  | 'burst';
+  | 'burst'
+  | 'adversarial';
 
 /** A k6-style duration (`10s`, `1m30s`) or a number of seconds; see parseDuration. */
 export type DurationValue = string | number;
@@ -78,6 +80,12 @@ export interface Scenario {
   ledger?: 'acked' | 'full';
   /** the fault schedule (run --serve and chaos only) */
   faults?: ScenarioFault[];
+  /** the service's request (default: the bundled contract's POST /api/coupons/issue) */
+  request?: DialectRequest;
+  /** how the service's answers read (default: the bundled contract's) */
+  answers?: DialectAnswer[];
+  /** the adversarial executor's knobs */
+  adversarial?: { concurrentRepeats?: number; demandFactor?: number; connections?: number };
 }
 
 /** Flag overrides of `coupon-bench run` (they win over the file). */

@@ -41,7 +41,7 @@ export interface InvariantResult {
   exercise?: InvariantExercise;
 }
 
-/** How much of what could reveal a violation this run produced (see README, verify: "exercised"). */
+/** How much of what could reveal a violation this run produced (see docs/usage.md, verify: "exercised"). */
 export interface InvariantExercise {
   /** how many, e.g. 3 (users who asked again while stock remained); absent when unknown */
   count?: number;
@@ -77,6 +77,8 @@ export interface VerdictJson {
    * written before it was recorded; derive it from `invariants` then ({@link notCheckedOf}).
    */
   notChecked?: InvariantName[];
+  /** coupons issued as the headline counts them (the most durable store read: DB, else Redis, else the ledger's 200s) */
+  issued?: number;
   /** true when only --strict made this audit exit 97: everything judged held, something was skipped or not exercised */
   strictRefused?: boolean;
   /** invariants that passed but that this run could not have caught failing (exercised: false) */

@@ -1,5 +1,6 @@
 import { ExitCode } from '../errors.js';
-import { STEAL_WARN_PERCENT, type RunReport } from '../model/report.js';
+import type { RunReport } from '../model/report.js';
+import { busyHostWarnings } from './busy-host.js';
 import { COMPARE_METRICS, type Better, type MetricDef } from './compare-metrics.js';
 import { limitFor, type RegressionGates } from './compare-gates.js';
 import { histogramStats } from './histogram-codec.js';
@@ -66,6 +67,19 @@ function change(def: MetricDef, base: number, next: number, limit: number | unde
   return c;
 }
 
+/** The load's shape (executor, VUs) where the two runs differ: their figures measure different loads. */
+function shapeDifferences(base: RunReport, next: RunReport): string[] {
+  const out: string[] = [];
+  const executor = (r: RunReport): string => String(r.scenario['executor'] ?? '?');
+  if (executor(base) !== executor(next)) out.push(`different executors: ${executor(base)} vs ${executor(next)}`);
+  const vus = (r: RunReport): string => {
+    const declared = r.scenario['vus'] ?? r.scenario['preAllocatedVUs'];
+    return declared !== undefined ? String(declared) : String(r.metrics.vus.max);
+  };
+  if (vus(base) !== vus(next)) out.push(`different VUs: ${vus(base)} vs ${vus(next)}`);
+  return out;
+}
+
 /**
  * Compare two run reports metric by metric. Latency percentiles are read from the decoded HDR
  * histograms (full precision), not the rounded summaries. Pure: reports in, result out.
@@ -81,6 +95,7 @@ export function compareReports(base: RunReport, next: RunReport, gates: Regressi
   const regressions = metrics.filter((m) => m.regressed).map((m) => m.metric);
   const warnings: string[] = [];
   if (base.scenario.name !== next.scenario.name) warnings.push(`different scenarios: "${base.scenario.name}" vs "${next.scenario.name}"`);
+  warnings.push(...shapeDifferences(base, next));
   if (bc.count === 0 || nc.count === 0) warnings.push('a run recorded no latencies; latency comparisons are meaningless');
   if (base.interrupted) warnings.push(`the base run was interrupted by ${base.interrupted.signal}: it is incomplete and not a baseline`);
   if (next.interrupted) warnings.push(`the new run was interrupted by ${next.interrupted.signal}: it is incomplete`);
@@ -90,10 +105,8 @@ export function compareReports(base: RunReport, next: RunReport, gates: Regressi
     ...untrustedRunReasons(next).map((why) => `new run: ${why}`),
   ];
   for (const [which, r] of [['base', base], ['new', next]] as const) {
-    const steal = r.harness.host?.stealPercent;
-    if (steal !== undefined && steal >= STEAL_WARN_PERCENT) {
-      warnings.push(`noisy host during the ${which} run: the hypervisor took ${steal}% of its CPU time (steal); its latencies include those stalls`);
-    }
+    const busy = busyHostWarnings(r);
+    if (busy.length > 0) warnings.push(`busy host during the ${which} run: ${busy.join('; ')}; its latencies include the machine's other work`);
   }
   const exitCode = untrusted.length > 0 ? ExitCode.HarnessInvalid : regressions.length > 0 ? ExitCode.ThresholdsFailed : ExitCode.Ok;
   return {

@@ -3,7 +3,7 @@ import type { RunReport } from '../model/report.js';
 import { escapeHtml } from './html-escape.js';
 import { fmt } from './html-format.js';
 import type { SpectrumPoint } from './histogram-codec.js';
-import { PLOT, axes, emptyNote, linear, linePath, linearTicks, n, niceTicks, svg } from './html-svg.js';
+import { PLOT, axes, brokenLinePath, emptyNote, linear, linePath, linearTicks, n, niceTicks, svg } from './html-svg.js';
 import { LABEL_CHAR_PX, labelLanes } from './label-lanes.js';
 
 /** Outcome colours: green for ok, warm for definite refusals, red for unknown (Jepsen's :info). */
@@ -24,6 +24,9 @@ export interface Chart {
 }
 
 type Timeline = RunReport['timeline'];
+
+/** Height of one row of fault labels (viewBox units): a little more than the 10.5 px text's line box, so rows never touch. */
+const LABEL_ROW_PX = 13;
 
 function timeDomain(timeline: Timeline, durationMs: number): number {
   return Math.max(1, durationMs / 1000, ...timeline.map((p) => p.t));
@@ -58,7 +61,7 @@ function faultBands(report: RunReport, scale: (v: number) => number): string {
       const r1 = scale((f.endMs + f.recoveryMs) / 1000);
       parts.push(`<rect class="fault-recovery" x="${n(x1)}" y="${PLOT.y1}" width="${n(Math.max(0.5, r1 - x1))}" height="${n(PLOT.y0 - PLOT.y1)}" fill="#d1453b" fill-opacity="0.07"><title>${escapeHtml(tip)}</title></rect>`);
     }
-    parts.push(`<text class="tick fault-label" x="${n(x0 + 2)}" y="${PLOT.y1 + 10 + (lanes[i] ?? 0) * 12}">${escapeHtml(text(f))}</text>`);
+    parts.push(`<text class="tick fault-label" x="${n(x0 + 2)}" y="${PLOT.y1 + 10 + (lanes[i] ?? 0) * LABEL_ROW_PX}">${escapeHtml(text(f))}</text>`);
   }
   return parts.length ? `<g class="faults">${parts.join('')}</g>` : '';
 }
@@ -103,7 +106,15 @@ export function throughputChart(report: RunReport): Chart {
   return { svg: svg('throughput', 'responses per second, stacked by outcome', body), legend };
 }
 
-/** Corrected latency percentiles per second. */
+/** A timeline point that got at least one answer. */
+function answered(p: Timeline[number]): boolean {
+  return OUTCOMES.some((o) => (p.counts[o] ?? 0) > 0);
+}
+
+/**
+ * Corrected latency percentiles per second. A second without answers (a killed server, a cut
+ * network) has no latency: the lines break there instead of joining its neighbours.
+ */
 export function latencyChart(report: RunReport): Chart {
   const series = [
     { key: 'p50', label: 'p50', color: '#4c78a8', width: 2 },
@@ -111,7 +122,7 @@ export function latencyChart(report: RunReport): Chart {
     { key: 'p99', label: 'p99', color: '#d1495b', width: 2.25 },
   ] as const;
   const legend = series.map((s) => ({ color: s.color, label: s.label }));
-  const tl = report.timeline.filter((p) => OUTCOMES.some((o) => (p.counts[o] ?? 0) > 0));
+  const tl = report.timeline.filter(answered);
   if (tl.length === 0) return { svg: svg('latency', 'latency over time', emptyNote('no responses recorded')), legend };
   const maxT = timeDomain(report.timeline, report.durationMs);
   const x = timeAxis(maxT);
@@ -120,19 +131,43 @@ export function latencyChart(report: RunReport): Chart {
   const y = linear(0, yTicks.at(-1)?.value ?? maxMs, PLOT.y0, PLOT.y1);
   const marks: string[] = [];
   for (const s of series) {
-    const pts = tl.map((p): [number, number] => [x.scale(p.t), y(p[s.key])]);
-    marks.push(`<path class="mark line" d="${linePath(pts)}" stroke="${s.color}" stroke-width="${s.width}" fill="none"/>`);
-    if (pts.length <= 60) {
-      for (const [i, [px, py]] of pts.entries()) {
-        const p = tl[i];
+    const pts = report.timeline.map((p): [number, number] | null => (answered(p) ? [x.scale(p.t), y(p[s.key])] : null));
+    marks.push(`<path class="mark line" d="${brokenLinePath(pts)}" stroke="${s.color}" stroke-width="${s.width}" fill="none"/>`);
+    if (tl.length <= 60) {
+      for (const p of tl) {
         marks.push(
-          `<circle class="dot" cx="${n(px)}" cy="${n(py)}" r="${pts.length < 3 ? 4 : 2.2}" fill="${s.color}"><title>${escapeHtml(`${fmt.tick(p?.t ?? 0)}s ${s.label}: ${fmt.ms(p?.[s.key])}`)}</title></circle>`,
+          `<circle class="dot" cx="${n(x.scale(p.t))}" cy="${n(y(p[s.key]))}" r="${tl.length < 3 ? 4 : 2.2}" fill="${s.color}"><title>${escapeHtml(`${fmt.tick(p.t)}s ${s.label}: ${fmt.ms(p[s.key])}`)}</title></circle>`,
         );
       }
     }
   }
-  const body = axes(x, { ticks: yTicks, scale: y, title: 'latency (ms, corrected)' }) + `<g class="marks">${marks.join('')}</g>`;
-  return { svg: svg('latency', 'latency p50, p95 and p99 over time', body), legend };
+  const gaps = report.timeline.filter((p) => !answered(p)).length;
+  const body = axes(x, { ticks: yTicks, scale: y, title: 'latency (ms, corrected)' }) + faultBands(report, x.scale) + `<g class="marks">${marks.join('')}</g>`;
+  const chart: Chart = { svg: svg('latency', 'latency p50, p95 and p99 over time', body), legend };
+  if (gaps > 0) chart.note = `${gaps} second${gaps === 1 ? '' : 's'} without any answer: the lines break there.`;
+  return chart;
+}
+
+/** VUs and requests in flight per second (the most seen in each second). */
+export function concurrencyChart(report: RunReport): Chart {
+  const tl = report.timeline;
+  const hasVus = tl.some((p) => p.vus !== undefined);
+  const series: Array<{ key: 'vus' | 'inFlight'; label: string; color: string; width: number; dash: string }> = [
+    ...(hasVus ? [{ key: 'vus' as const, label: 'VUs active', color: '#4c78a8', width: 2, dash: '' }] : []),
+    { key: 'inFlight', label: 'requests in flight', color: '#2f9e5b', width: 2, dash: hasVus ? ' stroke-dasharray="5 3"' : '' },
+  ];
+  const legend = series.map((s) => ({ color: s.color, label: s.label, ...(s.dash ? { dashed: true } : {}) }));
+  const values = tl.flatMap((p) => [p.vus, p.inFlight]).filter((v): v is number => v !== undefined);
+  if (values.length === 0) return { svg: svg('concurrency', 'VUs and requests in flight', emptyNote('not recorded in this report')), legend };
+  const x = timeAxis(timeDomain(tl, report.durationMs));
+  const yTicks = linearTicks(0, Math.max(1, ...values));
+  const y = linear(0, yTicks.at(-1)?.value ?? 1, PLOT.y0, PLOT.y1);
+  const marks = series.map((s) => {
+    const pts = tl.map((p): [number, number] | null => (p[s.key] !== undefined ? [x.scale(p.t), y(p[s.key] ?? 0)] : null));
+    return `<path class="mark line" data-series="${s.key}" d="${brokenLinePath(pts)}" stroke="${s.color}" stroke-width="${s.width}"${s.dash} fill="none"/>`;
+  });
+  const body = axes(x, { ticks: yTicks, scale: y, title: hasVus ? 'VUs / in flight' : 'requests in flight' }) + faultBands(report, x.scale) + `<g class="marks">${marks.join('')}</g>`;
+  return { svg: svg('concurrency', 'VUs and requests in flight over time', body), legend };
 }
 
 /** Coupons issued so far against the stock, with the sold-out moment marked. */
@@ -180,7 +215,7 @@ export function issuedChart(report: RunReport): Chart {
 }
 
 /** x position of a percentile on the 1/(1-p) log axis. */
-function tailX(percentile: number): number {
+export function tailX(percentile: number): number {
   const q = 1 - percentile / 100;
   return q <= 0 ? Infinity : Math.log10(1 / q);
 }

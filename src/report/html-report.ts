@@ -2,7 +2,8 @@ import { OUTCOMES } from '../model/outcome.js';
 import type { DurationSummary, RunReport } from '../model/report.js';
 import { statusPhrase, type InvariantResult, type VerdictJson } from '../model/verdict.js';
 import { invariantNotes, qualifiedPass, verdictTone, verdictWord } from '../verify/verdict-text.js';
-import { OUTCOME_STYLE, issuedChart, latencyChart, spectrumChart, throughputChart, type Chart } from './html-charts.js';
+import { busyHostWarnings } from './busy-host.js';
+import { OUTCOME_STYLE, concurrencyChart, issuedChart, latencyChart, spectrumChart, throughputChart, type Chart } from './html-charts.js';
 import { escapeHtml as e } from './html-escape.js';
 import { fmt } from './html-format.js';
 import { HTML_STYLE } from './html-style.js';
@@ -39,6 +40,20 @@ function card(label: string, value: string, sub?: string, tone?: string): string
   return `<div class="card${tone ? ` ${tone}` : ''}"><div class="card-label">${e(label)}</div><div class="card-value">${e(value)}</div>${
     sub ? `<div class="card-sub">${e(sub)}</div>` : ''
   }</div>`;
+}
+
+/**
+ * Issued against stock, with the figure the verdict's headline gives when the run was audited (what
+ * the stores hold), else the 200s the run was told; the other one below it when they differ.
+ */
+function issuedCard(r: RunReport, stock: number): string {
+  const audited = r.verdict?.issued;
+  const issued = audited ?? r.outcomes.issued;
+  const perTemplate = r.templates.map((t) => `template ${t.templateId}: ${t.stock}`).join(', ');
+  let sub = audited === undefined ? `answered 200 · ${perTemplate}` : `in the stores · ${perTemplate}`;
+  if (audited !== undefined && audited !== r.outcomes.issued) sub = `in the stores; ${fmt.int(r.outcomes.issued)} answered 200`;
+  const tone = stock > 0 && Math.max(issued, r.outcomes.issued) > stock ? 'fail' : audited !== undefined && audited !== r.outcomes.issued ? 'warn' : undefined;
+  return card('issued / stock', `${fmt.int(issued)} / ${fmt.int(stock)}`, sub, tone);
 }
 
 function chartFigure(title: string, chart: Chart, caption: string): string {
@@ -167,8 +182,7 @@ export function renderHtmlReport(report: RunReport): string {
 
   const cards = [
     card('requests', fmt.int(m.http_reqs.count), `${fmt.rate(m.http_reqs.rate)} over ${fmt.seconds(r.durationMs)}`),
-    card('issued / stock', `${fmt.int(r.outcomes.issued)} / ${fmt.int(stock)}`, r.templates.map((t) => `template ${t.templateId}: ${t.stock}`).join(', '),
-      stock > 0 && r.outcomes.issued > stock ? 'fail' : undefined),
+    issuedCard(r, stock),
     card('p95 latency', fmt.ms(p95), `p99 ${fmt.ms(p99)} · corrected`),
     card('unknown', fmt.int(r.outcomes.unknown), 'timeouts, errors, 5xx', r.outcomes.unknown > 0 ? 'warn' : undefined),
     card('dropped iterations', fmt.int(m.dropped_iterations.count), `${fmt.int(m.vus.max)} VUs max`, m.dropped_iterations.count > 0 ? 'warn' : undefined),
@@ -179,6 +193,7 @@ export function renderHtmlReport(report: RunReport): string {
     chartFigure('Throughput by outcome', throughputChart(r), 'Responses completed each second, stacked by outcome class.'),
     chartFigure('Latency over time', latencyChart(r), 'p50 / p95 / p99 per second, corrected for coordinated omission.'),
     chartFigure('Issued against stock', issuedChart(r), 'Coupons acknowledged so far; the dashed line is the stock.'),
+    chartFigure('VUs and in flight', concurrencyChart(r), 'The most VUs active and requests awaiting an answer in each second.'),
     chartFigure('Latency percentile spectrum', spectrumChart(specC, specU), 'HDR histogram, all responses; the tail stretches to the right.'),
   ].join('');
 
@@ -215,7 +230,9 @@ export function renderHtmlReport(report: RunReport): string {
     ['load average', env.loadavg.map((l) => l.toFixed(2)).join(' ')],
   ];
   const host = r.harness.host;
-  if (host) envRows.push(['CPU during the run', `${host.busyPercent}% busy · ${host.stealPercent}% stolen by the hypervisor`]);
+  if (host) envRows.push(['CPU during the run', `${host.busyPercent}% busy · ${host.stealPercent}% stolen by the hypervisor${host.loadAvg1 !== undefined ? ` · load ${host.loadAvg1.toFixed(2)} at the end` : ''}`]);
+  if (r.harness.eventLoopDelayP99Ms !== undefined) envRows.push(['event-loop delay p99', fmt.ms(r.harness.eventLoopDelayP99Ms)]);
+  const busy = busyHostWarnings(r);
 
   return `<!doctype html>
 <html lang="en">
@@ -237,6 +254,7 @@ export function renderHtmlReport(report: RunReport): string {
   </div>
   <div class="status"><span class="status-word">${e(status.word)}</span><span class="status-why">${e(status.why)}</span></div>
 </header>
+${busy.length ? `<div class="panel warn-box busy-host"><b>Busy host:</b> ${e(busy.join('; '))}. The latencies include the machine's other work; compare runs measured on a quiet machine.</div>` : ''}
 ${problems.length ? `<div class="panel warn-box"><b>Some data could not be read:</b><ul>${problems.map((p) => `<li>${e(p)}</li>`).join('')}</ul></div>` : ''}
 <section class="cards">${cards}</section>
 <section class="charts">${charts}</section>

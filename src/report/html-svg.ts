@@ -86,6 +86,19 @@ export function linePath(points: Array<[number, number]>, step = false): string 
   return d;
 }
 
+/**
+ * Path data through points with breaks: a `null` ends the current run of points and the next
+ * point starts a new one (no line is drawn across it).
+ */
+export function brokenLinePath(points: ReadonlyArray<[number, number] | null>): string {
+  const runs: Array<Array<[number, number]>> = [[]];
+  for (const p of points) {
+    if (p === null) runs.push([]);
+    else runs.at(-1)?.push(p);
+  }
+  return runs.filter((r) => r.length > 0).map((r) => linePath(r)).join('');
+}
+
 /** The <svg> wrapper every chart uses; `name` becomes data-chart (tests count marks per chart). */
 export function svg(name: string, label: string, body: string): string {
   return (

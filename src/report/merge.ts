@@ -72,6 +72,9 @@ function mergeTimelines(reports: RunReport[], starts: number[], t0: number): Tim
       b.p95 = Math.max(b.p95, p.p95);
       b.p99 = Math.max(b.p99, p.p99);
       if (p.dropped) b.dropped = (b.dropped ?? 0) + p.dropped;
+      // each shard's own generator: the machines together had the sum in flight
+      if (p.inFlight !== undefined) b.inFlight = (b.inFlight ?? 0) + p.inFlight;
+      if (p.vus !== undefined) b.vus = (b.vus ?? 0) + p.vus;
       const hs = secondHists.get(t);
       const answered = OUTCOMES.reduce((n, o) => n + (p.counts[o] ?? 0), 0);
       if (hs === null) continue;

@@ -2,8 +2,9 @@ import { Chalk } from 'chalk';
 import Table from 'cli-table3';
 import { OUTCOMES } from '../model/outcome.js';
 import { httpReqFailed } from '../model/http-req-failed.js';
-import { STEAL_WARN_PERCENT, type DurationSummary, type RunReport } from '../model/report.js';
+import type { DurationSummary, RunReport } from '../model/report.js';
 import { verdictTone, verdictWord } from '../verify/verdict-text.js';
+import { busyHostWarnings } from './busy-host.js';
 import { fmt } from './html-format.js';
 
 const WIDTH = 34;
@@ -104,6 +105,10 @@ export function formatRunSummary(report: RunReport, opts: { color: boolean }): s
   );
   const stock = report.templates.reduce((a, t) => a + t.stock, 0);
   out.push(`     issued ${report.outcomes.issued} of stock ${stock} across ${report.templates.length} template(s)`);
+  if (report.unmatched && report.unmatched.count > 0) {
+    out.push(`     ${c.yellow('unmatched')}: ${report.unmatched.count.toLocaleString('en-US')} answer(s) matched no rule of "answers" (5xx counted unknown, the rest rejected):`);
+    for (const s of report.unmatched.samples) out.push(`       ${s.status} ${JSON.stringify(s.body)}`);
+  }
 
   if (report.faults && report.faults.length > 0) {
     out.push('');
@@ -159,13 +164,10 @@ export function formatRunSummary(report: RunReport, opts: { color: boolean }): s
     out.push('');
     out.push(`  ${c.red.bold('aborted')}: ${report.abortedBy}`);
   }
-  const host = report.harness.host;
-  if (host && host.stealPercent >= STEAL_WARN_PERCENT && report.harness.valid) {
+  const busy = busyHostWarnings(report);
+  if (busy.length > 0 && report.harness.valid) {
     out.push('');
-    out.push(
-      `  ${c.yellow.bold('noisy host')}: the hypervisor took ${host.stealPercent}% of this machine's CPU time during the run (steal); ` +
-        'latencies include those stalls',
-    );
+    out.push(`  ${c.yellow.bold('busy host')}: ${busy.join('; ')}; latencies include the machine's other work`);
   }
   if (!report.harness.valid) {
     out.push('');

@@ -6,6 +6,7 @@ import type { Scenario } from '../model/scenario.js';
 import type { HostCpuShare } from '../load/host-cpu.js';
 import type { FaultSpec } from '../faults/fault-spec.js';
 import { faultLabel } from '../faults/fault-runner.js';
+import { describeUnmatched } from '../dialect/run-dialect.js';
 
 const DEFAULT_MAX_DROPPED_RATIO = 0.05;
 /** With faults, iterations due while the system is down are dropped by design: allow more (the scenario can set its own). */
@@ -33,6 +34,8 @@ export interface HarnessFacts {
   /** mean event-loop delay beyond the sampling interval, ms */
   eventLoopDelayMeanMs: number;
   host: HostCpuShare | undefined;
+  /** a dialect's answers that no rule matched (shown with a run that checked nothing) */
+  unmatched: RunReport['unmatched'];
 }
 
 /** The harness reason of an interrupted run: which signal, and how much of the load ran. */
@@ -59,7 +62,7 @@ export function harnessReasons(f: HarnessFacts): string[] {
   else if (!f.unreachable && f.interrupted?.during !== 'setup' && f.answered > 0) {
     // Answers, but none from issuance (every one a 404 for a template never created, say): nothing was checked either.
     const none = noIssuanceReason(f.outcomes);
-    if (none) reasons.push(none);
+    if (none) reasons.push(f.unmatched && f.unmatched.count > 0 ? `${none}; ${describeUnmatched(f.unmatched)}` : none);
   }
   const maxDropped = f.harness?.maxDroppedRatio ?? (f.faults.length > 0 ? FAULT_MAX_DROPPED_RATIO : DEFAULT_MAX_DROPPED_RATIO);
   if (f.plannedIterations && f.dropped / f.plannedIterations > maxDropped) {

@@ -11,14 +11,42 @@ export function interruptNotice(signal: string, stopping: boolean): string {
     : `${signal}: the load had finished; finishing the audit (a second ${signal} quits at once)`;
 }
 
+/** Cells of the progress bar on a terminal. */
+const BAR_CELLS = 20;
+
+/** `[██████░░░░]` for the share of the planned time gone (empty without a plan). */
+export function progressBar(elapsedMs: number, plannedMs: number | undefined, cells = BAR_CELLS): string {
+  if (plannedMs === undefined || plannedMs <= 0) return '';
+  const full = Math.max(0, Math.min(cells, Math.round((elapsedMs / plannedMs) * cells)));
+  return `[${'█'.repeat(full)}${'░'.repeat(cells - full)}]`;
+}
+
 /**
- * Live progress for `coupon-bench run`, written to a stream (stderr): on a TTY one line redrawn
+ * The terminal's progress line: a bar with elapsed/total, VUs (closed model) or requests in flight
+ * (arrival rate), the last second's rate and p95, issued, errors; cut to the terminal's width so
+ * redrawing it in place never wraps.
+ */
+export function ttyProgressLine(t: RunTick, columns?: number): string {
+  const el = (t.elapsedMs / 1000).toFixed(0);
+  const of = t.plannedMs !== undefined ? `/${(t.plannedMs / 1000).toFixed(0)}s` : 's';
+  const bar = progressBar(t.elapsedMs, t.plannedMs);
+  const load = t.vus !== undefined ? `VUs ${t.vus}` : `in flight ${t.inFlight}`;
+  const p95 = t.p95 !== undefined ? `${t.p95.toFixed(2)}ms` : UNKNOWN;
+  const persisted = t.persisted ? `  persisted ${t.persisted.persisted}/${t.persisted.issued}` : '';
+  const line = `${bar ? `${bar} ` : ''}${el}${of}  ${load}  ${t.rate ?? UNKNOWN}/s  p95 ${p95}  issued ${t.issued}  errors ${t.errors}${t.dropped ? `  dropped ${t.dropped}` : ''}${persisted}`;
+  return columns !== undefined && columns > 1 && line.length >= columns ? `${line.slice(0, columns - 2)}…` : line;
+}
+
+/**
+ * Live progress for `run` and `demo`, written to a stream (stderr): on a TTY one line (a bar) redrawn
  * every second; when piped, a plain line every `pipedEverySec` seconds. Against the bundled server
  * the line ends with `persisted X/Y (lag Z)`: rows in the database of coupons issued in Redis.
- * Figures not known yet (the first second's rate and p95) show as `–`, never as 0.
+ * Figures not known yet (the first second's rate and p95) show as `–`, never as 0. `announce:
+ * false` leaves out the serving/start lines (the demo says those its own way).
  */
-export function createProgressPrinter(out: NodeJS.WriteStream, opts: { tty: boolean; pipedEverySec?: number }): (e: RunEvent) => void {
+export function createProgressPrinter(out: NodeJS.WriteStream, opts: { tty: boolean; pipedEverySec?: number; announce?: boolean }): (e: RunEvent) => void {
   const every = opts.pipedEverySec ?? 5;
+  const announce = opts.announce ?? true;
   let lastPlain = 0;
   let drawn = false;
   const line = (t: RunTick): string => {
@@ -30,13 +58,15 @@ export function createProgressPrinter(out: NodeJS.WriteStream, opts: { tty: bool
   };
   return (e) => {
     if (e.type === 'server') {
+      if (!announce) return;
       const { redis, db, prefix } = e.stores;
       out.write(`serving on ${e.url} (redis ${redactUrl(redis ?? '?')}, db ${redactUrl(db ?? '?')}, prefix ${prefix ?? '?'})\n`);
     }
-    else if (e.type === 'start') out.write(`run ${e.runId}: ${e.scenario.name} (${e.scenario.executor}) -> ${e.target}\n`);
-    else if (e.type === 'tick') {
+    else if (e.type === 'start') {
+      if (announce) out.write(`run ${e.runId}: ${e.scenario.name} (${e.scenario.executor}) -> ${e.target}\n`);
+    } else if (e.type === 'tick') {
       if (opts.tty) {
-        out.write(`\r\x1b[2K${line(e.tick)}`);
+        out.write(`\r\x1b[2K${ttyProgressLine(e.tick, out.columns)}`);
         drawn = true;
       } else if (e.tick.elapsedMs / 1000 - lastPlain >= every - 0.5) {
         lastPlain = e.tick.elapsedMs / 1000;

@@ -8,6 +8,7 @@ import type { FaultSpec } from '../faults/fault-spec.js';
 import type { FaultEvent } from '../faults/fault-runner.js';
 import type { TargetSetup } from '../faults/target-stand.js';
 import type { EnvMap } from './plan/scenario-env.js';
+import type { Dialect } from '../dialect/types.js';
 
 /** Input of {@link runScenario} (the flags of `coupon-bench run`). */
 export interface RunInput {
@@ -86,6 +87,8 @@ export interface RunInput {
   redisAppendOnly?: boolean;
   /** reads the machine's CPU time (default: /proc/stat); tests put a scripted host here */
   sampleHost?: () => HostCpuSample | undefined;
+  /** `--dialect`: a foreign service's request and answers, over the scenario's own */
+  dialect?: Dialect;
 }
 
 export type { RunTick };

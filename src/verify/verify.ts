@@ -266,7 +266,8 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
     const unchecked = torn ?? nothingCheckedReason(r.report, ledger && { records: ledger.records, mode: ledgerMode, counts: ledgerCounts(snaps) });
     // A PASS never hides what it did not check or could not have caught: the headline names the
     // skipped and unexercised invariants, and --strict refuses to pass with any.
-    const settled = settleVerdict({ invariants, torn, unchecked, strict: input.strict === true, headline: formatHeadline(headlineTotals(snaps, r.report?.outcomes), invariants) });
+    const totals = headlineTotals(snaps, r.report?.outcomes);
+    const settled = settleVerdict({ invariants, torn, unchecked, strict: input.strict === true, headline: formatHeadline(totals, invariants) });
     const { exitCode, notChecked, notExercised, strictRefused } = settled;
     const headline = templateIds.length === 0 ? 'nothing to check: no template found (pass --template or --report)' : settled.headline;
     const read = { ledger: ledger !== undefined, redis: redisSnaps.size > 0, db: snaps.some((s) => s.db !== undefined), stockUnknown: snaps.filter((s) => s.stock === undefined).map((s) => s.templateId) };
@@ -279,6 +280,7 @@ export async function verify(input: VerifyInput): Promise<VerdictJson> {
       notChecked,
       ...(notExercised.length ? { notExercised } : {}),
       ...(partial ? { partial } : {}),
+      ...(totals.issued !== undefined && templateIds.length > 0 ? { issued: totals.issued } : {}),
       ...(strictRefused ? { strictRefused } : {}),
       ...(torn ? { ledgerIncomplete: true } : {}),
       exitCode,

@@ -49,6 +49,22 @@ describe('coupon-bench compare (spawned CLI)', () => {
     expect(xml).toContain('<failure message="p95 regressed');
   });
 
+  it('--html writes a page overlaying both runs (same exit code), and --no-color after the command is accepted', () => {
+    const page = join(dir, 'pages', 'compare.html');
+    const r = cli(['compare', base, slower, '--max-regression', 'p95=10%', '--html', page, '--no-color']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(99);
+    const html = readFileSync(page, 'utf8');
+    for (const chart of ['compare-spectrum', 'compare-p95', 'compare-throughput']) {
+      expect(html).toMatch(new RegExp(`data-chart="${chart}"[\\s\\S]*?data-run="base"[\\s\\S]*?data-run="next"`));
+    }
+    expect(html).toContain('<span class="status-word">REGRESSED</span>');
+    expect(html).toContain('table class="data outcomes-compare"');
+    const refused = cli(['compare', base, slower, '--html', join(base, 'x.html')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^coupon-bench: --html [^\n]* \[E_\w+\]\n$/);
+  });
+
   it('--min-latency-delta lifts the noise floor: the same regression passes when it is below it', () => {
     const json = JSON.parse(cli(['compare', base, slower, '--json']).stdout) as { metrics: Array<{ metric: string; base: number; next: number }> };
     const worst = Math.max(...json.metrics.filter((m) => /^p\d/.test(m.metric)).map((m) => m.next - m.base));

@@ -41,7 +41,8 @@ describe('coupon-bench demo (spawned CLI, no REDIS_URL)', () => {
     dir = mkdtempSync(join(tmpdir(), 'cb-demo-e2e-'));
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
     delete env.REDIS_URL;
-    result = await run(['demo', '--duration', '3s', '--reports-dir', join(dir, 'reports')], env, dir);
+    // 6 s: long enough for the piped progress line of the fifth second
+    result = await run(['demo', '--duration', '6s', '--reports-dir', join(dir, 'reports')], env, dir);
     const m = /report\.json +(\S+)/.exec(result.stdout);
     if (!m?.[1]) throw new Error(`no report path in output:\n${result.stdout}\n${result.stderr}`);
     report = JSON.parse(readFileSync(m[1], 'utf8')) as RunReport;
@@ -60,9 +61,25 @@ describe('coupon-bench demo (spawned CLI, no REDIS_URL)', () => {
     expect(readFileSync(html!, 'utf8')).toContain('data-chart="issued"');
   });
 
+  it('piped, prints the plain progress of run (no redrawn line) and records VUs and requests in flight per second', () => {
+    expect(result.stderr).toMatch(/^running 5\/6s {2}reqs \d+ {2}\d+\/s {2}p95 [\d.]+ms {2}issued 10 {2}errors 0/m);
+    expect(result.stderr).not.toContain('\r');
+    const answered = report.timeline.filter((p) => Object.values(p.counts).some((c) => c > 0));
+    expect(answered.length).toBeGreaterThanOrEqual(5);
+    // seed-k6 is 100 constant VUs: every second of the load had them; in flight is sampled (a VU
+    // sleeping its think time has none), so one second may read 0, the run as a whole does not
+    for (const p of answered.slice(0, 5)) {
+      expect(p.vus, `second ${p.t}`).toBe(100);
+      expect(p.inFlight, `second ${p.t}`).toBeGreaterThanOrEqual(0);
+      expect(p.inFlight, `second ${p.t}`).toBeLessThanOrEqual(100);
+    }
+    expect(Math.max(...answered.map((p) => p.inFlight ?? 0))).toBeGreaterThan(0);
+  });
+
   it('recorded the verdict in report.json next to the HTML', () => {
     expect(report.verdict?.ok).toBe(true);
     expect(report.outcomes.issued).toBe(10);
+    expect(report.verdict?.issued).toBe(10); // the headline's count, which the HTML card shows
     expect(report.templates).toEqual([{ templateId: 1, stock: 10 }]);
   });
 

@@ -88,14 +88,29 @@ describe('compareReports', () => {
     expect(() => parseMinLatencyDelta('fast')).toThrow(/not a number of milliseconds/);
   });
 
-  it('warns when a run was measured on a noisy host (steal from 2%)', () => {
+  it('warns when a run was measured on a busy host (steal from 2%, busy CPUs, event-loop delay)', () => {
     const noisy = makeReport();
     noisy.harness.host = { stealPercent: 4.2, busyPercent: 80 };
     const calm = makeReport();
     calm.harness.host = { stealPercent: 0.3, busyPercent: 60 };
-    expect(compareReports(calm, noisy).warnings.join()).toMatch(/noisy host during the new run: the hypervisor took 4\.2%/);
-    expect(compareReports(noisy, calm).warnings.join()).toMatch(/noisy host during the base run/);
-    expect(compareReports(calm, calm).warnings.join()).not.toMatch(/noisy host/);
+    expect(compareReports(calm, noisy).warnings.join()).toMatch(/busy host during the new run: the hypervisor took 4\.2%/);
+    expect(compareReports(noisy, calm).warnings.join()).toMatch(/busy host during the base run/);
+    expect(compareReports(calm, calm).warnings.join()).not.toMatch(/busy host/);
+    const loaded = makeReport();
+    loaded.harness.host = { stealPercent: 0, busyPercent: 99, loadAvg1: 7.1 };
+    loaded.harness.eventLoopDelayP99Ms = 39;
+    const w = compareReports(calm, loaded).warnings.join('\n');
+    expect(w).toMatch(/busy host during the new run: the machine's CPUs were 99% busy; load average 7\.10 above the 2 cores; the generator's event-loop delay p99 was 39\.0 ms/);
+  });
+
+  it('warns when the two runs differ in executor or VUs, and not when they match', () => {
+    const base = makeReport();
+    const other = makeReport();
+    expect(compareReports(base, other).warnings.join()).not.toMatch(/different/);
+    other.scenario = { ...other.scenario, executor: 'ramping-vus', vus: 250 };
+    const w = compareReports(base, other).warnings.join('\n');
+    expect(w).toMatch(new RegExp(`different executors: ${String(base.scenario['executor'])} vs ramping-vus`));
+    expect(w).toMatch(/different VUs: \S+ vs 250/);
   });
 
   it('warns that an interrupted run is incomplete, and is not a baseline', () => {

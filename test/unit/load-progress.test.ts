@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createProgressPrinter, interruptNotice } from '../../src/run/progress.js';
+import { createProgressPrinter, interruptNotice, progressBar, ttyProgressLine } from '../../src/run/progress.js';
+import { colorEnabled, takeNoColorFlag } from '../../src/color.js';
 import { PersistPoller } from '../../src/run/load/persist-poller.js';
 import type { RunTick } from '../../src/run/run-scenario.js';
 import { Recorder } from '../../src/load/recorder.js';
@@ -29,6 +30,45 @@ describe('progress printer', () => {
     for (let i = 1; i <= 3; i++) p({ type: 'tick', tick: tick(i) });
     expect(s.text().split('\r').length - 1).toBe(3);
     expect(s.text().includes('\n')).toBe(false);
+  });
+
+  it('TTY: the line is a bar with elapsed/total, VUs (or in flight), rate, p95, issued and errors, cut to the width', () => {
+    expect(progressBar(5000, 10_000, 10)).toBe('[█████░░░░░]');
+    expect(progressBar(12_000, 10_000, 4)).toBe('[████]');
+    expect(progressBar(1000, undefined)).toBe('');
+    const closed = ttyProgressLine({ ...tick(5), vus: 100 });
+    expect(closed).toBe('[██████████░░░░░░░░░░] 5/10s  VUs 100  100/s  p95 1.50ms  issued 3  errors 1');
+    expect(ttyProgressLine(tick(5))).toContain(' 5/10s  in flight 2  100/s');
+    const narrow = ttyProgressLine({ ...tick(5), vus: 100 }, 40);
+    expect(narrow.length).toBe(39);
+    expect(narrow.endsWith('…')).toBe(true);
+    // the printer redraws that line, over the whole terminal width it was given
+    const s = sink();
+    (s.out as { columns?: number }).columns = 200;
+    createProgressPrinter(s.out, { tty: true })({ type: 'tick', tick: { ...tick(5), vus: 100 } });
+    expect(s.text()).toBe(`\r\x1b[2K${closed}`);
+  });
+
+  it('without announce (the demo) prints no start line, only the progress', () => {
+    const s = sink();
+    const p = createProgressPrinter(s.out, { tty: false, pipedEverySec: 1, announce: false });
+    p({ type: 'start', runId: 'r1', runDir: '/tmp/r1', scenario: { name: 'x', executor: 'constant-vus' }, target: 'http://127.0.0.1:1' } as never);
+    p({ type: 'tick', tick: tick(1) });
+    expect(s.text()).toBe('running 1/10s  reqs 100  100/s  p95 1.50ms  issued 3  errors 1\n');
+  });
+
+  it('colours only on a terminal and never with NO_COLOR or --no-color (taken out of the arguments wherever it stands)', () => {
+    expect(colorEnabled({ isTTY: true }, {})).toBe(true);
+    expect(colorEnabled({ isTTY: false }, {})).toBe(false);
+    expect(colorEnabled({ isTTY: true }, { NO_COLOR: '1' })).toBe(false);
+    expect(colorEnabled({ isTTY: true }, { NO_COLOR: '' })).toBe(true); // no-color.org: set and not empty
+    const env: NodeJS.ProcessEnv = {};
+    expect(takeNoColorFlag(['node', 'cb', 'verify', '--no-color', '--report', 'r.json'], env)).toEqual(['node', 'cb', 'verify', '--report', 'r.json']);
+    expect(env['NO_COLOR']).toBe('1');
+    expect(colorEnabled({ isTTY: true }, env)).toBe(false);
+    const untouched: NodeJS.ProcessEnv = {};
+    expect(takeNoColorFlag(['node', 'cb', 'run', '--', '--no-color'], untouched)).toEqual(['node', 'cb', 'run', '--', '--no-color']);
+    expect(untouched['NO_COLOR']).toBeUndefined();
   });
 
   it('shows the persister lag when the bundled server is polled', () => {

@@ -7,7 +7,7 @@ import { applyOverrides, loadScenario, validateScenario } from '../../src/run/pl
 import { UsageError } from '../../src/errors.js';
 
 describe('scenarios', () => {
-  it.each(['seed-k6', 'flash-crowd', 'duplicate-storm', 'multi-template', 'burst'])('bundled %s is valid', (name) => {
+  it.each(['seed-k6', 'flash-crowd', 'duplicate-storm', 'multi-template', 'burst', 'adversarial'])('bundled %s is valid', (name) => {
     const s = loadScenario(name);
     expect(s.name).toBe(name);
     expect(s.templates.length).toBeGreaterThan(0);

@@ -14,6 +14,11 @@ export interface FixtureOptions {
   verdict?: 'pass' | 'fail' | 'none';
   thresholdFails?: boolean;
   seconds?: number;
+  /**
+   * seconds [from, to] (1-based, inclusive) with no answer at all, as during a server kill: the
+   * requests of those seconds hang in flight, and a `kill-target` fault band covers them
+   */
+  gap?: [number, number];
 }
 
 /** A realistic report of the seed-k6 scenario: 100 VUs, 10 s, stock 10, user ids 1–100. */
@@ -30,10 +35,11 @@ export function makeReport(opts: FixtureOptions = {}): RunReport {
   const perSecond = Math.round(900 * (opts.rateFactor ?? 1));
   const users = new Set<number>();
   let issued = 0;
+  const inGap = (s: number): boolean => opts.gap !== undefined && s >= opts.gap[0] && s <= opts.gap[1];
   for (let s = 1; s <= seconds; s++) {
     const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
     const sec = build({ numberOfSignificantValueDigits: 3 });
-    for (let i = 0; i < perSecond; i++) {
+    for (let i = 0; i < (inGap(s) ? 0 : perSecond); i++) {
       const user = 1 + Math.floor(rand() * 100);
       let outcome: Outcome;
       if (users.has(user)) outcome = 'duplicate';
@@ -64,6 +70,9 @@ export function makeReport(opts: FixtureOptions = {}): RunReport {
       p99: sec.getValueAtPercentile(99) / 1000,
       issuedTotal: issued,
       dropped: 0,
+      // 100 VUs: a few waiting on answers, every one of them while the server is gone
+      vus: 100,
+      inFlight: inGap(s) ? 100 : 3 + Math.floor(rand() * 6),
     });
   }
   const summary = (h: ReturnType<typeof build>) => ({
@@ -75,7 +84,8 @@ export function makeReport(opts: FixtureOptions = {}): RunReport {
     'p(95)': Math.round(h.getValueAtPercentile(95) / 10) / 100,
     'p(99)': Math.round(h.getValueAtPercentile(99) / 10) / 100,
   });
-  const total = perSecond * seconds;
+  const answeredSeconds = seconds - (opts.gap ? opts.gap[1] - opts.gap[0] + 1 : 0);
+  const total = perSecond * answeredSeconds;
   const rate = total / seconds;
   const verdict = opts.verdict === 'none' ? undefined : makeVerdict(opts.verdict !== 'fail');
   const p95 = corrected.getValueAtPercentile(95) / 1000;
@@ -135,6 +145,14 @@ export function makeReport(opts: FixtureOptions = {}): RunReport {
     exitCode: 0,
   };
   if (verdict) report.verdict = verdict;
+  if (opts.gap) {
+    const [from, to] = opts.gap;
+    report.faults = [
+      { fault: 'kill-target', spec: `kill-target@${from - 1}s`, startMs: (from - 1) * 1000, endMs: to * 1000, requests: 100, unknown: 100, errors: 100, errorRate: 1, p99Ms: 3000, recoveryMs: 400, detail: 'target pid 4100 killed, pid 4107 started' },
+      // a second fault close to the first: its label takes the next row
+      { fault: 'slow', name: 'db', spec: `slow:db@${from - 1}.2s+1s`, startMs: (from - 0.8) * 1000, endMs: (from + 0.2) * 1000, requests: 0, unknown: 0, errors: 0, errorRate: 0, p99Ms: 0 },
+    ];
+  }
   return report;
 }
 
@@ -148,6 +166,7 @@ export function makeVerdict(ok: boolean): VerdictJson {
     ok,
     headline: ok ? 'exactly 10 issued, no duplicates, nothing lost, nothing invented' : '1 invariant failed: no-duplicate-user',
     templates: [1],
+    issued: 10,
     exitCode: ok ? 0 : 100,
     invariants: INVARIANTS.map((name): InvariantResult => {
       const fail = !ok && name === 'no-duplicate-user';

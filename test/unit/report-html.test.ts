@@ -50,6 +50,20 @@ describe('renderHtmlReport', () => {
     expect(html).not.toContain('stolen by the hypervisor');
     const noisy = renderHtmlReport({ ...report, harness: { ...report.harness, host: { stealPercent: 6.5, busyPercent: 71 } } });
     expect(noisy).toContain('71% busy · 6.5% stolen by the hypervisor');
+    expect(noisy).toMatch(/class="panel warn-box busy-host"><b>Busy host:<\/b> the hypervisor took 6\.5% of the machine&#39;s CPU time/);
+    expect(html).not.toContain('busy-host');
+    const loaded = renderHtmlReport({ ...report, harness: { ...report.harness, eventLoopDelayP99Ms: 39, host: { stealPercent: 0, busyPercent: 99, loadAvg1: 3.1 } } });
+    expect(loaded).toMatch(/Busy host:<\/b> the machine&#39;s CPUs were 99% busy; load average 3\.10 above the 2 cores; the generator&#39;s event-loop delay p99 was 39\.0 ms/);
+  });
+
+  it('the issued card gives the audited count of the headline, and the 200s beside it when they differ', () => {
+    const report = makeReport();
+    const card = (html: string): string => /<div class="card[^"]*"><div class="card-label">issued \/ stock<\/div>[\s\S]*?<\/div><\/div>/.exec(html)?.[0] ?? '';
+    expect(card(renderHtmlReport(report))).toMatch(/card-value">10 \/ 10<\/div><div class="card-sub">in the stores/);
+    const lost = { ...report, verdict: { ...report.verdict!, issued: 9 } };
+    expect(card(renderHtmlReport(lost))).toMatch(/^<div class="card warn">.*card-value">9 \/ 10<\/div><div class="card-sub">in the stores; 10 answered 200</);
+    const { verdict: _v, ...unaudited } = report;
+    expect(card(renderHtmlReport(unaudited))).toMatch(/card-value">10 \/ 10<\/div><div class="card-sub">answered 200/);
   });
 
   it('turns a failed invariant into a FAIL page with its examples', () => {
@@ -120,8 +134,11 @@ describe('renderHtmlReport: fault bands', () => {
       { fault: 'hook', name: 'failover', spec: 'hook:failover@1200ms', startMs: 1200, endMs: 1210, ...band, hook: { name: 'failover', exitCode: 2, timedOut: false, output: 'promoted <replica>' } },
     ];
     const html = renderHtmlReport(report);
-    const labels = [...html.matchAll(/<text class="tick fault-label" x="[^"]+" y="([^"]+)">([^<]+)<\/text>/g)].map((m) => [m[2], Number(m[1])] as const);
+    // every time chart (throughput, latency, in flight) carries the bands and their labels
+    const throughput = /<svg class="chart" data-chart="throughput"[\s\S]*?<\/svg>/.exec(html)?.[0] ?? '';
+    const labels = [...throughput.matchAll(/<text class="tick fault-label" x="[^"]+" y="([^"]+)">([^<]+)<\/text>/g)].map((m) => [m[2], Number(m[1])] as const);
     expect(labels.map(([t]) => t)).toEqual(['cut:db', 'hook:failover']);
+    expect(html.match(/class="tick fault-label"/g)).toHaveLength(6);
     expect(labels[1]?.[1]).toBeGreaterThan(labels[0]?.[1] ?? Infinity);
     expect(html).toContain('<pre class="hook-output">promoted &lt;replica&gt;</pre>');
   });

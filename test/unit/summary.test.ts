@@ -86,11 +86,21 @@ describe('summary aggregation (pure)', () => {
     expect(formatRunSummary(report, { color: true }).includes('\u001b[')).toBe(true);
   });
 
-  it('warns about a noisy host from 2% steal, and stays quiet below it or without the figure', () => {
-    const withSteal = (stealPercent: number) => ({ ...report, harness: { ...report.harness, host: { stealPercent, busyPercent: 50 } } });
-    expect(formatRunSummary(withSteal(3.4), { color: false })).toMatch(/noisy host: the hypervisor took 3\.4% of this machine's CPU time/);
-    expect(formatRunSummary(withSteal(1.9), { color: false })).not.toMatch(/noisy host/);
-    expect(formatRunSummary(report, { color: false })).not.toMatch(/noisy host/);
+  it('warns about a busy host (steal from 2%, CPUs 90% busy, load above the cores, event-loop p99 over 20 ms), quiet otherwise', () => {
+    const withHost = (host: { stealPercent: number; busyPercent: number; loadAvg1?: number }, eventLoopDelayP99Ms = 1) => ({
+      ...report,
+      // the machine running the test has a load of its own: the start-of-run figure stays calm here
+      environment: { ...report.environment, cpus: 2, loadavg: [0.1, 0.1, 0.1] },
+      harness: { ...report.harness, host, eventLoopDelayP99Ms },
+    });
+    expect(formatRunSummary(withHost({ stealPercent: 3.4, busyPercent: 50 }), { color: false })).toMatch(/busy host: the hypervisor took 3\.4% of the machine's CPU time \(steal\)/);
+    expect(formatRunSummary(withHost({ stealPercent: 0, busyPercent: 99 }), { color: false })).toMatch(/busy host: the machine's CPUs were 99% busy/);
+    expect(formatRunSummary(withHost({ stealPercent: 0, busyPercent: 40, loadAvg1: 3.5 }), { color: false })).toMatch(/busy host: load average 3\.50 above the 2 cores/);
+    expect(formatRunSummary(withHost({ stealPercent: 0, busyPercent: 40 }, 39), { color: false })).toMatch(/busy host: the generator's event-loop delay p99 was 39\.0 ms/);
+    expect(formatRunSummary(withHost({ stealPercent: 1.9, busyPercent: 89, loadAvg1: 2 }, 20), { color: false })).not.toMatch(/busy host/);
+    expect(formatRunSummary({ ...report, environment: { ...report.environment, cpus: 2, loadavg: [0.1, 0.1, 0.1] } }, { color: false })).not.toMatch(/busy host/);
+    // without a load average at the end, the one at the start counts
+    expect(formatRunSummary({ ...report, environment: { ...report.environment, cpus: 2, loadavg: [2.5, 1, 1] } }, { color: false })).toMatch(/busy host: load average 2\.50 above the 2 cores/);
   });
 
   it('says on its run line and in the harness line that an interrupted run was cut short', () => {

@@ -1,5 +1,6 @@
 import { parseDuration } from '../../shared/duration.js';
 import { ArrivalSchedule } from './arrival-schedule.js';
+import { runAdversarial } from './adversarial.js';
 import { runBurst } from './burst.js';
 import { runClosedModel } from './closed-model.js';
 import { runOpenModel } from './open-model.js';
@@ -58,5 +59,12 @@ export function runExecutor(ctx: ExecContext): Promise<ExecResult> {
       return openModel(new ArrivalSchedule(s.startRate ?? 0, stages(), timeUnitMs));
     case 'burst':
       return runBurst(ctx, s.requests ?? 1, warmupPath);
+    case 'adversarial':
+      return runAdversarial(ctx, {
+        concurrentRepeats: s.adversarial?.concurrentRepeats ?? 2,
+        demandFactor: s.adversarial?.demandFactor ?? 2,
+        connections: s.adversarial?.connections ?? 256,
+        warmupPath,
+      });
   }
 }

@@ -11,6 +11,7 @@ import type { RunInput } from '../run-input.js';
 import type { RunControl } from '../run-control.js';
 import { plannedMs, type RunPlan } from '../plan/plan.js';
 import { ELD_RESOLUTION_MS, type LoadResult } from '../load/load-phase.js';
+import { unmatchedReport } from '../../dialect/run-dialect.js';
 import { harnessReasons } from '../harness-validity.js';
 
 /** What the finish phase needs: the plan, where the run went and what the load measured. */
@@ -63,6 +64,8 @@ function aggregate(ctx: FinishContext, durationMs: number): RunReport {
     ...(ctx.stores ? { stores: withoutPasswords(ctx.stores) } : {}),
   });
   if (load.bands) report.faults = load.bands.result(load.endPerf);
+  const unmatched = unmatchedReport(plan.dialect.answers);
+  if (unmatched) report.unmatched = unmatched;
   return report;
 }
 
@@ -91,6 +94,7 @@ function judge(ctx: FinishContext, report: RunReport, durationMs: number): void 
     plannedIterations,
     eventLoopDelayMeanMs: eldMean,
     host: load.host,
+    unmatched: report.unmatched,
   });
   report.harness = {
     valid: reasons.length === 0,

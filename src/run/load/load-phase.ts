@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { LEDGER_FILE } from '../../model/ledger-record.js';
 import { VERSION } from '../../shared/version.js';
@@ -66,7 +67,7 @@ function newEngine(ctx: LoadContext): { engine: Engine; recorder: Recorder; ledg
   const scenario = plan.scenario;
   const timeoutMs = scenario.timeout !== undefined ? parseDuration(scenario.timeout, 'timeout') : DEFAULT_TIMEOUT_MS;
   const ledger = new LedgerWriter(ctx.ledgerPath);
-  const checks = scenario.checks && scenario.checks.length > 0 ? scenario.checks : [...DEFAULT_CHECKS];
+  const checks = scenario.checks && scenario.checks.length > 0 ? scenario.checks : plan.dialect.defaultCheck ? [plan.dialect.defaultCheck] : [...DEFAULT_CHECKS];
   const expected = scenario.expectedStatuses ? expectedStatusTable(scenario.expectedStatuses) : undefined;
   const recorder = new Recorder(checks, ledger, plan.ledgerMode === 'full', expected);
   if (input.responseEvents) recorder.onResponse = (sample) => emit({ type: 'response', sample });
@@ -90,6 +91,8 @@ function newEngine(ctx: LoadContext): { engine: Engine; recorder: Recorder; ledg
     closedModel: CLOSED_EXECUTORS.has(scenario.executor),
     ...(input.httpClient !== undefined ? { client: input.httpClient } : {}),
     ...(bodyCacheMax === 0 ? { bodyCacheMax } : {}),
+    ...(scenario.request ? { request: scenario.request, env: plan.env } : {}),
+    ...(plan.dialect.answers ? { answers: plan.dialect.answers } : {}),
   });
   return { engine, recorder, ledger, bands };
 }
@@ -139,6 +142,9 @@ function startTicker(
   }, 1000);
 }
 
+/** How often the requests in flight are sampled for the report's timeline. */
+const IN_FLIGHT_SAMPLE_MS = 200;
+
 /**
  * Probe the target, then run the executor (with the fault schedule, the persistence poller and the
  * progress ticker) and measure the generator itself: CPU, the host's CPU, event-loop delay.
@@ -167,6 +173,8 @@ export async function runLoad(ctx: LoadContext): Promise<LoadResult> {
     await poller?.start();
     eld.enable();
     const ticker = startTicker(ctx, { engine, recorder, poller, startedAt }, aborted);
+    // In flight over time (the report's VUs / in-flight line): a few samples a second, off the hot path.
+    const sampler = setInterval(() => recorder.inFlight(performance.now(), engine.inFlight), IN_FLIGHT_SAMPLE_MS);
     let faultsRun: Promise<void> | undefined;
     try {
       control.loadStarted = true;
@@ -179,6 +187,7 @@ export async function runLoad(ctx: LoadContext): Promise<LoadResult> {
     } finally {
       control.loadOver = true;
       clearInterval(ticker);
+      clearInterval(sampler);
       poller?.stop();
       eld.disable();
       await engine.destroy();
@@ -187,7 +196,8 @@ export async function runLoad(ctx: LoadContext): Promise<LoadResult> {
     }
   }
   const cpu = process.cpuUsage(cpu0);
-  const host = hostCpuBetween(host0, sampleHost());
+  const share = hostCpuBetween(host0, sampleHost());
+  const host = share ? { ...share, loadAvg1: Math.round((loadavg()[0] ?? 0) * 100) / 100 } : undefined;
   const endPerf = exec?.endedAt ?? performance.now();
   return { engine, recorder, ledger, bands, exec, unreachable, abortedBy: aborted.by, startedAt, endPerf, cpu, host, eld };
 }

@@ -8,6 +8,9 @@ import { checkTargetFaults } from '../../faults/target-stand.js';
 import type { RunInput } from '../run-input.js';
 import { checkRunStores } from './run-stores.js';
 import { applyOverrides, loadScenario } from './scenario.js';
+import { applyDialect } from '../../dialect/dialect.js';
+import { prepareRunDialect, type RunDialect } from '../../dialect/run-dialect.js';
+import type { EnvMap } from '../../dialect/request-template.js';
 
 /** What a run will do, decided before anything starts: every input error is found here. */
 export interface RunPlan {
@@ -21,6 +24,10 @@ export interface RunPlan {
   ledgerMode: 'acked' | 'full';
   seed: number;
   faults: FaultSpec[];
+  /** the service's answers compiled (a dialect's), and the check they imply */
+  dialect: RunDialect;
+  /** where the request's `{env.NAME}` placeholders are read */
+  env: EnvMap;
 }
 
 /** A run id: UTC time, scenario name and a random suffix (`20250101-120000-seed-k6-a1b2`). */
@@ -44,6 +51,10 @@ export async function planRun(input: RunInput): Promise<RunPlan> {
   let scenario = input.scenario ?? (input.scenarioPath ? loadScenario(input.scenarioPath, input.env ? { env: input.env } : {}) : undefined);
   if (!scenario) throw new UsageError('run: a scenario is required (a file or a bundled name such as seed-k6)');
   if (input.overrides) scenario = applyOverrides(scenario, input.overrides);
+  scenario = applyDialect(scenario, input.dialect);
+  const env = input.env ?? process.env;
+  // A missing {env.NAME} is a usage error now, before anything starts.
+  const dialect = prepareRunDialect(scenario, env);
   let worker: { index: number; count: number; slots?: number } = input.worker ?? { index: 0, count: 1 };
   const sharded = input.shard !== undefined && input.shard.count > 1;
   if (sharded && input.shard) {
@@ -71,5 +82,5 @@ export async function planRun(input: RunInput): Promise<RunPlan> {
     const planned = plannedMs(scenario);
     checkSchedule(faults, planned ?? Number.POSITIVE_INFINITY);
   }
-  return { scenario, worker, sharded, thresholds, ledgerMode, seed, faults };
+  return { scenario, worker, sharded, thresholds, ledgerMode, seed, faults, dialect, env };
 }

@@ -6,6 +6,8 @@ import { UsageError } from '../../errors.js';
 import { MAX_DURATION_MS, TOO_LONG, parseDuration } from '../../shared/duration.js';
 import { faultFromScenario } from '../../faults/fault-spec.js';
 import type { Scenario, ScenarioOverrides, ScenarioTemplate } from '../../model/scenario.js';
+import type { Dialect } from '../../dialect/types.js';
+import { checkDialect } from '../../dialect/dialect.js';
 import { describeSchemaErrors, jsonErrorWhere } from './scenario-errors.js';
 import { didYouMean } from '../../shared/did-you-mean.js';
 import { resolveTargetEnv, type EnvMap } from './scenario-env.js';
@@ -22,20 +24,37 @@ export type {
   ThresholdSpec,
 } from '../../model/scenario.js';
 
-let validator: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null } | undefined;
+type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+let validators: { scenario: Validator; dialect: Validator } | undefined;
 
-function getValidator(): NonNullable<typeof validator> {
-  if (!validator) {
-    const schema = JSON.parse(readFileSync(new URL('../../../scenarios/scenario.schema.json', import.meta.url), 'utf8')) as object;
+function getValidators(): NonNullable<typeof validators> {
+  if (!validators) {
+    const schema = JSON.parse(readFileSync(new URL('../../../scenarios/scenario.schema.json', import.meta.url), 'utf8')) as { $id: string };
     const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-    validator = ajv.compile(schema);
+    ajv.addSchema(schema);
+    validators = {
+      scenario: ajv.getSchema(schema.$id) as Validator,
+      dialect: ajv.compile({ $ref: `${schema.$id}#/definitions/dialectFile` }),
+    };
   }
-  return validator;
+  return validators;
+}
+
+/** Validate a parsed `--dialect` file; throws UsageError naming each bad field. */
+export function validateDialectFile(data: unknown, source: string): Dialect {
+  const validate = getValidators().dialect;
+  if (!validate(data)) {
+    const lines = describeSchemaErrors(validate.errors ?? []);
+    throw new UsageError(`${source}: invalid dialect:\n  - ${lines.join('\n  - ')}`, 'E_DIALECT_INVALID');
+  }
+  const d = data as Dialect;
+  checkDialect(d, source);
+  return { ...(d.request ? { request: d.request } : {}), ...(d.answers ? { answers: d.answers } : {}) };
 }
 
 /** Validate a parsed scenario object; throws UsageError naming each bad field. */
 export function validateScenario(data: unknown, source = 'scenario'): Scenario {
-  const validate = getValidator();
+  const validate = getValidators().scenario;
   if (!validate(data)) {
     const lines = describeSchemaErrors(validate.errors ?? []);
     throw new UsageError(`${source}: invalid scenario:\n  - ${lines.join('\n  - ')}`, 'E_SCENARIO_INVALID');
@@ -63,6 +82,7 @@ export function validateScenario(data: unknown, source = 'scenario'): Scenario {
       throw new UsageError(`${source}: stages last ${total} ms in all, ${TOO_LONG}`, 'E_SCENARIO_INVALID');
     }
   }
+  checkDialect(s, source);
   (s.faults ?? []).forEach((f, i) => {
     try {
       faultFromScenario(f, i);
@@ -164,6 +184,7 @@ export function applyOverrides(s: Scenario, o: ScenarioOverrides): Scenario {
     if (out.executor === 'burst') {
       throw new UsageError('--duration: burst releases all its requests at one instant and has no duration (--vus sets how many)');
     }
+    if (out.executor === 'adversarial') throw new UsageError('--duration: adversarial sends waves sized by the stock and has no duration (--stock sets it)');
     if (out.executor === 'shared-iterations') out.maxDuration = o.duration;
     else if (out.executor === 'ramping-vus' || out.executor === 'ramping-arrival-rate') {
       out.stages = scaleStages(out.stages ?? [], parseDuration(o.duration, '--duration'));
@@ -172,6 +193,7 @@ export function applyOverrides(s: Scenario, o: ScenarioOverrides): Scenario {
   if (o.vus !== undefined) {
     if (out.executor === 'constant-arrival-rate' || out.executor === 'ramping-arrival-rate') out.maxVUs = o.vus;
     else if (out.executor === 'burst') out.requests = o.vus;
+    else if (out.executor === 'adversarial') out.adversarial = { ...out.adversarial, connections: Math.max(2, o.vus) };
     else if (out.executor === 'ramping-vus') throw new UsageError('--vus: ramping-vus takes its VUs from "stages"');
     else out.vus = o.vus;
     if (out.preAllocatedVUs !== undefined && out.maxVUs !== undefined && out.preAllocatedVUs > out.maxVUs) out.preAllocatedVUs = out.maxVUs;
