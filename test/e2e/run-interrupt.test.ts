@@ -7,6 +7,13 @@ import { spawnCli } from '../helpers/cli.js';
 import { startStandIn, type StandIn } from '../helpers/load-stand-in.js';
 import { portOpen } from '../helpers/net.js';
 
+/**
+ * A busy machine can take many seconds to start a run (and its server): the start is awaited for up
+ * to START_MS, each CLI is killed after KILL_MS, and each test's timeout is above both.
+ */
+const START_MS = 60_000;
+const KILL_MS = 120_000;
+const TEST_MS = KILL_MS + 10_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const readReport = (path: string): RunReport => JSON.parse(readFileSync(path, 'utf8')) as RunReport;
 
@@ -36,18 +43,18 @@ describe('run and demo interrupted by SIGINT / SIGTERM (spawned CLI)', () => {
   });
 
   it('SIGINT stops the load, writes report and ledger marked interrupted, exits 97', async () => {
-    const cli = spawnCli(['run', 'seed-k6', '--target', stand.url, '--duration', '10s', '--vus', '5', '--out', 'int'], { cwd });
-    await cli.waitFor(/^run \S+: seed-k6/m);
+    const cli = spawnCli(['run', 'seed-k6', '--target', stand.url, '--duration', '10s', '--vus', '5', '--out', 'int'], { cwd, timeoutMs: KILL_MS });
+    await cli.waitFor(/^run \S+: seed-k6/m, START_MS);
     await sleep(1000);
     cli.child.kill('SIGINT');
     const r = await cli.ended;
     expectInterrupted(r, readReport(join(cwd, 'int', 'report.json')), 'SIGINT');
     expect(existsSync(join(cwd, 'int', 'ledger.ndjson'))).toBe(true);
-  });
+  }, TEST_MS);
 
   it('SIGTERM during run --serve: report written, exit 97, and the bundled server and its redis-server stopped', async () => {
-    const cli = spawnCli(['run', 'seed-k6', '--serve', '--duration', '10s', '--vus', '5', '--out', 'term'], { cwd });
-    await cli.waitFor(/^run \S+: seed-k6/m);
+    const cli = spawnCli(['run', 'seed-k6', '--serve', '--duration', '10s', '--vus', '5', '--out', 'term'], { cwd, timeoutMs: KILL_MS });
+    await cli.waitFor(/^run \S+: seed-k6/m, START_MS);
     await sleep(1000);
     cli.child.kill('SIGTERM');
     const r = await cli.ended;
@@ -57,16 +64,16 @@ describe('run and demo interrupted by SIGINT / SIGTERM (spawned CLI)', () => {
     const serverPort = Number(new URL(report.target).port);
     expect(await portOpen(redisPort)).toBe(false);
     expect(await portOpen(serverPort)).toBe(false);
-  });
+  }, TEST_MS);
 
   it('a second signal quits at once, by that signal, without waiting for in-flight requests', async () => {
     stand.delayMs = 4000; // every answer takes 4 s: a clean stop would wait for them
     try {
-      const cli = spawnCli(['run', 'seed-k6', '--target', stand.url, '--duration', '10s', '--vus', '2', '--out', 'twice'], { cwd });
-      await cli.waitFor(/^run \S+: seed-k6/m);
+      const cli = spawnCli(['run', 'seed-k6', '--target', stand.url, '--duration', '10s', '--vus', '2', '--out', 'twice'], { cwd, timeoutMs: KILL_MS });
+      await cli.waitFor(/^run \S+: seed-k6/m, START_MS);
       await sleep(500);
       cli.child.kill('SIGINT');
-      await cli.waitFor(/SIGINT: stopping the load/);
+      await cli.waitFor(/SIGINT: stopping the load/, START_MS);
       cli.child.kill('SIGINT');
       const r = await cli.ended;
       // ended by that signal: a clean stop would have waited for the answers and exited 97
@@ -75,13 +82,13 @@ describe('run and demo interrupted by SIGINT / SIGTERM (spawned CLI)', () => {
     } finally {
       stand.delayMs = 0;
     }
-  });
+  }, TEST_MS);
 
   it('demo: SIGINT stops the run, skips verify, still writes report.json and the HTML, exits 97', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
     delete env.REDIS_URL;
-    const cli = spawnCli(['demo', '--duration', '10s', '--reports-dir', join(cwd, 'demo')], { cwd, env });
-    await cli.waitFor(/demo: running seed-k6/);
+    const cli = spawnCli(['demo', '--duration', '10s', '--reports-dir', join(cwd, 'demo')], { cwd, env, timeoutMs: KILL_MS });
+    await cli.waitFor(/demo: running seed-k6/, START_MS);
     await sleep(1000);
     cli.child.kill('SIGINT');
     const r = await cli.ended;
@@ -93,5 +100,5 @@ describe('run and demo interrupted by SIGINT / SIGTERM (spawned CLI)', () => {
     expect(report.verdict).toBeUndefined();
     expect(existsSync(join(m?.[1] ?? '', '..', 'report.html'))).toBe(true);
     expect(await portOpen(Number(new URL(report.stores?.redis ?? '').port))).toBe(false);
-  });
+  }, TEST_MS);
 });
