@@ -93,7 +93,8 @@ export async function startChaosStand(opts: ChaosStandOptions): Promise<ChaosSta
     let managed: ManagedRedis | undefined;
     let redisUrl = opts.redisUrl;
     if (redisUrl === undefined) {
-      managed = await startManagedRedis({ dir: join(opts.runDir, 'redis'), appendOnly: opts.appendOnly !== false });
+      // restart-redis (SIGKILL) must find every acknowledged write again: fsync before each reply.
+      managed = await startManagedRedis({ dir: join(opts.runDir, 'redis'), appendOnly: opts.appendOnly !== false, appendFsync: 'always' });
       const m = managed;
       cleanups.push(() => m.stop({ keepDir: true }));
       redisUrl = managed.url;

@@ -32,6 +32,12 @@ export interface ManagedRedisOptions {
   readonly port?: number;
   /** Persist with an append-only file so a restart keeps templates and issued coupons (default true). */
   readonly appendOnly?: boolean;
+  /**
+   * When the append-only file is fsynced (default `everysec`). `always` writes it before any reply
+   * goes out: with `everysec` a busy disk lets Redis answer while the write waits (up to 2 s) for
+   * the previous fsync, and a SIGKILL then loses writes it had acknowledged.
+   */
+  readonly appendFsync?: 'everysec' | 'always';
   /** redis-server binary; `redis-server` from PATH by default. */
   readonly binary?: string;
 }
@@ -158,7 +164,7 @@ export async function startManagedRedis(opts: ManagedRedisOptions = {}): Promise
     '--dir', dir,
     '--save', '',
     '--appendonly', opts.appendOnly === false ? 'no' : 'yes',
-    '--appendfsync', 'everysec',
+    '--appendfsync', opts.appendFsync ?? 'everysec',
     '--protected-mode', 'yes',
     '--daemonize', 'no',
     '--logfile', join(dir, 'redis.log'),

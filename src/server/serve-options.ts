@@ -39,6 +39,8 @@ export interface ServeOptions {
    * (default true; issue pipeline only; see sold-out-snapshot.ts)
    */
   soldOutSnapshot?: boolean;
+  /** ms a sold-out snapshot answers after Redis last confirmed it (default 1000; tests pin it) */
+  soldOutSnapshotTtlMs?: number;
   /**
    * Start even when the database is unreachable (default false: fail at start). Issuance goes on
    * (Redis is the gate, coupons wait in the outbox); the admin and template routes answer 503 and

@@ -127,7 +127,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     // Final state of sold-out templates (see sold-out-snapshot.ts), with the issue pipeline only.
     const soldOut =
       pipeline && opts.soldOutSnapshot !== false
-        ? new SoldOutSnapshots({ load: (templateId) => redis.hgetall(templateKeys(opts.prefix, templateId).users) })
+        ? new SoldOutSnapshots({
+            load: (templateId) => redis.hgetall(templateKeys(opts.prefix, templateId).users),
+            ...(opts.soldOutSnapshotTtlMs !== undefined ? { ttlMs: opts.soldOutSnapshotTtlMs } : {}),
+          })
         : undefined;
     const metrics = new ServerMetrics({
       outboxLag: () => outboxLag(redis, opts.prefix),

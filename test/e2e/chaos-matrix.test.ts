@@ -10,16 +10,16 @@ import { testDb } from '../integration/store-test-db.js';
 /**
  * The fault matrix: every fault once, one after another, in one short run per database, against
  * the run's own serve child, private Redis and (for PostgreSQL) database proxy. Bounded: 7 s of
- * load at 200 requests/s, and the CLI is killed after 90 s.
+ * load from 16 VUs pausing 80 ms between requests (at most ~200 requests/s), and the CLI is killed
+ * after 90 s. A closed model: on a busy machine the load only gets slower, where an open model
+ * would drop the arrivals the machine cannot send and the run would be judged invalid (exit 97).
  */
 const MATRIX = {
   name: 'chaos-matrix',
-  executor: 'constant-arrival-rate',
-  rate: 200,
-  timeUnit: '1s',
+  executor: 'constant-vus',
+  vus: 16,
+  thinkTime: '80ms',
   duration: '7s',
-  preAllocatedVUs: 32,
-  maxVUs: 256,
   users: { type: 'sequential', start: 1 },
   templates: [{ id: 1, stock: 1200 }],
   faults: [

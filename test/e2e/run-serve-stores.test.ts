@@ -11,7 +11,10 @@ import { PG_URL, REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/env.js
 import { runCli } from '../helpers/cli.js';
 import { testDb } from '../integration/store-test-db.js';
 
-const cli = (args: string[], cwd: string) => runCli(args, { cwd });
+/** Each CLI start is killed after 60 s; a test's own timeout is its number of starts times that. */
+const CLI_TIMEOUT_MS = 60_000;
+const cli = (args: string[], cwd: string) => runCli(args, { cwd, timeoutMs: CLI_TIMEOUT_MS });
+const starts = (n: number): number => n * CLI_TIMEOUT_MS + 10_000;
 
 describe('run --serve and the store flags (spawned CLI)', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'cb-run-serve-stores-'));
@@ -45,7 +48,7 @@ describe('run --serve and the store flags (spawned CLI)', () => {
         expect(existsSync(join(cwd, 'bad'))).toBe(false);
       }
     }
-  });
+  }, starts(8));
 
   it('--redis, --db and --prefix are the served server\'s: the run fills them and --verify audits them', async () => {
     const args = ['run', 'seed-k6', '--serve', '--verify', '--duration', '2s', '--vus', '20', '--seed', '5'];
@@ -77,7 +80,7 @@ describe('run --serve and the store flags (spawned CLI)', () => {
     } finally {
       redis.disconnect();
     }
-  });
+  }, starts(1));
 
   it('report.json keeps no password: verify --report asks for the URL again, then audits with it', async () => {
     // The local PostgreSQL trusts every password: the run works with one, and it must not be written down.
@@ -101,5 +104,5 @@ describe('run --serve and the store flags (spawned CLI)', () => {
       await deletePrefix(REDIS_URL, p2);
       await fresh.drop();
     }
-  });
+  }, starts(3));
 });

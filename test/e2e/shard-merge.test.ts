@@ -21,10 +21,10 @@ describe('a load run split across generators (run --shard i/n) and merged', () =
 
   it('two shards as two processes: the merged report counts what a single run counts, p99 from the added histograms', async () => {
     const scenario = join(cwd, 'split.json');
-    // 5 VUs and 1,001 iterations do not split evenly: shares 3+2 VUs, 501+500 iterations.
+    // 5 VUs and 201 iterations do not split evenly: shares 3+2 VUs, 101+100 iterations.
     writeFileSync(
       scenario,
-      JSON.stringify({ name: 'split', executor: 'shared-iterations', vus: 5, iterations: 1001, duration: '30s', users: { type: 'sequential', start: 1 }, templates: [{ id: 1, stock: 100 }], thresholds: { 'outcomes.issued': ['count==100'] } }),
+      JSON.stringify({ name: 'split', executor: 'shared-iterations', vus: 5, iterations: 201, duration: '30s', users: { type: 'sequential', start: 1 }, templates: [{ id: 1, stock: 100 }], thresholds: { 'outcomes.issued': ['count==100'] } }),
     );
     const single = await startStandIn({ 1: 100 });
     const split = await startStandIn({ 1: 100 });
@@ -40,7 +40,7 @@ describe('a load run split across generators (run --shard i/n) and merged', () =
       const s1 = read(join(cwd, 's1', 'report.json'));
       const s2 = read(join(cwd, 's2', 'report.json'));
       expect(s1.shard).toEqual({ index: 1, count: 2 });
-      expect([s1.metrics.http_reqs.count, s2.metrics.http_reqs.count]).toEqual([501, 500]);
+      expect([s1.metrics.http_reqs.count, s2.metrics.http_reqs.count]).toEqual([101, 100]);
       expect([s1.metrics.vus.max, s2.metrics.vus.max]).toEqual([3, 2]);
 
       const merge = await runCli(['merge', join(cwd, 's1', 'report.json'), join(cwd, 's2', 'report.json'), '--out', 'merged'], { cwd });
@@ -52,12 +52,12 @@ describe('a load run split across generators (run --shard i/n) and merged', () =
       expect(merged.ledger.records).toBe(whole.ledger.records);
       expect(merged.thresholds).toEqual([{ metric: 'outcomes.issued', expression: 'count==100', ok: true, actual: 100 }]);
       expect(merged.mergedFrom?.map((m) => m.shard)).toEqual([{ index: 1, count: 2 }, { index: 2, count: 2 }]);
-      expect(merged.timeline.reduce((n, p) => n + OUTCOMES.reduce((m, o) => m + p.counts[o], 0), 0)).toBe(1001);
+      expect(merged.timeline.reduce((n, p) => n + OUTCOMES.reduce((m, o) => m + p.counts[o], 0), 0)).toBe(201);
 
       // The merged ledger is both shards' answers, no user twice, and its counts are the report's.
       const ledger = ledgerOf(join(cwd, 'merged', 'ledger.ndjson'));
-      expect(ledger).toHaveLength(1001);
-      expect(new Set(ledger.map((r) => r.u)).size).toBe(1001);
+      expect(ledger).toHaveLength(201);
+      expect(new Set(ledger.map((r) => r.u)).size).toBe(201);
       for (const o of OUTCOMES) expect(ledger.filter((r) => r.o === o).length, o).toBe(merged.outcomes[o]);
       // p99 of the merged histogram = p99 of one histogram of every latency in both ledgers
       const h = newHistogram();
@@ -68,7 +68,7 @@ describe('a load run split across generators (run --shard i/n) and merged', () =
       await single.close();
       await split.close();
     }
-  }, 60_000);
+  }, 3 * 60_000 + 10_000); // a run, two shard runs at once, a merge: each killed after 60 s
 
   it('refuses what cannot be one run: a shard given twice, a malformed --shard, --shard with --serve', async () => {
     const s1 = join(cwd, 's1', 'report.json');
@@ -91,5 +91,5 @@ describe('a load run split across generators (run --shard i/n) and merged', () =
     expect(escape.code, escape.stderr).toBe(1);
     expect(escape.stderr).toMatch(/^coupon-bench: merge: the ledger of .*leads out of the folder.*\[E_LEDGER_PATH\]\n$/);
     expect(existsSync(join(cwd, 'escaped', 'ledger.ndjson'))).toBe(false);
-  });
+  }, 5 * 60_000 + 10_000); // five CLI starts, each killed after 60 s
 });

@@ -50,35 +50,19 @@ describe('persister in a worker thread (SQLite)', () => {
     expect(persisterWorkerPath()).toMatch(/dist[\\/]store[\\/]persister-worker\.js$/);
   });
 
-  it('drains a big outbox off the main event loop (timer drift stays small) and stops cleanly', async () => {
+  it('drains a big outbox off the main event loop (on a worker thread) and stops cleanly', async () => {
     const N = 20_000;
     const k = await createTemplate(redis, prefix, 1, N);
     await issueUsers(redis, k, 1, 1, N);
 
-    // Event-loop responsiveness while the worker drains: count 5 ms ticks against elapsed time.
-    const INTERVAL = 5;
-    let ticks = 0;
-    let worstGap = 0;
-    let last = performance.now();
-    const timer = setInterval(() => {
-      const now = performance.now();
-      worstGap = Math.max(worstGap, now - last);
-      last = now;
-      ticks++;
-    }, INTERVAL);
-    const t0 = performance.now();
     const h = await startPersister({ redisUrl: REDIS_URL, dbUrl: db.url, prefix, batchSize: 5000, rescanMs: 200 });
-    try {
-      await waitFor('worker persisted every row', () => h.stats().persisted === N, 60_000);
-    } finally {
-      clearInterval(timer);
-    }
-    const elapsed = performance.now() - t0;
-    // Ratio of ticks seen to ticks due: a loop blocked by synchronous SQLite inserts would miss most.
-    const tickRatio = ticks / (elapsed / INTERVAL);
-    expect(tickRatio).toBeGreaterThan(0.3);
-    // No single stall anywhere near the whole drain (a blocked loop shows one gap ≈ drain time).
-    expect(worstGap / elapsed).toBeLessThan(0.5);
+    expect(h.killWorker).toBeTypeOf('function'); // worker mode: the inserts run on their own thread
+    // This thread's event-loop utilisation over the drain: the share of its time spent running code
+    // rather than waiting for events. It does not grow when a busy machine stretches the drain
+    // (time off the CPU while waiting is idle time); synchronous SQLite inserts here would make it ~1.
+    const elu0 = performance.eventLoopUtilization();
+    await waitFor('worker persisted every row', () => h.stats().persisted === N, 60_000);
+    expect(performance.eventLoopUtilization(elu0).utilization).toBeLessThan(0.5);
 
     await waitFor('lag 0 reported from the worker', () => h.stats().lag === 0);
     expect(h.stats()).toMatchObject({ duplicatesIgnored: 0, deadLettered: 0, failures: 0 });

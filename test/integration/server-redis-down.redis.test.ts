@@ -1,16 +1,7 @@
-import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startManagedRedis, type ManagedRedis } from '../../src/redis/managed-redis.js';
 import { createTemplate } from '../../src/server/admin-client.js';
 import { call, issue, putTemplate, startHarness, type Harness, type Reply } from './server-harness.js';
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const t = performance.now();
-  const r = await fn();
-  return [r, performance.now() - t];
-}
 
 /** Retry issuing until a 200 comes back (bounded), with fresh users. */
 async function issueUntilOk(h: Harness, firstUser: number, templateId: number, timeoutMs = 15_000): Promise<Reply> {
@@ -37,22 +28,19 @@ describe('serve: Redis goes away and comes back', () => {
     await redis?.stop();
   });
 
-  /** While Redis is down: every issue gets a fast 503 with Retry-After. */
+  /**
+   * While Redis is down: every issue gets a 503 with Retry-After, answered from the connection's
+   * state (or its loss), never after waiting out the Redis timeout (a timed-out one says so).
+   */
   async function expectFast503s(): Promise<void> {
-    const issueMs: number[] = [];
-    const baselineMs: number[] = [];
     for (let i = 0; i < 20; i++) {
-      const [r, ms] = await timed(() => issue(h.pool, 500 + i, 1));
+      const r = await issue(h.pool, 500 + i, 1);
       expect(r.status).toBe(503);
       expect(r.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
       expect(r.headers['retry-after']).toBeDefined();
-      issueMs.push(ms);
-      // same server, same moment, no Redis involved: the noise floor of this machine
-      const [, b] = await timed(() => call(h.pool, 'GET', '/nope'));
-      baselineMs.push(b);
+      expect(String(r.body.message)).toMatch(/^Redis is not available/);
+      expect(String(r.body.message)).not.toMatch(/did not answer within/);
     }
-    // Fail fast: no waiting on a timeout. 100 ms is the contract; a loaded shared machine gets slack.
-    expect(median(issueMs)).toBeLessThan(Math.max(100, 5 * median(baselineMs)));
     const hz = await call(h.pool, 'GET', '/healthz');
     expect(hz.status).toBe(503);
     expect(hz.body.redis).not.toBe('ready');
@@ -73,11 +61,11 @@ describe('serve: Redis goes away and comes back', () => {
     const pid = redis.pid!;
     process.kill(pid, 'SIGSTOP');
     try {
-      const [r, ms] = await timed(() => issue(h.pool, 900, 1));
+      // answered by the server's 100 ms Redis timeout (a hang would run into the test's own timeout)
+      const r = await issue(h.pool, 900, 1);
       expect(r).toMatchObject({ status: 503, body: { code: 'SERVICE_UNAVAILABLE' } });
       expect(r.headers['retry-after']).toBeDefined();
-      // the server's Redis timeout is 100 ms; a generous bound for a loaded machine, far below a hang
-      expect(ms).toBeLessThan(2000);
+      expect(String(r.body.message)).toMatch(/Redis did not answer within 100 ms/);
     } finally {
       process.kill(pid, 'SIGCONT');
     }
