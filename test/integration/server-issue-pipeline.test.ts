@@ -222,19 +222,24 @@ describe('IssuePipeline against a scripted fake Redis', () => {
     const calls = (): string[][] => f.seen.filter((c) => c[0] === 'EVALSHA');
     const seenUsers = (): number => calls().reduce((n, c) => n + usersOf(c).length, 0);
     const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
+    // Bytes reach the fake Redis when the machine gets to them: wait for what must arrive (bounded).
+    const until = async (cond: () => boolean): Promise<void> => {
+      for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+    };
 
     // One call in flight and unanswered: the next, issued in a later loop turn, still goes out.
     const first = ctx(1);
     p.issue(first);
-    await tick();
+    await until(() => calls().length >= 1);
     const second = ctx(2);
     p.issue(second);
-    await tick();
+    await until(() => calls().length >= 2);
     expect(calls()).toHaveLength(2);
 
     // Up to the threshold everything is written; beyond it, users wait for Redis's next replies.
     const more = Array.from({ length: HOLD_FROM_IN_FLIGHT + 5 }, (_, i) => ctx(3 + i));
     for (const c of more.slice(0, HOLD_FROM_IN_FLIGHT - 2)) p.issue(c);
+    await until(() => seenUsers() >= HOLD_FROM_IN_FLIGHT);
     await tick();
     expect(seenUsers()).toBe(HOLD_FROM_IN_FLIGHT);
     expect(calls()).toHaveLength(3);
@@ -247,6 +252,7 @@ describe('IssuePipeline against a scripted fake Redis', () => {
       for (const h of held.splice(0)) h.sock.write(scriptReply(Array.from({ length: h.users }, () => [1, ++answered, 1])));
     };
     answer();
+    await until(() => seenUsers() >= HOLD_FROM_IN_FLIGHT + 7);
     await tick();
     expect(seenUsers()).toBe(HOLD_FROM_IN_FLIGHT + 7);
     expect(calls()).toHaveLength(4);
