@@ -53,11 +53,12 @@ describe('against a server that closes the connection after every answer (HTTP/1
       expect(report.outcomes.unknown).toBe(0);
       expect(report.outcomes.issued).toBe(50);
       expect(report.outcomes.sold_out).toBe(REQUESTS - 50);
-      // Every answer the client recorded is one the server gave, each on its own connection.
-      expect(server.served()).toBe(REQUESTS);
+      // Every answer the client recorded is one the server gave, each on its own connection (and
+      // one more: the template probe before the load, GET /api/templates/1).
+      expect(server.served()).toBe(REQUESTS + 1);
       expect(report.metrics.http_connections?.count).toBeGreaterThanOrEqual(REQUESTS);
-      // (the server also accepted the run's one reachability probe before the load)
-      expect(server.accepted() - (report.metrics.http_connections?.count ?? 0)).toBe(1);
+      // (the server also accepted the run's reachability probe and its template probe before the load)
+      expect(server.accepted() - (report.metrics.http_connections?.count ?? 0)).toBe(2);
       expect(report.metrics.http_connections?.failed).toBe(0);
       expect(run.stdout).toMatch(/http_connections\.+: \d+ opened, 0 failed/);
       // Same server, same load: coupon-bench has an answer for every request; autocannon at most as many.

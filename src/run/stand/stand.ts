@@ -105,8 +105,9 @@ export async function readyTarget(input: RunInput, plan: RunPlan, at: StandTarge
       const { assertStoresFresh } = await import('./fresh-templates.js');
       await assertStoresFresh(at.stores, plan.scenario.templates.map((t) => t.id), input.dbQuery);
     }
-    // Nothing created the templates either: one the target does not know fails now, not after a run of 404s.
-    if (input.probeTemplates) {
+    // Nothing created the templates either: one the target does not know fails now, not after a run
+    // of 404s. Only on the bundled contract: another service's API has no template route to ask.
+    if (input.probeTemplates && plan.scenario.request === undefined && plan.scenario.answers === undefined) {
       const { assertTemplatesExist } = await import('./template-probe.js');
       await assertTemplatesExist(url.origin, plan.scenario.templates.map((t) => t.id));
     }
