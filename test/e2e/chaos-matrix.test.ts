@@ -75,7 +75,8 @@ describe('chaos: every fault mid-run, then verify', () => {
       expect(report.faults?.find((f) => f.fault === 'kill-serve')?.detail).toMatch(/killed \(SIGKILL\), pid \d+ started/);
       expect(res.stdout).toMatch(/faults\n.*fault.*recovered after/s);
       const html = readFileSync(join(out, 'report.html'), 'utf8');
-      expect(html.match(/<rect class="fault"/g)?.length).toBe(6);
+      // six faults, each a band on the three time charts (throughput, latency, VUs and in flight)
+      expect(html.match(/<rect class="fault"/g)?.length).toBe(6 * 3);
     }, 100_000);
   }
 
