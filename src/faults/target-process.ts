@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { CouponBenchError } from '../errors.js';
+import { startPipeWatchdog } from '../shared/pipe-watchdog.js';
 
 /** Options of {@link startTargetProcess}. */
 export interface TargetProcessOptions {
@@ -91,19 +92,7 @@ async function groupGone(pgid: number, withinMs: number): Promise<boolean> {
  * group id is never signalled. POSIX sh only.
  */
 function startGroupWatchdog(pgid: number): ChildProcess | undefined {
-  try {
-    const w = spawn('sh', ['-c', `cat >/dev/null; kill -TERM -${pgid} 2>/dev/null; sleep 1; kill -KILL -${pgid} 2>/dev/null`], {
-      stdio: ['pipe', 'ignore', 'ignore'],
-      detached: true,
-    });
-    w.on('error', () => undefined);
-    w.stdin?.on('error', () => undefined);
-    w.unref();
-    (w.stdin as (NodeJS.WritableStream & { unref?: () => void }) | null)?.unref?.();
-    return w;
-  } catch {
-    return undefined;
-  }
+  return startPipeWatchdog(`kill -TERM -${pgid} 2>/dev/null; sleep 1; kill -KILL -${pgid} 2>/dev/null`);
 }
 
 /** The last lines of the target's log, for an error message. */

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CouponBenchError, MissingDependencyError } from '../errors.js';
 import { folderProblem } from '../output-path.js';
+import { startPipeWatchdog } from '../shared/pipe-watchdog.js';
 
 /** A private redis-server this process started and owns. */
 export interface ManagedRedis {
@@ -99,17 +100,8 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Prom
  * never the target either. POSIX sh only.
  */
 function startWatchdog(redisPid: number): ChildProcess | undefined {
-  try {
-    const w = spawn('sh', ['-c', `cat >/dev/null; kill -9 ${redisPid} 2>/dev/null`], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
-    w.on('error', () => undefined);
-    w.stdin?.on('error', () => undefined);
-    // Never keep the owner alive for the watchdog's sake.
-    w.unref();
-    (w.stdin as (NodeJS.WritableStream & { unref?: () => void }) | null)?.unref?.();
-    return w;
-  } catch {
-    return undefined; // no sh: the exit hook still covers normal exits
-  }
+  // no sh: the exit hook still covers normal exits
+  return startPipeWatchdog(`kill -9 ${redisPid} 2>/dev/null`);
 }
 
 const PIDFILE = 'redis.pid';

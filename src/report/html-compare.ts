@@ -5,7 +5,7 @@ import { OUTCOME_STYLE, type Chart } from './html-charts.js';
 import { RUN_STYLE, p95Overlay, spectrumOverlay, throughputOverlay } from './html-compare-charts.js';
 import { escapeHtml as e } from './html-escape.js';
 import { fmt } from './html-format.js';
-import { HTML_STYLE } from './html-style.js';
+import { pageHead } from './html-style.js';
 import { percentileSpectrum, type SpectrumPoint } from './histogram-codec.js';
 
 function figure(title: string, chart: Chart, caption: string): string {
@@ -77,17 +77,7 @@ export function renderCompareHtml(base: RunReport, next: RunReport, result: Comp
   const notes = [...result.warnings, ...problems];
   const run = (label: string, r: RunReport, key: keyof typeof RUN_STYLE): string =>
     `<p class="meta"><span class="swatch" style="--c:${RUN_STYLE[key].color}"></span><b>${e(label)}</b> <code>${e(r.runId)}</code> · ${e(r.scenario.name)} · ${e(String(r.scenario['executor'] ?? '?'))} · ${e(fmt.int(r.metrics.http_reqs.count))} requests · ${e(r.startedAt)}</p>`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${e(`coupon-bench compare · ${base.runId} → ${next.runId} · ${word}`)}</title>
-<style>${HTML_STYLE}</style>
-</head>
-<body>
-<main>
+  return `${pageHead(`coupon-bench compare · ${base.runId} → ${next.runId} · ${word}`)}
 <header class="top ${tone}">
   <div class="title">
     <p class="eyebrow">coupon-bench compare</p>

@@ -6,7 +6,7 @@ import { busyHostWarnings } from './busy-host.js';
 import { OUTCOME_STYLE, concurrencyChart, issuedChart, latencyChart, spectrumChart, throughputChart, type Chart } from './html-charts.js';
 import { escapeHtml as e } from './html-escape.js';
 import { fmt } from './html-format.js';
-import { HTML_STYLE } from './html-style.js';
+import { pageHead } from './html-style.js';
 import { histogramStats, percentileSpectrum, type HistogramStats, type SpectrumPoint } from './histogram-codec.js';
 
 type Status = { word: 'PASS' | 'PARTIAL' | 'FAIL' | 'INVALID'; tone: 'pass' | 'fail' | 'warn'; why: string };
@@ -234,18 +234,7 @@ export function renderHtmlReport(report: RunReport): string {
   if (r.harness.eventLoopDelayP99Ms !== undefined) envRows.push(['event-loop delay p99', fmt.ms(r.harness.eventLoopDelayP99Ms)]);
   const busy = busyHostWarnings(r);
 
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta name="generator" content="${e(`${r.tool.name} ${r.tool.version}`)}">
-<title>${e(title)}</title>
-<style>${HTML_STYLE}</style>
-</head>
-<body>
-<main>
+  return `${pageHead(title, `${r.tool.name} ${r.tool.version}`)}
 <header class="top ${status.tone}">
   <div class="title">
     <p class="eyebrow">coupon-bench report</p>

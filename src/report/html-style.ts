@@ -1,3 +1,5 @@
+import { escapeHtml } from './html-escape.js';
+
 /** Inline stylesheet of the HTML report (screen and print). */
 export const HTML_STYLE = `
 :root{--fg:#1d2330;--muted:#667085;--line:#e4e7ec;--bg:#f5f6f8;--panel:#fff;--pass:#2f9e5b;--fail:#d1495b;--warn:#c98a0b;--skip:#8a8f98}
@@ -79,3 +81,21 @@ footer{text-align:center;margin-top:8px}
   .card-value{font-size:18px}
 }
 `;
+
+/**
+ * The opening of a self-contained page, up to `<main>`: no scripts, no network (a CSP that allows
+ * inline styles and data: images only). `title` and `generator` are escaped text.
+ */
+export function pageHead(title: string, generator?: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+${generator !== undefined ? `<meta name="generator" content="${escapeHtml(generator)}">\n` : ''}<title>${escapeHtml(title)}</title>
+<style>${HTML_STYLE}</style>
+</head>
+<body>
+<main>`;
+}

@@ -5,6 +5,7 @@ import { foreignKeyFor, hasForeignRedis } from '../../verify/foreign-keys.js';
 import type { RunReport } from '../../model/report.js';
 import { DEFAULT_PREFIX, templateKeys } from '../../redis/keys.js';
 import { redisRefusal } from '../../redis/refusal.js';
+import type { RedisClient } from '../../redis/client.js';
 import { redactUrl, sqlitePathOf } from '../../store/db-url.js';
 
 /**
@@ -60,19 +61,33 @@ export async function assertStoresReadable(stores: NonNullable<RunReport['stores
   await assertBundledSchema(stores.db);
 }
 
-/** Issued count per template: the larger of the seq counter and the holders hash (either may be left alone by a foreign writer). */
-async function redisIssued(url: string, prefix: string | undefined, ids: readonly number[]): Promise<Map<number, number> | undefined> {
+/**
+ * Read Redis for the freshness check: a refused login or database index is the flags' fault (an
+ * error now, before the load, not after it); a Redis that does not answer is left to the audit.
+ */
+async function readRedis<T>(url: string, read: (redis: RedisClient) => Promise<T>): Promise<T | undefined> {
   const { connectRedis } = await import('../../verify/connect-redis.js');
-  let redis;
+  let redis: RedisClient;
   try {
     redis = await connectRedis(url);
   } catch (err) {
-    // A refused login or database index is the flags' fault: before the load, not after it.
     const refused = redisRefusal(redactUrl(url), (err as Error).message);
     if (refused) throw refused;
     return undefined;
   }
   try {
+    return await read(redis);
+  } catch (err) {
+    if (err instanceof CouponBenchError) throw err;
+    return undefined;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Issued count per template: the larger of the seq counter and the holders hash (either may be left alone by a foreign writer). */
+function redisIssued(url: string, prefix: string | undefined, ids: readonly number[]): Promise<Map<number, number> | undefined> {
+  return readRedis(url, async (redis) => {
     const out = new Map<number, number>();
     for (const id of ids) {
       const k = templateKeys(prefix ?? DEFAULT_PREFIX, id);
@@ -80,11 +95,7 @@ async function redisIssued(url: string, prefix: string | undefined, ids: readonl
       out.set(id, Math.max(Number(seq) || 0, holders));
     }
     return out;
-  } catch {
-    return undefined;
-  } finally {
-    redis.disconnect();
-  }
+  });
 }
 
 /**
@@ -92,30 +103,17 @@ async function redisIssued(url: string, prefix: string | undefined, ids: readonl
  * says who holds a coupon (a remaining counter starts at any stock), so nothing is counted.
  */
 async function foreignHolders(url: string, f: ForeignStoreFlags, ids: readonly number[]): Promise<Map<number, number> | undefined> {
-  if (f.redisUsersKey === undefined) return undefined;
-  const { connectRedis } = await import('../../verify/connect-redis.js');
+  const usersKey = f.redisUsersKey;
+  if (usersKey === undefined) return undefined;
   const { scanHolders } = await import('../../verify/read-foreign-redis.js');
-  let redis;
-  try {
-    redis = await connectRedis(url);
-  } catch (err) {
-    const refused = redisRefusal(redactUrl(url), (err as Error).message);
-    if (refused) throw refused;
-    return undefined;
-  }
-  try {
+  return readRedis(url, async (redis) => {
     const out = new Map<number, number>();
     for (const id of ids) {
-      const { users, malformed } = await scanHolders(redis, foreignKeyFor('--redis-users-key', f.redisUsersKey, id, ids.length > 1));
+      const { users, malformed } = await scanHolders(redis, foreignKeyFor('--redis-users-key', usersKey, id, ids.length > 1));
       out.set(id, users.size + malformed);
     }
     return out;
-  } catch (err) {
-    if (err instanceof CouponBenchError) throw err;
-    return undefined;
-  } finally {
-    redis.disconnect();
-  }
+  });
 }
 
 async function dbRows(url: string, ids: readonly number[], dbQuery: string | undefined): Promise<Map<number, number> | undefined> {
