@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { connect, type Socket } from 'node:net';
 import { CouponBenchError } from '../errors.js';
 import type { IssueChannel, IssueContext, IssuePipelineOptions } from './issue-channel.js';
-import { RESP_GARBLED, RESP_INCOMPLETE, bulk, encodeCommand, parseReply, rawRedisTarget, type RespReply } from '../redis/resp.js';
+import { RawConnection, type RawWaiter } from '../redis/raw-connection.js';
+import { bulk, encodeCommand, rawRedisTarget } from '../redis/resp.js';
+import type { RespReader, RespReply } from '../redis/resp-reader.js';
 import { loadScripts } from '../redis/scripts.js';
 import { redisRefusal } from '../redis/refusal.js';
-import { backoffMs } from '../shared/backoff.js';
 
 export type { IssueChannel, IssueContext, IssuePipelineOptions, IssueReplyHandler } from './issue-channel.js';
 
@@ -22,27 +22,42 @@ export const HOLD_FROM_IN_FLIGHT = 32;
  */
 export const MAX_USERS_PER_CALL = 128;
 
-/** Handshake command waiting for its reply (AUTH, SELECT, CLIENT SETNAME). */
-class Internal {
-  constructor(readonly done: (err: Error | null) => void) {}
-}
-/** One script call (EVALSHA, or EVAL after NOSCRIPT) for users of one template, answered together. */
-class Call<T> {
+/**
+ * One script call (EVALSHA, or EVAL after NOSCRIPT) for users of one template, answered together:
+ * the waiter of its reply on the pipeline's connection.
+ */
+class Call<T extends IssueContext> implements RawWaiter {
   /** its callers were already answered (timeout): the reply is dropped */
   answered = false;
-  constructor(readonly ctxs: readonly T[]) {}
+  constructor(
+    private readonly pipeline: IssuePipeline<T>,
+    readonly ctxs: readonly T[],
+  ) {}
+
+  decode(r: RespReader): unknown {
+    return r.any();
+  }
+
+  resolve(value: unknown): void {
+    this.pipeline.deliver(this, value as RespReply);
+  }
+
+  /** The connection was lost or closed first. */
+  reject(err: Error): void {
+    if (this.answered) return;
+    this.answered = true;
+    this.pipeline.answerAll(this.ctxs, err);
+  }
 }
-/** Slot of a reply already handed out. */
-const DELIVERED = Symbol('delivered');
 
 /**
  * A dedicated, pipelined Redis connection for the issue script only — the server's hot path.
  *
  * Why not ioredis here: measured on this project, an ioredis call (Command object, promise, argument
  * flattening, per-command timer) costs ~15-20 µs of CPU, about 40% of a whole bare HTTP request;
- * this client costs ~4 µs. It speaks just enough RESP: EVALSHA of `lua/issue-4.lua` with the
- * command prefix pre-encoded per template, replies matched in FIFO order, EVAL fallback on
- * NOSCRIPT. The users issued in one loop turn go out at its end in one write, as one script call per
+ * this client costs ~4 µs. It sends just EVALSHA of `lua/issue-4.lua` with the command prefix
+ * pre-encoded per template, on a RawConnection (replies matched in FIFO order), with EVAL fallback
+ * on NOSCRIPT. The users issued in one loop turn go out at its end in one write, as one script call per
  * template (up to MAX_USERS_PER_CALL users, served in arrival order): Redis pays a script call's
  * fixed cost (about 2 µs of its ~7) once per call, not once per user. Admin, read and metrics
  * routes keep using ioredis (`defineCommand`), as does everything else in the project.
@@ -56,36 +71,25 @@ export class IssuePipeline<T extends IssueContext> implements IssueChannel<T> {
   status: 'connecting' | 'ready' | 'reconnecting' | 'end' = 'connecting';
   /** counts the connections that became ready: a reply always belongs to the current one */
   generation = 0;
-  private socket: Socket | undefined;
-  private readonly host: string;
-  private readonly port: number;
-  private readonly handshake: string[][];
-  /** The last connection or handshake error, for the message of a {@link ready} that gives up. */
-  private lastError: string | undefined;
+  private readonly conn: RawConnection;
   private readonly lua: string;
   private readonly sha: string;
   /** per template (stock key): the encoded EVALSHA command after its `*N` header, up to the keys */
   private readonly evalshaHeads = new Map<string, string>();
-  /** written commands in reply order; slots before `head` are answered */
-  private pending: (Call<T> | Internal | typeof DELIVERED)[] = [];
-  private head = 0;
-  /** entries before this index were already answered by a timeout sweep */
+  /** waiters of the connection numbered below this were already answered by a timeout sweep */
   private sweptTo = 0;
   /** issued, not yet written (this loop turn's, or held by HOLD_FROM_IN_FLIGHT) */
   private staged: T[] = [];
   /** users in written calls not yet answered */
   private inFlight = 0;
   private flushScheduled = false;
-  private buf: Buffer | undefined;
-  private attempts = 0;
   private lastProgressAt = 0;
   private lastSweepAt = 0;
   private readonly sweepTimer: NodeJS.Timeout;
-  private reconnectTimer: NodeJS.Timeout | undefined;
   /**
    * Batching: everything issued in one loop turn goes out in one write at its end. Only when
    * HOLD_FROM_IN_FLIGHT users are already in flight (Redis is the bottleneck) do new ones wait
-   * for its next replies (onData writes then), so Redis gets them in bigger calls.
+   * for its next replies (afterReplies writes then), so Redis gets them in bigger calls.
    *
    * Holding whenever anything was in flight (an earlier rule) made a command that arrived during
    * one slow reply wait for that reply and then for its own. Measured at 5,000 req/s, in nine 5 s
@@ -101,10 +105,6 @@ export class IssuePipeline<T extends IssueContext> implements IssueChannel<T> {
   constructor(private readonly opts: IssuePipelineOptions<T>) {
     const url = new URL(opts.url);
     if (url.protocol !== 'redis:') throw new CouponBenchError('E_BAD_REDIS_URL', `issue pipeline supports redis:// only, got ${url.protocol}`);
-    const target = rawRedisTarget(url, opts.name ?? 'coupon-bench-issue');
-    this.host = target.host;
-    this.port = target.port;
-    this.handshake = target.handshake;
     const script = loadScripts().find((s) => s.name === 'issue');
     if (!script) throw new CouponBenchError('E_SCRIPTS', 'lua/issue-4.lua not found');
     this.lua = script.lua;
@@ -112,7 +112,19 @@ export class IssuePipeline<T extends IssueContext> implements IssueChannel<T> {
     this.lastSweepAt = Date.now();
     this.sweepTimer = setInterval(() => this.sweep(), 10);
     this.sweepTimer.unref();
-    this.connect();
+    this.conn = new RawConnection(rawRedisTarget(url, opts.name ?? 'coupon-bench-issue'), {
+      reconnect: { baseMs: 50, capMs: 500 },
+      lostError: () => new CouponBenchError('E_REDIS_CONNECTION_LOST', 'Redis connection lost'),
+      onConnect: () => (this.lastProgressAt = Date.now()),
+      onReady: () => {
+        if (this.status === 'end') return;
+        this.status = 'ready';
+        this.generation++;
+      },
+      onReplies: () => this.afterReplies(),
+      onLost: (err) => this.onLost(err),
+    });
+    this.conn.open();
   }
 
   /** Resolve once connected (or reject after `ms`). */
@@ -126,11 +138,12 @@ export class IssuePipeline<T extends IssueContext> implements IssueChannel<T> {
           resolve();
           return;
         }
-        const where = `${this.host}:${this.port}`;
-        const refused = redisRefusal(where, this.lastError);
+        const where = `${this.conn.target.host}:${this.conn.target.port}`;
+        const lastError = this.conn.lastError;
+        const refused = redisRefusal(where, lastError);
         if (refused || Date.now() - started > ms || this.status === 'end') {
           clearInterval(poll);
-          reject(refused ?? new CouponBenchError('E_REDIS_UNREACHABLE', `cannot reach Redis at ${where}${this.lastError !== undefined ? ` (${this.lastError})` : ''}`));
+          reject(refused ?? new CouponBenchError('E_REDIS_UNREACHABLE', `cannot reach Redis at ${where}${lastError !== undefined ? ` (${lastError})` : ''}`));
         }
       }, 10);
     });
@@ -141,7 +154,7 @@ export class IssuePipeline<T extends IssueContext> implements IssueChannel<T> {
    * with `ctx`.
    */
   issue(ctx: T): void {
-    if (this.staged.length === 0 && this.pending.length === this.head) this.lastProgressAt = Date.now();
+    if (this.staged.length === 0 && this.conn.waiting === 0) this.lastProgressAt = Date.now();
     this.staged.push(ctx);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -153,16 +166,13 @@ export class IssuePipeline<T extends IssueContext> implements IssueChannel<T> {
   close(): void {
     this.status = 'end';
     clearInterval(this.sweepTimer);
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.socket?.destroy();
-    this.failAll(new CouponBenchError('E_REDIS_CLOSED', 'connection closed'));
+    this.conn.close(new CouponBenchError('E_REDIS_CLOSED', 'connection closed'));
   }
 
   /** Write every staged user: one script call per template and MAX_USERS_PER_CALL, in one write. */
   private flush(): void {
-    const s = this.socket;
     const staged = this.staged;
-    if (s === undefined || staged.length === 0) return;
+    if (!this.conn.isOpen || staged.length === 0) return;
     this.staged = [];
     let out = '';
     const stock = staged[0]!.issueKeys!.stock;
@@ -181,7 +191,7 @@ export class IssuePipeline<T extends IssueContext> implements IssueChannel<T> {
       }
       for (const g of groups.values()) out += this.encodeCalls(g);
     }
-    s.write(out);
+    this.conn.write(out);
   }
 
   /** The calls for users of one template, MAX_USERS_PER_CALL a call. */
@@ -208,71 +218,20 @@ export class IssuePipeline<T extends IssueContext> implements IssueChannel<T> {
       const v = String(ctxs[i]!.userId);
       cmd += `$${v.length}\r\n${v}\r\n`;
     }
-    this.pending.push(new Call(ctxs));
+    this.conn.expect(new Call(this, ctxs));
     this.inFlight += ctxs.length;
     return cmd;
   }
 
   // ---- connection -----------------------------------------------------------------------------
 
-  private connect(): void {
-    if (this.status === 'end') return;
-    const s = connect({ host: this.host, port: this.port, noDelay: true });
-    this.socket = s;
-    this.buf = undefined;
-    s.on('data', (chunk: Buffer) => this.onData(chunk));
-    s.on('error', (err) => (this.lastError = err.message)); // 'close' follows
-    s.on('close', () => this.onClose(s));
-    s.once('connect', () => {
-      let left = this.handshake.length;
-      this.lastProgressAt = Date.now();
-      s.write(this.handshake.map(encodeCommand).join(''));
-      for (let i = 0; i < this.handshake.length; i++) {
-        this.pending.push(
-          new Internal((err) => {
-            if (err) {
-              this.lastError = err.message;
-              s.destroy();
-              return;
-            }
-            if (--left === 0 && this.socket === s && this.status !== 'end') {
-              this.status = 'ready';
-              this.generation++;
-              this.attempts = 0;
-            }
-          }),
-        );
-      }
-    });
-  }
-
-  private onClose(s: Socket): void {
-    if (this.socket !== s) return;
-    this.socket = undefined;
-    this.failAll(new CouponBenchError('E_REDIS_CONNECTION_LOST', 'Redis connection lost'));
-    if (this.status === 'end') return;
-    this.status = 'reconnecting';
-    this.attempts++;
-    this.reconnectTimer = setTimeout(() => this.connect(), backoffMs(this.attempts - 1, 50, 500));
-    this.reconnectTimer.unref();
-  }
-
-  /** Answer every staged and waiting command with `err`, and start an empty queue. */
-  private failAll(err: Error): void {
-    const p = this.pending;
-    const from = this.head;
+  /** The connection was lost or closed, its calls answered with `err`: so are the staged users. */
+  private onLost(err: Error): void {
     const staged = this.staged;
-    this.pending = [];
-    this.head = 0;
-    this.sweptTo = 0;
     this.staged = [];
     this.inFlight = 0;
-    for (let i = from; i < p.length; i++) {
-      const e = p[i]!;
-      if (e instanceof Internal) e.done(err);
-      else if (e instanceof Call && !e.answered) for (const c of e.ctxs) this.opts.onReply(c, err, 0, 0, 0);
-    }
-    for (const c of staged) this.opts.onReply(c, err, 0, 0, 0);
+    this.answerAll(staged, err);
+    if (this.status !== 'end') this.status = 'reconnecting';
   }
 
   /** Answer everything waiting when Redis made no progress for timeoutMs (loop lag excluded). */
@@ -280,68 +239,37 @@ export class IssuePipeline<T extends IssueContext> implements IssueChannel<T> {
     const now = Date.now();
     const late = now - this.lastSweepAt > 50;
     this.lastSweepAt = now;
-    if (late || (this.staged.length === 0 && this.pending.length === this.head) || now - this.lastProgressAt <= this.opts.timeoutMs) return;
+    // While the socket connects only its handshake is written: nothing Redis could be late with.
+    const idle = this.staged.length === 0 && (this.conn.waiting === 0 || this.conn.connecting);
+    if (late || idle || now - this.lastProgressAt <= this.opts.timeoutMs) return;
     const err = new CouponBenchError('E_REDIS_TIMEOUT', `Redis did not answer within ${this.opts.timeoutMs} ms`);
     // Users not written yet are answered and dropped: never send what the client was told failed.
     const staged = this.staged;
     this.staged = [];
-    for (const c of staged) this.opts.onReply(c, err, 0, 0, 0);
-    const p = this.pending;
-    for (let i = Math.max(this.head, this.sweptTo); i < p.length; i++) {
-      const e = p[i]!;
-      if (!(e instanceof Call) || e.answered) continue;
-      e.answered = true;
-      this.inFlight -= e.ctxs.length;
-      for (const c of e.ctxs) this.opts.onReply(c, err, 0, 0, 0);
-    }
-    this.sweptTo = p.length;
+    this.answerAll(staged, err);
+    this.conn.forEachWaiting(this.sweptTo, (w) => {
+      if (!(w instanceof Call) || w.answered) return;
+      w.answered = true;
+      this.inFlight -= w.ctxs.length;
+      this.answerAll(w.ctxs, err);
+    });
+    this.sweptTo = this.conn.queued;
     // Still silent long after: the connection is probably dead without a reset; start over.
-    if (now - this.lastProgressAt > Math.max(2000, 10 * this.opts.timeoutMs)) this.socket?.destroy();
+    if (now - this.lastProgressAt > Math.max(2000, 10 * this.opts.timeoutMs)) this.conn.fail(new Error('Redis stopped answering'));
   }
 
   // ---- replies --------------------------------------------------------------------------------
 
-  private onData(chunk: Buffer): void {
+  /** After the replies of a chunk: users held back by HOLD_FROM_IN_FLIGHT go out now, behind them. */
+  private afterReplies(): void {
     this.lastProgressAt = Date.now();
-    const buf = this.buf === undefined ? chunk : Buffer.concat([this.buf, chunk]);
-    let i = 0;
-    const n = buf.length;
-    while (i < n) {
-      const r = parseReply(buf, i);
-      if (r === RESP_INCOMPLETE) break;
-      if (r === RESP_GARBLED) {
-        this.socket?.destroy();
-        return;
-      }
-      i = r.next;
-      if (!this.deliver(r.value)) return;
-    }
-    this.buf = i >= n ? undefined : buf.subarray(i);
-    // Users held back by HOLD_FROM_IN_FLIGHT go out now, behind the replies just read.
     if (this.staged.length > 0) this.flush();
-    // Drop delivered slots now and then so the queue does not grow forever.
-    if (this.head > 4096 && this.head * 2 > this.pending.length) {
-      this.pending.splice(0, this.head);
-      this.sweptTo = Math.max(0, this.sweptTo - this.head);
-      this.head = 0;
-    }
   }
 
-  /** Hand one reply to the oldest waiting command; false when the stream is out of step. */
-  private deliver(value: RespReply): boolean {
-    if (this.head >= this.pending.length) {
-      // A reply nobody asked for: reconnect rather than guess.
-      this.socket?.destroy();
-      return false;
-    }
-    const e = this.pending[this.head]!;
-    this.pending[this.head++] = DELIVERED;
-    if (e instanceof Internal) {
-      e.done(value instanceof Error ? value : null);
-      return true;
-    }
-    if (!(e instanceof Call) || e.answered) return true; // answered already (timeout): drop the late reply
-    const ctxs = e.ctxs;
+  /** @internal The reply to `call` (handed over by the call, the connection's waiter). */
+  deliver(call: Call<T>, value: RespReply): void {
+    if (call.answered) return; // answered already (timeout): drop the late reply
+    const ctxs = call.ctxs;
     this.inFlight -= ctxs.length;
     if (Array.isArray(value) && value.length === 3 * ctxs.length) {
       for (let k = 0; k < ctxs.length; k++) {
@@ -349,26 +277,27 @@ export class IssuePipeline<T extends IssueContext> implements IssueChannel<T> {
       }
     } else if (value instanceof Error && value.message.startsWith('NOSCRIPT')) {
       // Script cache flushed: send this call again as EVAL (which also re-caches the script).
-      this.resendAsEval(e);
+      this.resendAsEval(call);
     } else {
-      const err = value instanceof Error ? value : new CouponBenchError('E_SCRIPT_REPLY', 'issue script returned an unexpected reply');
-      for (const c of ctxs) this.opts.onReply(c, err, 0, 0, 0);
+      this.answerAll(ctxs, value instanceof Error ? value : new CouponBenchError('E_SCRIPT_REPLY', 'issue script returned an unexpected reply'));
     }
-    return true;
+  }
+
+  /** @internal Answer `ctxs` with `err`. */
+  answerAll(ctxs: readonly T[], err: Error): void {
+    for (const c of ctxs) this.opts.onReply(c, err, 0, 0, 0);
   }
 
   private resendAsEval(call: Call<T>): void {
     const first = call.ctxs[0]!;
     const keys = first.issueKeys;
-    const s = this.socket;
-    if (!keys || this.status !== 'ready' || s === undefined) {
-      const err = new CouponBenchError('E_REDIS_NOSCRIPT', 'script missing and cannot be resent');
-      for (const c of call.ctxs) this.opts.onReply(c, err, 0, 0, 0);
+    if (!keys || this.status !== 'ready' || !this.conn.isOpen) {
+      this.answerAll(call.ctxs, new CouponBenchError('E_REDIS_NOSCRIPT', 'script missing and cannot be resent'));
       return;
     }
     const argv = [String(first.userId), String(first.templateId), ...call.ctxs.slice(1).map((c) => String(c.userId))];
-    s.write(encodeCommand(['EVAL', this.lua, '4', keys.stock, keys.seq, keys.users, keys.outbox, ...argv]));
-    this.pending.push(call);
+    this.conn.expect(call);
+    this.conn.write(encodeCommand(['EVAL', this.lua, '4', keys.stock, keys.seq, keys.users, keys.outbox, ...argv]));
     this.inFlight += call.ctxs.length;
   }
 }

@@ -1,6 +1,6 @@
 import { couponIdOf } from '../model/coupon-id.js';
 import type { IssuedRow } from './store.js';
-import { posIntAt, type ReadEntry } from './stream-reader.js';
+import { posIntAt, type ReadEntry } from './stream-reply.js';
 
 /**
  * One raw stream entry as Buffers: [id, [field, value, ...]] (fields null when the entry was

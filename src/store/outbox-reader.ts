@@ -3,7 +3,8 @@ import { isClusterUrl } from '../redis/redis-url.js';
 import { onNodeOf } from '../redis/slot-node.js';
 import { toReadEntries, type RawEntry } from './outbox-entry.js';
 import { sleep, type Batch, type PersisterContext, type TemplateState } from './persister-context.js';
-import { StreamReader, type ReadStream } from './stream-reader.js';
+import { StreamReader } from './stream-reader.js';
+import type { ReadStream } from './stream-reply.js';
 
 /** On a cluster, how often an idle persister looks at its outboxes again (in place of BLOCK). */
 const CLUSTER_POLL_MS = 10;

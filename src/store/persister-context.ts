@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
 import type { RedisClient } from '../redis/client.js';
 import type { PersisterOptions, PersisterStats } from './persister-options.js';
-import type { ReadEntry } from './stream-reader.js';
+import type { ReadEntry } from './stream-reply.js';
 
 /** Defaults of the tunables (see PersisterOptions). */
 export const PERSISTER_DEFAULTS = {
