@@ -1,4 +1,4 @@
-import { redactUrl } from '../store/open-store.js';
+import { redactUrl } from '../shared/redact-url.js';
 import type { RunEvent, RunTick } from './run-scenario.js';
 
 /** Shown for a figure not known yet (rate and p95 before the run's first full second). */

@@ -9,7 +9,6 @@ import { runLoad } from './load/load-phase.js';
 import { finishRun } from './finish/finish.js';
 
 export type { RunEvent, RunInput, RunResult, RunTick } from './run-input.js';
-export { exitCodeOf } from './finish/finish.js';
 
 /**
  * Run one scenario end to end, phase by phase: plan (scenario, shard, thresholds, faults), stand

@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { LEDGER_FILE, REPORT_FILE } from '../model/ledger-record.js';
 import type { RunReport } from '../model/report.js';
 import { DEFAULT_PREFIX } from '../redis/keys.js';
-import { isRedacted } from '../store/db-url.js';
+import { isRedacted } from '../shared/redact-url.js';
 import { validateStoreUrls } from '../store/store-urls.js';
 import type { VerifyInput } from './verify-input.js';
 import { checkForeignFlags, type ForeignStoreFlags } from './foreign-keys.js';

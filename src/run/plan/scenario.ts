@@ -13,7 +13,6 @@ import { didYouMean } from '../../shared/did-you-mean.js';
 import { resolveTargetEnv, type EnvMap } from './scenario-env.js';
 import { checkTargetFlag } from './target-flag.js';
 
-export { DEFAULT_CHECKS } from '../../model/scenario.js';
 export type {
   DurationValue,
   ExecutorName,
