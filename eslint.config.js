@@ -77,7 +77,6 @@ export default tseslint.config(
       'src/faults/chaos-stand.ts',
       'src/load/executors/closed-model.ts',
       'src/report/summary.ts',
-      'src/server/start-server.ts',
     ],
     rules: { 'max-lines-per-function': ['warn', { max: 120 }] },
   },
