@@ -74,7 +74,6 @@ export default tseslint.config(
     files: [
       'src/commands/run.ts',
       'src/commands/serve.ts',
-      'src/faults/chaos-stand.ts',
       'src/report/summary.ts',
     ],
     rules: { 'max-lines-per-function': ['warn', { max: 120 }] },
