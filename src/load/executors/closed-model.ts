@@ -1,4 +1,5 @@
 import { IterationSource } from '../iteration-source.js';
+import { LoadDeadline } from './load-deadline.js';
 import type { ExecContext, ExecResult } from './types.js';
 
 /** VUs sent per macrotask when many wake at once (I/O is read between batches). */
@@ -27,7 +28,7 @@ export interface ClosedModelOptions {
  */
 export function runClosedModel(ctx: ExecContext, o: ClosedModelOptions): Promise<ExecResult> {
   const { engine, recorder, stop } = ctx;
-  const { vusMax, thinkMs, durationMs } = o;
+  const { vusMax, thinkMs } = o;
   // Each generator's VUs take one stripe of the id space, sized by the widest generator's VUs, so
   // shards of unequal size still never hand out the same sequential id.
   const stripe = Math.max(vusMax, ctx.worker.slots ?? 0);
@@ -43,6 +44,7 @@ export function runClosedModel(ctx: ExecContext, o: ClosedModelOptions): Promise
   let thinkCount = 0;
   const t0 = performance.now();
   recorder.start(t0);
+  const end = new LoadDeadline(ctx, t0, o.durationMs);
 
   return new Promise<ExecResult>((resolve) => {
     const timers: { control?: NodeJS.Timeout; deadline?: NodeJS.Timeout } = {};
@@ -68,8 +70,8 @@ export function runClosedModel(ctx: ExecContext, o: ClosedModelOptions): Promise
 
     const loop = (i: number): void => {
       const now = performance.now();
-      if (ending || stop.requested || remaining <= 0 || now - t0 >= durationMs || i >= o.targetAt(now - t0)) {
-        if (stop.requested || now - t0 >= durationMs) ending = true;
+      if (ending || stop.requested || remaining <= 0 || end.passed(now) || i >= o.targetAt(now - t0)) {
+        if (stop.requested || end.passed(now)) ending = true;
         retire(i);
         return;
       }
@@ -137,7 +139,7 @@ export function runClosedModel(ctx: ExecContext, o: ClosedModelOptions): Promise
 
     const startDue = (): void => {
       const elapsed = performance.now() - t0;
-      if (elapsed >= durationMs || stop.requested) {
+      if (stop.requested || end.passed(t0 + elapsed)) {
         endNow();
         return;
       }
@@ -167,7 +169,12 @@ export function runClosedModel(ctx: ExecContext, o: ClosedModelOptions): Promise
     startDue();
     recorder.vus(active);
     timers.control = setInterval(startDue, 50);
-    timers.deadline = setTimeout(endNow, durationMs);
+    const deadline = (): void => {
+      const now = performance.now();
+      if (stop.requested || end.passed(now)) endNow();
+      else timers.deadline = setTimeout(deadline, end.msLeft(now));
+    };
+    timers.deadline = setTimeout(deadline, o.durationMs);
     if (active === 0) finishIfIdle();
   });
 }
