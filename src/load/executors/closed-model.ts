@@ -1,5 +1,6 @@
 import { IterationSource } from '../iteration-source.js';
 import type { Recorder } from '../recorder.js';
+import { LoadDeadline } from './load-deadline.js';
 import type { ExecContext, ExecResult } from './types.js';
 
 /** VUs sent per macrotask when many wake at once (I/O is read between batches). */
@@ -99,7 +100,8 @@ function closedResult(t0: number, planned: number | undefined, thinkSum: number,
  */
 function driveVus(ctx: ExecContext, o: ClosedModelOptions, sources: IterationSource[], t0: number, resolve: (r: ExecResult) => void): void {
   const { engine, recorder, stop } = ctx;
-  const { vusMax, thinkMs, durationMs } = o;
+  const { vusMax, thinkMs } = o;
+  const end = new LoadDeadline(ctx, t0, o.durationMs);
   const roster = new VuRoster(vusMax, recorder);
   let remaining = o.iterations ?? Number.POSITIVE_INFINITY;
   let ending = false;
@@ -123,8 +125,8 @@ function driveVus(ctx: ExecContext, o: ClosedModelOptions, sources: IterationSou
 
   const loop = (i: number): void => {
     const now = performance.now();
-    if (ending || stop.requested || remaining <= 0 || now - t0 >= durationMs || i >= o.targetAt(now - t0)) {
-      if (stop.requested || now - t0 >= durationMs) ending = true;
+    if (ending || stop.requested || remaining <= 0 || end.passed(now) || i >= o.targetAt(now - t0)) {
+      if (stop.requested || end.passed(now)) ending = true;
       retire(i);
       return;
     }
@@ -186,7 +188,7 @@ function driveVus(ctx: ExecContext, o: ClosedModelOptions, sources: IterationSou
 
   const startDue = (): void => {
     const elapsed = performance.now() - t0;
-    if (elapsed >= durationMs || stop.requested) {
+    if (stop.requested || end.passed(t0 + elapsed)) {
       endNow();
       return;
     }
@@ -208,6 +210,11 @@ function driveVus(ctx: ExecContext, o: ClosedModelOptions, sources: IterationSou
   startDue();
   recorder.vus(roster.active);
   timers.control = setInterval(startDue, 50);
-  timers.deadline = setTimeout(endNow, durationMs);
+  const deadline = (): void => {
+    const now = performance.now();
+    if (stop.requested || end.passed(now)) endNow();
+    else timers.deadline = setTimeout(deadline, end.msLeft(now));
+  };
+  timers.deadline = setTimeout(deadline, o.durationMs);
   if (roster.active === 0) finishIfIdle();
 }
