@@ -9,7 +9,6 @@ import { startServeProcess, type ServeProcess } from './serve-process.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 import type { FaultSpec } from './fault-spec.js';
 
-export type { FaultOutcome } from './chaos-faults.js';
 
 /** Options of {@link startChaosStand}. */
 export interface ChaosStandOptions {

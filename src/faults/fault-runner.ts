@@ -1,5 +1,5 @@
 import type { FaultBands } from './fault-bands.js';
-import type { FaultOutcome } from './chaos-stand.js';
+import type { FaultOutcome } from './chaos-faults.js';
 import type { FaultSpec } from './fault-spec.js';
 
 /** A fault the runner is about to inject or has lifted (progress lines). */
