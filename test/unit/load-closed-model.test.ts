@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runClosedModel } from '../../src/load/executors/closed-model.js';
 import { EXTEND_STEP_MS, type ExecContext } from '../../src/load/executors/types.js';
-import type { Scenario } from '../../src/run/plan/scenario.js';
+import type { Scenario } from '../../src/model/scenario.js';
 
 const SCENARIO = { name: 't', target: 'http://127.0.0.1:1', users: { type: 'sequential', start: 1 }, templates: [{ id: 1, stock: 1 }] } as unknown as Scenario;
 
