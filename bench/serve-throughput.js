@@ -2,7 +2,10 @@
 //
 //   npm run build && node bench/serve-throughput.js [--duration 5] [--connections 100] [--rate 5000]
 //        [--fixed-seconds 5] [--rounds 5] [--fixed-rounds 5] [--pin] [--no-persister] [--skip-fixed] [--fixed-only]
-//        [--issue-client pipeline|ioredis]
+//        [--issue-client pipeline|ioredis] [--baseline-bin /tmp/old/bin/coupon-bench.js]
+//
+// --baseline-bin adds `serve` from another build (e.g. an older commit) as one more target in the same
+// rounds, so before/after figures come from the same conditions (paired per-round ratios printed).
 //
 // Both servers run as child processes under the same load (wrk, one thread, a Lua script that gives
 // every request a new userId). The baseline parses the same JSON and answers a fixed body; `serve`
@@ -41,6 +44,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '5' },
     pin: { type: 'boolean', default: false },
     'fixed-rounds': { type: 'string', default: '5' },
+    'baseline-bin': { type: 'string' },
   },
 });
 const DURATION = Number(args.duration);
@@ -155,8 +159,8 @@ const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, 
 
 const redis = await startManagedRedis({ appendOnly: false });
 const children = [];
-async function startServe(persister, prefix, front) {
-  const argv = [BIN, 'serve', '--port', '0', '--redis', redis.url, '--db', `sqlite:${join(dir, `${prefix}.sqlite`)}`, '--prefix', prefix];
+async function startServe(persister, prefix, front, bin = BIN) {
+  const argv = [bin, 'serve', '--port', '0', '--redis', redis.url, '--db', `sqlite:${join(dir, `${prefix}.sqlite`)}`, '--prefix', prefix];
   if (!persister) argv.push('--no-persister');
   argv.push('--issue-client', args['issue-client'], '--http-front', front);
   const s = await startChild(argv);
@@ -173,6 +177,7 @@ try {
   if (!args['no-persister']) variants.push(['serve /issue', await startServe(true, 'bench', 'fast')]);
   variants.push(['serve, no persister', await startServe(false, 'benchnp', 'fast')]);
   if (!args['no-persister']) variants.push(['serve, node:http front', await startServe(true, 'benchnode', 'node')]);
+  if (args['baseline-bin']) variants.push(['baseline build serve', await startServe(true, 'benchbase', 'fast', args['baseline-bin'])]);
 
   const targets = [['bare node:http', bare], ...variants];
   if (!args['fixed-only']) {
@@ -216,6 +221,13 @@ try {
           `(median of the per-round ratios ${fmt(paired, 2)})`,
       );
     });
+    if (args['baseline-bin']) {
+      // This build's `serve /issue` (variant 0) against the baseline build's (the last variant), paired per round.
+      const last = runs.length - 1;
+      const rate = med(runs[1].map((x, round) => x.rps / runs[last][round].rps));
+      const cpu = med(runs[1].map((x, round) => x.cpuUsPerReq[0] / runs[last][round].cpuUsPerReq[0]));
+      console.log(`  this build over the baseline build (serve /issue, median of per-round ratios): rate x${fmt(rate, 3)}, node CPU/req x${fmt(cpu, 3)}`);
+    }
   }
 
   if (!args['skip-fixed']) {

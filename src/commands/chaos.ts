@@ -5,8 +5,8 @@ import { withExitCode } from './action.js';
 import { INTERRUPT_HELP, trapInterrupts } from './interrupt.js';
 import { DURATION_FLAG_HELP, collect, durationFlag, yesNo } from './parse-options.js';
 import { addTargetOptions, targetSetupOf, type TargetFlags } from './target-options.js';
-import { addForeignStoreOptions, foreignFlagsOf } from './foreign-store-options.js';
-import type { ForeignStoreFlags } from '../model/foreign-stores.js';
+import { addForeignStoreOptions } from './foreign-store-options.js';
+import { foreignFlagsOf, type ForeignStoreFlags } from '../model/foreign-stores.js';
 import { colorEnabled } from '../color.js';
 
 /** Options of `coupon-bench chaos` after commander parsed them. */

@@ -53,7 +53,8 @@ export async function runDemo(opts: DemoOpts): Promise<number> {
   const { loadScenario, applyOverrides } = await import('../run/plan/scenario.js');
   const { startServer } = await import('../server/start-server.js');
   const { createTemplate } = await import('../server/admin-client.js');
-  const { runScenario, exitCodeOf } = await import('../run/run-scenario.js');
+  const { runScenario } = await import('../run/run-scenario.js');
+  const { exitCodeOf } = await import('../run/finish/finish.js');
   const { verify } = await import('../verify/verify.js');
   const { formatVerdict } = await import('../verify/verdict-table.js');
   const { formatRunSummary } = await import('../report/summary.js');

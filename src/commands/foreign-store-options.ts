@@ -15,4 +15,3 @@ export function addForeignStoreOptions(cmd: Command): Command {
     .option('--redis-users-key <key>', "another team's Redis SET or HASH of the users holding a coupon (members or fields are user ids; {template} = id)");
 }
 
-export { foreignFlagsOf } from '../model/foreign-stores.js';

@@ -49,7 +49,7 @@ export function mergeCommand(): Command {
           import('../report/report-json.js'),
           import('../output-path.js'),
           import('../report/thresholds.js'),
-          import('../run/run-scenario.js'),
+          import('../run/finish/finish.js'),
           import('../report/summary.js'),
           import('../shared/version.js'),
           import('../model/ledger-record.js'),

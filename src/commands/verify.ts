@@ -1,8 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { withExitCode } from './action.js';
 import { DURATION_FLAG_HELP, drainTimeoutMs } from './parse-options.js';
-import { addForeignStoreOptions, foreignFlagsOf } from './foreign-store-options.js';
-import type { ForeignStoreFlags } from '../model/foreign-stores.js';
+import { addForeignStoreOptions } from './foreign-store-options.js';
+import { foreignFlagsOf, type ForeignStoreFlags } from '../model/foreign-stores.js';
 import { colorEnabled } from '../color.js';
 
 interface VerifyFlags extends ForeignStoreFlags {

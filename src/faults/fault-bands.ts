@@ -49,6 +49,17 @@ export class FaultBands {
     if (info.hook !== undefined) b.hook = info.hook;
   }
 
+  /** Whether band `i` has seen its recovery (an unknown band counts as recovered: nothing to wait for). */
+  recovered(i: number): boolean {
+    const b = this.bands[i];
+    return b === undefined || b.recoveredAt !== undefined;
+  }
+
+  /** Whether every band begun so far has seen its recovery. */
+  allRecovered(): boolean {
+    return this.bands.every((b) => b.recoveredAt !== undefined);
+  }
+
   /** Feed every response (the recorder's onResponse). */
   observe(s: ResponseSample): void {
     for (const b of this.bands) {

@@ -12,8 +12,6 @@ export interface FaultSpec {
   latencyMs?: number;
 }
 
-export type { ScenarioFault } from '../model/fault.js';
-
 /** Faults that are one act (a kill): no duration. The rest last a while and need one. */
 const INSTANT: ReadonlySet<AnyFaultKind> = new Set(['kill-serve', 'kill-persister', 'restart-redis', 'kill-target', 'restart-target', 'hook']);
 /** Target faults that act on a named proxy or hook (`cut:db@…`); the others take no name. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { CouponBenchError, UsageError } from '../errors.js';
 import type { AnyFaultKind } from '../model/fault.js';
-import type { FaultOutcome } from './chaos-stand.js';
+import type { FaultOutcome } from './chaos-faults.js';
 import type { FaultSpec } from './fault-spec.js';
 import { runHook } from './run-hook.js';
 import { isLoopbackHost, type HookSpec, type ProxySpec } from './target-flags.js';

@@ -2,8 +2,6 @@ import { Prng, deriveSeed } from './prng.js';
 import { UsageError } from '../errors.js';
 import type { UserIdSpec } from '../model/scenario.js';
 
-export type { UserIdSpec } from '../model/scenario.js';
-
 /** Produces the next user id for one worker. */
 export type UserIdSource = () => number;
 

@@ -3,8 +3,6 @@ import { backoffMs } from '../shared/backoff.js';
 import { isClusterUrl, parseClusterUrl, parseRedisUrl } from './redis-url.js';
 import { registerScripts } from './scripts.js';
 
-export { parseRedisUrl } from './redis-url.js';
-
 /** A client of one Redis or of a Redis Cluster: the same commands, routed by key slot on a cluster. */
 export type RedisClient = Redis | Cluster;
 

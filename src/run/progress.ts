@@ -1,5 +1,5 @@
-import { redactUrl } from '../store/open-store.js';
-import type { RunEvent, RunTick } from './run-scenario.js';
+import { redactUrl } from '../shared/redact-url.js';
+import type { RunEvent, RunTick } from './run-input.js';
 
 /** Shown for a figure not known yet (rate and p95 before the run's first full second). */
 export const UNKNOWN = '–';

@@ -8,9 +8,6 @@ import { readyTarget, startStand, stopStand, type Stand } from './stand/stand.js
 import { runLoad } from './load/load-phase.js';
 import { finishRun } from './finish/finish.js';
 
-export type { RunEvent, RunInput, RunResult, RunTick } from './run-input.js';
-export { exitCodeOf } from './finish/finish.js';
-
 /**
  * Run one scenario end to end, phase by phase: plan (scenario, shard, thresholds, faults), stand
  * (optional bundled server or chaos stand, template setup), load (probe, executor, faults),

@@ -1,6 +1,7 @@
 import { couponIdOf } from '../model/coupon-id.js';
 import type { IssueOutcome } from '../redis/issue-result.js';
-import { ErrorCode, RETRY_AFTER_SECONDS } from './responses.js';
+import { ApiCode } from '../model/outcome.js';
+import { RETRY_AFTER_SECONDS } from './responses.js';
 
 /**
  * The one map from what went wrong to the HTTP contract's answer (status, error code, message,
@@ -21,50 +22,50 @@ export const CLOSE_HEADERS = ['Connection', 'close'];
 /** Redis errors that mean "try again later" rather than a bug. */
 const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|MOVED|ASK|NOSCRIPT)/;
 
-export const draining = (): ErrorAnswer => ({ status: 503, code: ErrorCode.ServiceUnavailable, message: 'server is draining', headers: DRAIN_HEADERS });
-export const overloaded = (): ErrorAnswer => ({ status: 503, code: ErrorCode.ServiceUnavailable, message: 'server overloaded', headers: RETRY_HEADERS });
+export const draining = (): ErrorAnswer => ({ status: 503, code: ApiCode.ServiceUnavailable, message: 'server is draining', headers: DRAIN_HEADERS });
+export const overloaded = (): ErrorAnswer => ({ status: 503, code: ApiCode.ServiceUnavailable, message: 'server overloaded', headers: RETRY_HEADERS });
 export const redisUnavailable = (status: string): ErrorAnswer => ({
   status: 503,
-  code: ErrorCode.ServiceUnavailable,
+  code: ApiCode.ServiceUnavailable,
   message: `Redis is not available (${status})`,
   headers: RETRY_HEADERS,
 });
-export const notJson = (): ErrorAnswer => ({ status: 415, code: ErrorCode.UnsupportedMediaType, message: 'Content-Type must be application/json' });
-export const invalid = (message: string): ErrorAnswer => ({ status: 400, code: ErrorCode.InvalidRequest, message });
+export const notJson = (): ErrorAnswer => ({ status: 415, code: ApiCode.UnsupportedMediaType, message: 'Content-Type must be application/json' });
+export const invalid = (message: string): ErrorAnswer => ({ status: 400, code: ApiCode.InvalidRequest, message });
 export const badTemplateId = (): ErrorAnswer => invalid('template id must be a positive safe integer');
 export const templateNotFound = (templateId: number): ErrorAnswer => ({
   status: 404,
-  code: ErrorCode.TemplateNotFound,
+  code: ApiCode.TemplateNotFound,
   message: `template ${templateId} does not exist`,
 });
 export const templateConflict = (templateId: number, stock: number): ErrorAnswer => ({
   status: 409,
-  code: ErrorCode.TemplateConflict,
+  code: ApiCode.TemplateConflict,
   message: `template ${templateId} exists with stock ${stock}`,
   extra: { templateId, stock },
 });
 export const methodNotAllowed = (method: string, allow: string): ErrorAnswer => ({
   status: 405,
-  code: ErrorCode.MethodNotAllowed,
+  code: ApiCode.MethodNotAllowed,
   message: `method ${method} not allowed; use ${allow}`,
   headers: ['Allow', allow],
 });
 export const unauthorized = (): ErrorAnswer => ({
   status: 401,
-  code: ErrorCode.Unauthorized,
+  code: ApiCode.Unauthorized,
   message: 'admin token missing or wrong',
   headers: ['WWW-Authenticate', 'Bearer'],
 });
 export const tooLarge = (limit: number): ErrorAnswer => ({
   status: 413,
-  code: ErrorCode.PayloadTooLarge,
+  code: ApiCode.PayloadTooLarge,
   message: `request body over ${limit} bytes`,
   headers: CLOSE_HEADERS,
 });
 /** A store or Redis call of a slow route failed: try again later. */
 export const slowRouteFailed = (what: string, err: unknown): ErrorAnswer => ({
   status: 503,
-  code: ErrorCode.ServiceUnavailable,
+  code: ApiCode.ServiceUnavailable,
   message: `${what}: ${errMessage(err)}`,
   headers: RETRY_HEADERS,
 });
@@ -76,15 +77,15 @@ export const slowRouteFailed = (what: string, err: unknown): ErrorAnswer => ({
 export function refusal(outcome: IssueOutcome | undefined, code: number, templateId: number, seq: number, restoring: boolean): ErrorAnswer {
   switch (outcome) {
     case 'already_issued':
-      return { status: 400, code: ErrorCode.AlreadyIssued, message: 'this user already holds a coupon of this template', extra: { couponId: couponIdOf(templateId, seq) } };
+      return { status: 400, code: ApiCode.AlreadyIssued, message: 'this user already holds a coupon of this template', extra: { couponId: couponIdOf(templateId, seq) } };
     case 'out_of_stock':
-      return { status: 400, code: ErrorCode.OutOfStock, message: 'the template is sold out' };
+      return { status: 400, code: ApiCode.OutOfStock, message: 'the template is sold out' };
     case 'template_not_found':
       return restoring
-        ? { status: 503, code: ErrorCode.ServiceUnavailable, message: `template ${templateId} is being restored into Redis`, headers: RETRY_HEADERS }
+        ? { status: 503, code: ApiCode.ServiceUnavailable, message: `template ${templateId} is being restored into Redis`, headers: RETRY_HEADERS }
         : templateNotFound(templateId);
     default:
-      return { status: 500, code: ErrorCode.Internal, message: `issue script returned unknown code ${String(code)}` };
+      return { status: 500, code: ApiCode.Internal, message: `issue script returned unknown code ${String(code)}` };
   }
 }
 
@@ -96,7 +97,7 @@ export function refusal(outcome: IssueOutcome | undefined, code: number, templat
 export function redisFailure(err: unknown): ErrorAnswer {
   const msg = errMessage(err);
   if (err instanceof Error && err.name === 'ReplyError' && !TRANSIENT_REPLY.test(msg)) {
-    return { status: 500, code: ErrorCode.Internal, message: `Redis error: ${msg}` };
+    return { status: 500, code: ApiCode.Internal, message: `Redis error: ${msg}` };
   }
   return redisUnavailable(msg);
 }
@@ -110,8 +111,8 @@ export function clientErrorAnswer(errCode: string | undefined): ErrorAnswer & { 
       ? 'request headers too large'
       : `malformed HTTP request (${errCode ?? 'parse error'})`;
   return timeout
-    ? { status: 408, reason: 'Request Timeout', code: ErrorCode.RequestTimeout, message }
-    : { status: 400, reason: 'Bad Request', code: ErrorCode.MalformedRequest, message };
+    ? { status: 408, reason: 'Request Timeout', code: ApiCode.RequestTimeout, message }
+    : { status: 400, reason: 'Bad Request', code: ApiCode.MalformedRequest, message };
 }
 
 export function errMessage(err: unknown): string {

@@ -2,7 +2,8 @@ import { STATUS_CODES, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { TemplateKeys } from '../redis/keys.js';
-import type { HttpApp, IssueExchange } from './http-app.js';
+import type { IssueExchange } from './app-core.js';
+import type { HttpApp } from './http-app.js';
 import { parseFastRequest, type FastRequest } from './fast-request.js';
 
 /** Unparsed bytes a busy connection may hold before it stops reading. */

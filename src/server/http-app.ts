@@ -8,11 +8,8 @@ import { CLOSE_HEADERS, clientErrorAnswer, methodNotAllowed, tooLarge, type Erro
 import { ISSUE_PATH, IssueRoute, stopIssueBody } from './issue-route.js';
 import { Route, type RouteIndex } from './metrics.js';
 import { OpsRoutes } from './ops-routes.js';
-import { ErrorCode, errorBody, rawErrorResponse } from './responses.js';
-
-export { AppRequest, type HttpAppDeps, type IssueExchange } from './app-core.js';
-export { ISSUE_PATH, onPipelineReply } from './issue-route.js';
-export { parseTemplateBody } from './admin-routes.js';
+import { ApiCode } from '../model/outcome.js';
+import { errorBody, rawErrorResponse } from './responses.js';
 
 /**
  * The HTTP application: routing, and how answers are sent and counted. The routes live by job in
@@ -33,7 +30,7 @@ export class HttpApp implements AppCore {
 
   constructor(readonly deps: HttpAppDeps) {
     const m = deps.metrics;
-    const outcomes = ['issued', 'ok', 'created', ...Object.values(ErrorCode)];
+    const outcomes = ['issued', 'ok', 'created', ...Object.values(ApiCode)];
     this.o = Object.fromEntries(outcomes.map((x) => [x, m.outcome(x)]));
     this.bodyLimit = deps.bodyLimit;
     this.issue = new IssueRoute(this);
@@ -51,7 +48,7 @@ export class HttpApp implements AppCore {
     if (req.httpVersionMinor === 1 && req.httpVersionMajor === 1 && req.headers.host === undefined) {
       return this.answer(req.route, req, {
         status: 400,
-        code: ErrorCode.MalformedRequest,
+        code: ApiCode.MalformedRequest,
         message: 'HTTP/1.1 request without a Host header',
         headers: CLOSE_HEADERS,
       });
@@ -98,7 +95,7 @@ export class HttpApp implements AppCore {
 
   answer(route: RouteIndex, x: IssueExchange, a: ErrorAnswer): void {
     if (x.respond(a.status, errorBody(a.status, a.code, a.message, a.extra), a.headers)) {
-      this.recordAt(route, x, this.o[a.code] ?? this.o[ErrorCode.Internal]!);
+      this.recordAt(route, x, this.o[a.code] ?? this.o[ApiCode.Internal]!);
     }
   }
 
@@ -157,7 +154,7 @@ export class HttpApp implements AppCore {
       if (method !== 'GET') return this.methodNotAllowed(req, 'GET');
       void this.track(this.ops.metrics(req));
     } else {
-      this.answer(req.route, req, { status: 404, code: ErrorCode.NotFound, message: `no route ${method} ${path.slice(0, 200)}` });
+      this.answer(req.route, req, { status: 404, code: ApiCode.NotFound, message: `no route ${method} ${path.slice(0, 200)}` });
     }
   }
 }

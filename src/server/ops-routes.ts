@@ -2,7 +2,7 @@ import type { PersisterStats } from '../store/persister-options.js';
 import type { AppCore, AppRequest, IssueExchange } from './app-core.js';
 import { RETRY_HEADERS, errMessage } from './error-map.js';
 import { Route } from './metrics.js';
-import { ErrorCode } from './responses.js';
+import { ApiCode } from '../model/outcome.js';
 
 /** GET /healthz and GET /metrics: what operators and load balancers ask. */
 export class OpsRoutes {
@@ -30,7 +30,7 @@ export class OpsRoutes {
       res.end(text);
       this.app.recordAt(req.route, req, this.app.o.ok!);
     } catch (err) {
-      this.app.answer(req.route, req, { status: 500, code: ErrorCode.Internal, message: `metrics: ${errMessage(err)}` });
+      this.app.answer(req.route, req, { status: 500, code: ApiCode.Internal, message: `metrics: ${errMessage(err)}` });
     }
   }
 
@@ -50,7 +50,7 @@ export class OpsRoutes {
       : redis === 'unresponsive'
         ? `Redis has not answered within ${deps.healthTimeoutMs} ms`
         : `Redis is not available (${redis})`;
-    this.app.answer(Route.Healthz, x, { status: 503, code: ErrorCode.ServiceUnavailable, message, headers: RETRY_HEADERS, extra: { redis, draining } });
+    this.app.answer(Route.Healthz, x, { status: 503, code: ApiCode.ServiceUnavailable, message, headers: RETRY_HEADERS, extra: { redis, draining } });
   }
 
   /**

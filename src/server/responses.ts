@@ -1,12 +1,9 @@
 import type { ServerResponse } from 'node:http';
 
-/** Error codes of the HTTP contract (docs/contract.md); every error body is {code, message, status}. */
-export { ApiCode as ErrorCode } from '../model/outcome.js';
-
 /** Seconds a client should wait before retrying a 503. */
 export const RETRY_AFTER_SECONDS = '1';
 
-/** JSON error body. */
+/** JSON error body of the HTTP contract (docs/contract.md): {code, message, status}, plus any extra fields. */
 export function errorBody(status: number, code: string, message: string, extra?: Record<string, unknown>): string {
   return JSON.stringify({ code, message, status, ...extra });
 }

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { redactUrl } from '../shared/redact-url.js';
 
 /**
  * `--db` URLs: which engine they name, and every check that can be made without connecting. Kept
@@ -18,10 +19,6 @@ export function dbEngineOf(url: string): 'sqlite' | 'postgres' | 'mysql' {
     'E_BAD_DB_URL',
   );
 }
-
-import { redactUrl } from '../shared/redact-url.js';
-
-export { isRedacted, redactUrl } from '../shared/redact-url.js';
 
 /** The file path of a `sqlite:` URL (`sqlite:./x.sqlite`, `sqlite:///abs/x.sqlite`), or undefined for other engines. */
 export function sqlitePathOf(dbUrl: string): string | undefined {

@@ -1,13 +1,12 @@
 import mysql from 'mysql2/promise';
-import { parseMysqlUrl, redactUrl, type MysqlUrl } from './db-url.js';
+import { parseMysqlUrl, type MysqlUrl } from './db-url.js';
+import { redactUrl } from '../shared/redact-url.js';
 import { ISSUED_TABLE, TEMPLATE_TABLE, toIssuedRow, toTemplateRow } from './schema.js';
 import { assertSameRow, type StoredIssued } from './same-row.js';
 import type { CouponStore, IssuedRow, TemplateRow } from './store.js';
 import { StoreConnectError, describeDbError } from './store-errors.js';
 
 const DEFAULT_POOL = 4;
-
-export { parseMysqlUrl, type MysqlUrl } from './db-url.js';
 
 /** The error of a failed connect, by the driver's code (exported for tests). */
 export function connectError(err: unknown, where: string): StoreConnectError {

@@ -2,8 +2,6 @@ import type { CouponStore } from './store.js';
 import { StoreConnectError } from './store-errors.js';
 import { dbEngineOf, sqliteFileOf } from './db-url.js';
 
-export { dbEngineOf, redactUrl, sqlitePathOf, validateDbUrl } from './db-url.js';
-
 /** Default embedded database when `--db` is not given. */
 export const DEFAULT_DB_URL = 'sqlite:./coupon-bench.sqlite';
 

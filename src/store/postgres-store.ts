@@ -1,13 +1,12 @@
 import pg from 'pg';
-import { parsePostgresUrl, redactUrl } from './db-url.js';
+import { parsePostgresUrl } from './db-url.js';
+import { redactUrl } from '../shared/redact-url.js';
 import { ISSUED_TABLE, TEMPLATE_TABLE, toIssuedRow, toTemplateRow } from './schema.js';
 import { assertSameRow, type StoredIssued } from './same-row.js';
 import type { CouponStore, IssuedRow, TemplateRow } from './store.js';
 import { StoreConnectError, describeDbError } from './store-errors.js';
 
 const DEFAULT_POOL = 4;
-
-export { parsePostgresUrl, type PostgresUrl } from './db-url.js';
 
 /** Map a connect-time failure to a typed error with a one-line message. */
 function connectError(err: unknown, where: string): StoreConnectError {

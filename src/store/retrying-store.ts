@@ -1,4 +1,6 @@
-import { dbEngineOf, openStore, redactUrl, type OpenStoreOptions } from './open-store.js';
+import { openStore, type OpenStoreOptions } from './open-store.js';
+import { dbEngineOf } from './db-url.js';
+import { redactUrl } from '../shared/redact-url.js';
 import type { CouponStore, IssuedRow, StoreEngine, TemplateRow } from './store.js';
 import { StoreConnectError, describeDbError } from './store-errors.js';
 import { backoffMs } from '../shared/backoff.js';

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { dbEngineOf, parseMysqlUrl, parsePostgresUrl, redactUrl, sqlitePathOf } from '../store/db-url.js';
+import { dbEngineOf, parseMysqlUrl, parsePostgresUrl, sqlitePathOf } from '../store/db-url.js';
+import { redactUrl } from '../shared/redact-url.js';
 import { ISSUED_TABLE } from '../store/schema.js';
 
 /** Columns of the bundled issued table that verify reads. */

@@ -1,5 +1,5 @@
 import type { PartialAudit } from '../model/verdict.js';
-import { redactUrl } from '../store/db-url.js';
+import { redactUrl } from '../shared/redact-url.js';
 import type { ResolvedInput } from './resolve-input.js';
 import type { VerifyInput } from './verify-input.js';
 import { FOREIGN_REDIS_FLAGS } from './foreign-keys.js';

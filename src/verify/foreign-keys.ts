@@ -1,8 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { ForeignStoreFlags } from '../model/foreign-stores.js';
 
-export type { ForeignStoreFlags } from '../model/foreign-stores.js';
-
 /** The Redis key flags, for messages. */
 export const FOREIGN_REDIS_FLAGS = [
   ['redisStockKey', '--redis-stock-key'],

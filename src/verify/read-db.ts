@@ -1,7 +1,8 @@
 import { CouponBenchError, UsageError } from '../errors.js';
 import type { CouponStore } from '../store/store.js';
 import { ISSUED_TABLE } from '../store/schema.js';
-import { dbEngineOf, redactUrl, sqlitePathOf } from '../store/db-url.js';
+import { dbEngineOf, sqlitePathOf } from '../store/db-url.js';
+import { redactUrl } from '../shared/redact-url.js';
 import { bindTemplateQuery } from './db-query.js';
 import { DbSnapshotBuilder } from './db-snapshot-builder.js';
 import { issuedAtMs, queryError, resolveQueryColumns, type QueryColumns } from './query-columns.js';

@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { RedisClient } from '../redis/client.js';
-import { foreignKeyFor, type ForeignStoreFlags } from './foreign-keys.js';
+import { foreignKeyFor } from './foreign-keys.js';
+import type { ForeignStoreFlags } from '../model/foreign-stores.js';
 import type { RedisSnapshot } from './snapshot.js';
 
 /** Members or fields per SSCAN/HSCAN round trip. */

@@ -4,10 +4,11 @@ import { UsageError } from '../errors.js';
 import { LEDGER_FILE, REPORT_FILE } from '../model/ledger-record.js';
 import type { RunReport } from '../model/report.js';
 import { DEFAULT_PREFIX } from '../redis/keys.js';
-import { isRedacted } from '../store/db-url.js';
+import { isRedacted } from '../shared/redact-url.js';
 import { validateStoreUrls } from '../store/store-urls.js';
 import type { VerifyInput } from './verify-input.js';
-import { checkForeignFlags, type ForeignStoreFlags } from './foreign-keys.js';
+import { checkForeignFlags } from './foreign-keys.js';
+import type { ForeignStoreFlags } from '../model/foreign-stores.js';
 
 /** Inputs after reading the report and applying flags over it. */
 export interface ResolvedInput {

@@ -7,8 +7,6 @@ import { statusPaint, trailerLines, wordPaint } from './verdict-paint.js';
 import { formatCounts, invariantNotes, statusCell, verdictWord } from './verdict-text.js';
 import { wrapHanging, wrapText } from './wrap-text.js';
 
-export { verdictWord } from './verdict-text.js';
-
 /** Below this width the verdict is a list, not a table. */
 export const COMPACT_BELOW = 100;
 /** The table never grows wider than this, however wide the terminal. */

@@ -1,4 +1,4 @@
-import type { ForeignStoreFlags } from './foreign-keys.js';
+import type { ForeignStoreFlags } from '../model/foreign-stores.js';
 
 /** Inputs of an audit (flags of `coupon-bench verify`). */
 export interface VerifyInput extends ForeignStoreFlags {

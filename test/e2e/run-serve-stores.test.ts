@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/model/report.js';
-import { redactUrl } from '../../src/store/db-url.js';
+import { redactUrl } from '../../src/shared/redact-url.js';
 import { ISSUED_TABLE } from '../../src/store/schema.js';
 import { PG_URL, REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/env.js';
 import { runCli } from '../helpers/cli.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLedger } from '../../src/load/ledger-reader.js';
 import { runScenario } from '../../src/run/run-scenario.js';
-import type { Scenario } from '../../src/run/plan/scenario.js';
+import type { Scenario } from '../../src/model/scenario.js';
 
 interface Seen {
   method: string;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/run/run-scenario.js';
-import type { Scenario } from '../../src/run/plan/scenario.js';
+import type { Scenario } from '../../src/model/scenario.js';
 import { readLedger } from '../../src/load/ledger-reader.js';
 import { startStandIn } from '../helpers/load-stand-in.js';
 import { formatRunSummary } from '../../src/report/summary.js';

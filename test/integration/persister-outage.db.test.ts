@@ -57,6 +57,9 @@ describe.each<StoreEngine>(['postgres', 'mysql'])('%s outage through a cuttable 
       const k = await createTemplate(redis, prefix, 1, 2000);
       await issueUsers(redis, k, 1, 1, 300);
       await waitFor('first 300 rows', async () => (await store.countIssued(1)) === 300);
+      // ... and the persister saw them commit: a commit whose answer the cut swallows is retried
+      // (idempotent), and its entries would count in the lag below.
+      await waitFor('first 300 acknowledged', async () => (await redis.xlen(k.outbox)) === 0 && (await pendingCount(redis, k.outbox)) === 0);
 
       await proxy.cut();
       await issueUsers(redis, k, 1, 301, 700); // issuance goes on: RedisClient is the gate

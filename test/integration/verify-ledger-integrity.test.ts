@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LedgerRecord } from '../../src/model/ledger-record.js';
 import { ledgerIntegrityProblem } from '../../src/verify/ledger-integrity.js';
-import { verdictWord } from '../../src/verify/verdict-table.js';
+import { verdictWord } from '../../src/verify/verdict-text.js';
 import { verify } from '../../src/verify/verify.js';
 
 const rec = (o: LedgerRecord['o'], u: number, seq?: number): string =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkSchedule, parseFaultArg } from '../../src/faults/fault-spec.js';
-import { faultLabel } from '../../src/faults/fault-runner.js';
+import { faultLabel, holdsLoad, runFaults, type FaultStand } from '../../src/faults/fault-runner.js';
 import { FaultBands } from '../../src/faults/fault-bands.js';
 import { validateScenario } from '../../src/run/plan/scenario.js';
 import type { ResponseSample } from '../../src/load/recorder.js';
@@ -78,5 +78,64 @@ describe('fault bands', () => {
     expect(b?.recoveryMs).toBeUndefined();
     expect(b?.dataLost).toBe('template 1: 5 → 0');
     expect(b?.requests).toBe(0);
+  });
+});
+
+describe('faults one after another, each given the time to recover', () => {
+  const issued = (at: number): ResponseSample => ({ sent: at, intended: at, end: at + 1, outcome: 'issued', status: 200, templateId: 1, userId: 1 }) as ResponseSample;
+  /** A stand whose faults are lifted at once; it notes, as each begins, whether band 0 had recovered. */
+  function stand(bands: FaultBands): { stand: FaultStand; seen: boolean[] } {
+    const seen: boolean[] = [];
+    return { seen, stand: { inject: () => (seen.push(bands.recovered(0)), Promise.resolve({ endedAt: performance.now(), detail: 'done' })) } };
+  }
+  const specs = [parseFaultArg('kill-serve@1ms'), parseFaultArg('kill-persister@2ms')];
+
+  it('the next fault waits for the band before it to recover; its band begins when it really began', async () => {
+    const bands = new FaultBands(() => 0);
+    const { stand: s, seen } = stand(bands);
+    const progress = { left: 2 };
+    const t0 = performance.now();
+    const run = runFaults(specs, s, bands, { start: () => t0, over: () => false, progress });
+    // band 0 recovers (an issuance answer to a request sent after it was lifted) only once it was
+    const deadline = Date.now() + 10_000;
+    while (progress.left === 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(progress.left).toBe(1);
+    await new Promise((r) => setTimeout(r, 30)); // time for a runner that does not wait to begin the second (then: seen [false, false])
+    const at = performance.now();
+    bands.observe(issued(at));
+    await run;
+    expect(seen).toEqual([false, true]);
+    expect(progress.left).toBe(0);
+    const [, second] = bands.result(performance.now());
+    expect(second?.startMs).toBeGreaterThanOrEqual(Math.round(at * 10) / 10);
+  });
+
+  it('a band that never recovers holds the next fault back no longer than the recovery wait', async () => {
+    const bands = new FaultBands(() => 0);
+    const { stand: s, seen } = stand(bands);
+    const t0 = performance.now();
+    await runFaults(specs, s, bands, { start: () => t0, over: () => false, recoveryWaitMs: 20 });
+    expect(seen).toEqual([false, false]);
+    expect(bands.result(performance.now()).map((b) => b.recoveryMs)).toEqual([undefined, undefined]);
+  });
+
+  it('the load goes on past its end while a fault is to begin or a band to recover, up to the wait', () => {
+    const bands = new FaultBands(() => 0);
+    const progress = { left: 1 };
+    let now = 1000;
+    const hold = holdsLoad(bands, progress, () => now, 500);
+    expect(hold()).toBe(true); // a fault still to begin
+    progress.left = 0;
+    const i = bands.begin('kill-serve', 'kill-serve@1s', 1100);
+    bands.end(i, 1110);
+    now = 1200;
+    expect(hold()).toBe(true); // its band not recovered yet
+    bands.observe(issued(1300));
+    expect(hold()).toBe(false);
+    const j = bands.begin('kill-serve', 'kill-serve@2s', 1400);
+    bands.end(j, 1410);
+    expect(hold()).toBe(true);
+    now = 1500; // 500 ms after it was first asked: "never"
+    expect(hold()).toBe(false);
   });
 });

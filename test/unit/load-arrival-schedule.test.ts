@@ -50,6 +50,19 @@ describe('arrival schedule', () => {
     const huge = ArrivalSchedule.constant(1e10, 1000, 1000);
     expect(huge.dueBy(500)).toBe(5e9 + 1);
   });
+  it('extend(ms) goes on at the rate it ends with; a schedule ending at rate 0 cannot', () => {
+    const s = new ArrivalSchedule(0, [{ durationMs: 1000, target: 100 }], 1000);
+    expect(s.total).toBe(50);
+    expect(s.extend(100)).toBe(true);
+    expect(s.durationMs).toBe(1100);
+    expect(s.total).toBe(60);
+    for (let k = 50; k < 60; k++) expect(s.timeOf(k)).toBeCloseTo(1000 + (k - 50) * 10, 6);
+    expect(s.timeOf(60)).toBe(Number.POSITIVE_INFINITY);
+    expect(s.dueBy(1045)).toBe(55);
+    const down = new ArrivalSchedule(100, [{ durationMs: 1000, target: 0 }], 1000);
+    expect(down.extend(100)).toBe(false);
+    expect(down.total).toBe(50);
+  });
 });
 
 describe('durations', () => {

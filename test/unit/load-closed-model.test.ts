@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runClosedModel } from '../../src/load/executors/closed-model.js';
-import type { ExecContext } from '../../src/load/executors/types.js';
-import type { Scenario } from '../../src/run/plan/scenario.js';
+import { EXTEND_STEP_MS, type ExecContext } from '../../src/load/executors/types.js';
+import type { Scenario } from '../../src/model/scenario.js';
 
 const SCENARIO = { name: 't', target: 'http://127.0.0.1:1', users: { type: 'sequential', start: 1 }, templates: [{ id: 1, stock: 1 }] } as unknown as Scenario;
 
@@ -84,5 +84,32 @@ describe('closed model think time (k6 sleep after each answer)', () => {
     const { engine, sends } = serialEngine(0);
     await runClosedModel(context(engine), { vusMax: 2, targetAt: () => 2, durationMs: 1_000, iterations: 50, thinkMs: 0 });
     expect(sends.length).toBe(50);
+  });
+});
+
+describe('closed model past its planned end', () => {
+  it('goes on a step at a time while extend says so, then ends', async () => {
+    const { engine, sends } = serialEngine(0);
+    let asked = 0;
+    const ctx = { ...context(engine), extend: () => ++asked <= 3 };
+    const t0 = performance.now();
+    const r = await runClosedModel(ctx, { vusMax: 2, targetAt: () => 2, durationMs: 50, thinkMs: 5 });
+    // asked at the planned end and after each step until it said no
+    expect(asked).toBe(4);
+    expect(sends.some((s) => s.at - t0 >= 50 + EXTEND_STEP_MS)).toBe(true);
+    expect(r.endedAt - r.startedAt).toBeGreaterThanOrEqual(50 + 3 * EXTEND_STEP_MS);
+  });
+
+  it('a stop request ends it whatever extend says', async () => {
+    const { engine } = serialEngine(0);
+    let asked = 0;
+    const ctx = context(engine);
+    const extend = (): boolean => {
+      asked++;
+      ctx.stop.requested = asked >= 2;
+      return true;
+    };
+    await runClosedModel({ ...ctx, extend }, { vusMax: 2, targetAt: () => 2, durationMs: 20, thinkMs: 5 });
+    expect(asked).toBe(2);
   });
 });

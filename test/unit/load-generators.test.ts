@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Prng, deriveSeed } from '../../src/load/prng.js';
 import { createUserIdSource } from '../../src/load/user-ids.js';
 import { IterationSource } from '../../src/load/iteration-source.js';
-import type { Scenario } from '../../src/run/plan/scenario.js';
+import type { Scenario } from '../../src/model/scenario.js';
 
 const take = (f: () => number, n: number): number[] => Array.from({ length: n }, f);
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createProgressPrinter, interruptNotice, progressBar, ttyProgressLine } from '../../src/run/progress.js';
 import { colorEnabled, takeNoColorFlag } from '../../src/color.js';
 import { PersistPoller } from '../../src/run/load/persist-poller.js';
-import type { RunTick } from '../../src/run/run-scenario.js';
+import type { RunTick } from '../../src/run/run-input.js';
 import { Recorder } from '../../src/load/recorder.js';
 import { runTick } from '../../src/load/run-tick.js';
 

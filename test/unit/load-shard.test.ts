@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseShard, shardScenario, shareOf } from '../../src/run/plan/shard.js';
 import { createUserIdSource } from '../../src/load/user-ids.js';
-import type { Scenario } from '../../src/run/plan/scenario.js';
+import type { Scenario } from '../../src/model/scenario.js';
 
 const base: Scenario = { name: 's', executor: 'constant-vus', vus: 5, duration: '5s', users: { type: 'sequential', start: 1 }, templates: [{ id: 1, stock: 10 }] };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isJson } from '../../src/server/content-type.js';
-import { parseTemplateBody } from '../../src/server/http-app.js';
+import { parseTemplateBody } from '../../src/server/admin-routes.js';
 import { parseIdSegment, parseIssueBody } from '../../src/server/validate-issue.js';
 import { parseStrictObject } from '../../src/server/strict-json.js';
 

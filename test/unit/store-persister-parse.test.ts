@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseOutboxBuffers, parseOutboxEntry } from '../../src/store/outbox-entry.js';
 import { hasStalledConsumer } from '../../src/store/outbox-reader.js';
 import { workerExecArgv } from '../../src/store/persister.js';
-import { parseMysqlUrl } from '../../src/store/mysql-store.js';
-import { parsePostgresUrl } from '../../src/store/postgres-store.js';
+import { parseMysqlUrl, parsePostgresUrl } from '../../src/store/db-url.js';
 import { StoreConflictError, isDataError } from '../../src/store/store-errors.js';
 
 describe('parseOutboxEntry', () => {

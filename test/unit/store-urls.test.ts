@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CouponBenchError, UsageError } from '../../src/errors.js';
-import { isRedacted, redactUrl, validateDbUrl } from '../../src/store/db-url.js';
+import { validateDbUrl } from '../../src/store/db-url.js';
+import { isRedacted, redactUrl } from '../../src/shared/redact-url.js';
 import { validateStoreUrls } from '../../src/store/store-urls.js';
 import { resolveInput } from '../../src/verify/resolve-input.js';
 

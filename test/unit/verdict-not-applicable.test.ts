@@ -5,7 +5,8 @@ import { renderHtmlReport } from '../../src/report/html-report.js';
 import { toJUnit } from '../../src/report/junit.js';
 import { verdictSuite } from '../../src/report/junit-suites.js';
 import { mergeResults } from '../../src/verify/merge-results.js';
-import { formatVerdict, verdictWord } from '../../src/verify/verdict-table.js';
+import { formatVerdict } from '../../src/verify/verdict-table.js';
+import { verdictWord } from '../../src/verify/verdict-text.js';
 import { makeReport } from './report-fixture.js';
 
 // N/A: an invariant that does not apply to the target. Never PASS, never a SKIP that --strict refuses.

@@ -13,10 +13,13 @@ interface Segment {
  * integral of the (piecewise linear) rate reaches k. No once-a-second bursts.
  */
 export class ArrivalSchedule {
-  readonly total: number;
-  readonly durationMs: number;
+  total: number;
+  durationMs: number;
   private readonly segs: Segment[] = [];
   private seg = 0;
+  /** iterations due by the end (not rounded), and the rate there */
+  private area: number;
+  private endRate: number;
 
   /** `stages` rates are per `timeUnitMs`. */
   constructor(startRate: number, stages: Array<{ durationMs: number; target: number }>, timeUnitMs: number) {
@@ -33,6 +36,18 @@ export class ArrivalSchedule {
     // Round to absorb float error (e.g. 0.1 * 30000 = 2999.9999).
     this.total = Math.floor(n + 1e-9);
     this.durationMs = t;
+    this.area = n;
+    this.endRate = r;
+  }
+
+  /** Go on `ms` longer at the rate the schedule ends with; false (and no change) when that rate is 0. */
+  extend(ms: number): boolean {
+    if (!(this.endRate > 0)) return false;
+    this.segs.push({ start: this.durationMs, duration: ms, r0: this.endRate, r1: this.endRate, n0: this.area });
+    this.area += this.endRate * ms;
+    this.durationMs += ms;
+    this.total = Math.floor(this.area + 1e-9);
+    return true;
   }
 
   /** A constant rate for `durationMs`. */

@@ -1,6 +1,6 @@
 import { IterationSource } from '../iteration-source.js';
 import type { ArrivalSchedule } from './arrival-schedule.js';
-import type { ExecContext, ExecResult } from './types.js';
+import { EXTEND_STEP_MS, type ExecContext, type ExecResult } from './types.js';
 
 /** Parameters of {@link runOpenModel}. */
 export interface OpenModelOptions {
@@ -61,7 +61,8 @@ export async function runOpenModel(ctx: ExecContext, o: OpenModelOptions): Promi
     };
     /** Send every iteration due by `now` (a fresh clock read unless the caller just took one). */
     const pump = (now = performance.now()): void => {
-      while (k < schedule.total && !stop.requested) {
+      // Past the planned end, the load goes on a step at a time while ctx.extend says so.
+      while ((k < schedule.total || (!stop.requested && ctx.extend?.() === true && schedule.extend(EXTEND_STEP_MS))) && !stop.requested) {
         const intended = t0 + schedule.timeOf(k);
         if (intended > now) break;
         k++;

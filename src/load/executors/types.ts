@@ -12,7 +12,16 @@ export interface ExecContext {
   worker: { index: number; count: number; slots?: number };
   /** set `requested` to stop early (SIGINT); executors finish in-flight requests and return */
   stop: { requested: boolean };
+  /**
+   * Asked when the planned load is over (constant-vus, ramping-vus, shared-iterations, the
+   * arrival-rate executors) and again after each {@link EXTEND_STEP_MS}: true keeps it going one
+   * more step, with the last VU count or arrival rate (a chaos run waiting for its faults to recover).
+   */
+  extend?: () => boolean;
 }
+
+/** How much longer the load goes on each time {@link ExecContext.extend} says so. */
+export const EXTEND_STEP_MS = 100;
 
 /** What an executor returns when its last request is answered. */
 export interface ExecResult {

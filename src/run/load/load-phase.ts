@@ -15,7 +15,7 @@ import { evaluateThresholds, type Threshold } from '../../report/thresholds.js';
 import type { ChaosStand } from '../../faults/chaos-stand.js';
 import type { TargetStand } from '../../faults/target-stand.js';
 import { FaultBands } from '../../faults/fault-bands.js';
-import { runFaults } from '../../faults/fault-runner.js';
+import { holdsLoad, runFaults, type FaultProgress } from '../../faults/fault-runner.js';
 import type { RunEvent, RunInput } from '../run-input.js';
 import type { RunControl } from '../run-control.js';
 import { plannedMs, type RunPlan } from '../plan/plan.js';
@@ -176,14 +176,18 @@ export async function runLoad(ctx: LoadContext): Promise<LoadResult> {
     // In flight over time (the report's VUs / in-flight line): a few samples a second, off the hot path.
     const sampler = setInterval(() => recorder.inFlight(performance.now(), engine.inFlight), IN_FLIGHT_SAMPLE_MS);
     let faultsRun: Promise<void> | undefined;
+    let extend: (() => boolean) | undefined;
     try {
       control.loadStarted = true;
       const faultStand = ctx.chaos ?? ctx.ownTarget;
       if (bands && faultStand) {
         const loadT0 = performance.now();
-        faultsRun = runFaults(plan.faults, faultStand, bands, { start: () => (recorder.t0 > 0 ? recorder.t0 : loadT0), over: () => control.loadOver || control.stop.requested, emit });
+        const progress: FaultProgress = { left: plan.faults.length };
+        // The load outlasts its faults: it goes on until each has begun and recovered (bounded).
+        extend = holdsLoad(bands, progress);
+        faultsRun = runFaults(plan.faults, faultStand, bands, { start: () => (recorder.t0 > 0 ? recorder.t0 : loadT0), over: () => control.loadOver || control.stop.requested, emit, progress });
       }
-      exec = await runExecutor({ scenario: plan.scenario, engine, recorder, seed: plan.seed, worker: plan.worker, stop: control.stop });
+      exec = await runExecutor({ scenario: plan.scenario, engine, recorder, seed: plan.seed, worker: plan.worker, stop: control.stop, ...(extend ? { extend } : {}) });
     } finally {
       control.loadOver = true;
       clearInterval(ticker);

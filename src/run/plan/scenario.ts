@@ -13,17 +13,6 @@ import { didYouMean } from '../../shared/did-you-mean.js';
 import { resolveTargetEnv, type EnvMap } from './scenario-env.js';
 import { checkTargetFlag } from './target-flag.js';
 
-export { DEFAULT_CHECKS } from '../../model/scenario.js';
-export type {
-  DurationValue,
-  ExecutorName,
-  Scenario,
-  ScenarioCheck,
-  ScenarioOverrides,
-  ScenarioTemplate,
-  ThresholdSpec,
-} from '../../model/scenario.js';
-
 type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 let validators: { scenario: Validator; dialect: Validator } | undefined;
 

@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors.js';
-import type { Scenario } from './scenario.js';
+import type { Scenario } from '../../model/scenario.js';
 
 /** One generator's part of a split run: `index` (0-based) of `count`, and the VU slots of the widest part. */
 export interface Shard {

@@ -6,7 +6,8 @@ import type { RunReport } from '../../model/report.js';
 import { DEFAULT_PREFIX, templateKeys } from '../../redis/keys.js';
 import { redisRefusal } from '../../redis/refusal.js';
 import type { RedisClient } from '../../redis/client.js';
-import { redactUrl, sqlitePathOf } from '../../store/db-url.js';
+import { sqlitePathOf } from '../../store/db-url.js';
+import { redactUrl } from '../../shared/redact-url.js';
 
 /**
  * A template that already has coupons would have an earlier run's coupons audited as this run's:

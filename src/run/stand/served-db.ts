@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { REPORT_FILE } from '../../model/ledger-record.js';
 import type { RunReport } from '../../model/report.js';
-import { sqlitePathOf } from '../../store/open-store.js';
+import { sqlitePathOf } from '../../store/db-url.js';
 
 /** The SQLite database `run --serve` keeps in its run folder when no `--db` is given. */
 export const SERVED_DB_FILE = 'coupons.sqlite';

@@ -1,6 +1,6 @@
 import { CouponBenchError, HarnessInvalidError } from '../../errors.js';
 import { templateNotFreshError } from './fresh-templates.js';
-import type { ScenarioTemplate } from '../plan/scenario.js';
+import type { ScenarioTemplate } from '../../model/scenario.js';
 
 /**
  * Create the scenario's templates through the target's admin API (`--setup`, and `--serve` for its
