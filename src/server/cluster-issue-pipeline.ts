@@ -3,7 +3,8 @@ import type { Cluster } from 'ioredis';
 import { CouponBenchError } from '../errors.js';
 import { parseClusterUrl } from '../redis/redis-url.js';
 import { splitNodeKey } from '../redis/slot-node.js';
-import { IssuePipeline, type IssueChannel, type IssueContext, type IssueReplyHandler } from './issue-pipeline.js';
+import { IssuePipeline } from './issue-pipeline.js';
+import type { IssueChannel, IssueContext, IssueReplyHandler } from './issue-channel.js';
 
 /** Settings of a {@link ClusterIssuePipeline}. */
 export interface ClusterIssuePipelineOptions<T> {

@@ -7,8 +7,6 @@ import type { RespReader, RespReply } from '../redis/resp-reader.js';
 import { loadScripts } from '../redis/scripts.js';
 import { redisRefusal } from '../redis/refusal.js';
 
-export type { IssueChannel, IssueContext, IssuePipelineOptions, IssueReplyHandler } from './issue-channel.js';
-
 /**
  * Users in flight (written, not yet answered) from which new ones wait for Redis's next replies
  * instead of being written at the end of the loop turn (see flushSoon).

@@ -7,7 +7,8 @@ import { redactUrl } from '../shared/redact-url.js';
 import { ClusterIssuePipeline } from './cluster-issue-pipeline.js';
 import type { IssueExchange } from './app-core.js';
 import { onPipelineReply } from './issue-route.js';
-import { IssuePipeline, type IssueChannel } from './issue-pipeline.js';
+import { IssuePipeline } from './issue-pipeline.js';
+import type { IssueChannel } from './issue-channel.js';
 import type { ServeOptions } from './serve-options.js';
 
 const REDIS_READY_TIMEOUT_MS = 5000;

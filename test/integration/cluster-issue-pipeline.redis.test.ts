@@ -7,7 +7,7 @@ import type { Cluster } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { templateKeys } from '../../src/redis/keys.js';
 import { ClusterIssuePipeline } from '../../src/server/cluster-issue-pipeline.js';
-import type { IssueContext } from '../../src/server/issue-pipeline.js';
+import type { IssueContext } from '../../src/server/issue-channel.js';
 import { REDIS_URL } from '../helpers/env.js';
 
 /** A port nothing listens on (bound, then released). */

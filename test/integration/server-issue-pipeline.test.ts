@@ -1,7 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { templateKeys } from '../../src/redis/keys.js';
-import { HOLD_FROM_IN_FLIGHT, IssuePipeline, MAX_USERS_PER_CALL, type IssueContext } from '../../src/server/issue-pipeline.js';
+import { HOLD_FROM_IN_FLIGHT, IssuePipeline, MAX_USERS_PER_CALL } from '../../src/server/issue-pipeline.js';
+import type { IssueContext } from '../../src/server/issue-channel.js';
 
 /** Parse complete RESP arrays of bulk strings (what clients send); returns commands and the rest. */
 function parseCommands(buf: string): [string[][], string] {
