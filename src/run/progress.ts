@@ -22,13 +22,22 @@ export function progressBar(elapsedMs: number, plannedMs: number | undefined, ce
 }
 
 /**
+ * `/7s` after the elapsed seconds; `/7s+` once a chaos run goes on past its planned end (a fault not
+ * begun or not recovered yet, docs/faults.md); `s` when no duration is planned.
+ */
+function plannedText(t: RunTick): string {
+  if (t.plannedMs === undefined) return 's';
+  return `/${(t.plannedMs / 1000).toFixed(0)}s${t.elapsedMs > t.plannedMs + 500 ? '+' : ''}`;
+}
+
+/**
  * The terminal's progress line: a bar with elapsed/total, VUs (closed model) or requests in flight
  * (arrival rate), the last second's rate and p95, issued, errors; cut to the terminal's width so
  * redrawing it in place never wraps.
  */
 export function ttyProgressLine(t: RunTick, columns?: number): string {
   const el = (t.elapsedMs / 1000).toFixed(0);
-  const of = t.plannedMs !== undefined ? `/${(t.plannedMs / 1000).toFixed(0)}s` : 's';
+  const of = plannedText(t);
   const bar = progressBar(t.elapsedMs, t.plannedMs);
   const load = t.vus !== undefined ? `VUs ${t.vus}` : `in flight ${t.inFlight}`;
   const p95 = t.p95 !== undefined ? `${t.p95.toFixed(2)}ms` : UNKNOWN;
@@ -51,7 +60,7 @@ export function createProgressPrinter(out: NodeJS.WriteStream, opts: { tty: bool
   let drawn = false;
   const line = (t: RunTick): string => {
     const el = (t.elapsedMs / 1000).toFixed(0);
-    const of = t.plannedMs !== undefined ? `/${(t.plannedMs / 1000).toFixed(0)}s` : 's';
+    const of = plannedText(t);
     const persisted = t.persisted ? `  persisted ${t.persisted.persisted}/${t.persisted.issued} (lag ${t.persisted.lag})` : '';
     const p95 = t.p95 !== undefined ? `${t.p95.toFixed(2)}ms` : UNKNOWN;
     return `running ${el}${of}  reqs ${t.total}  ${t.rate ?? UNKNOWN}/s  p95 ${p95}  issued ${t.issued}  errors ${t.errors}${t.dropped ? `  dropped ${t.dropped}` : ''}${persisted}`;

@@ -39,6 +39,8 @@ describe('progress printer', () => {
     const closed = ttyProgressLine({ ...tick(5), vus: 100 });
     expect(closed).toBe('[██████████░░░░░░░░░░] 5/10s  VUs 100  100/s  p95 1.50ms  issued 3  errors 1');
     expect(ttyProgressLine(tick(5))).toContain(' 5/10s  in flight 2  100/s');
+    // a chaos run that goes on past its planned end (waiting for a fault's recovery) says so
+    expect(ttyProgressLine(tick(12))).toContain(' 12/10s+  in flight 2');
     const narrow = ttyProgressLine({ ...tick(5), vus: 100 }, 40);
     expect(narrow.length).toBe(39);
     expect(narrow.endsWith('…')).toBe(true);
