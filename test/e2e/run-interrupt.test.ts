@@ -14,7 +14,14 @@ import { portOpen } from '../helpers/net.js';
 const START_MS = 60_000;
 const KILL_MS = 120_000;
 const TEST_MS = KILL_MS + 10_000;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/**
+ * The first piped progress line ("running 5/10s  reqs 98 …", about 5 s in): the load's own ticker
+ * prints it, so a signal sent once it is read arrives during the load, however long the setup took
+ * (the "run <id>: …" line comes before the target is probed and the load begins).
+ */
+const LOAD_RUNNING = /^running \d+\/10s +reqs \d+/m;
+/** The same, once some requests were answered. */
+const LOAD_ANSWERED = /^running \d+\/10s +reqs [1-9]/m;
 const readReport = (path: string): RunReport => JSON.parse(readFileSync(path, 'utf8')) as RunReport;
 
 
@@ -44,8 +51,7 @@ describe('run and demo interrupted by SIGINT / SIGTERM (spawned CLI)', () => {
 
   it('SIGINT stops the load, writes report and ledger marked interrupted, exits 97', async () => {
     const cli = spawnCli(['run', 'seed-k6', '--target', stand.url, '--duration', '10s', '--vus', '5', '--out', 'int'], { cwd, timeoutMs: KILL_MS });
-    await cli.waitFor(/^run \S+: seed-k6/m, START_MS);
-    await sleep(1000);
+    await cli.waitFor(LOAD_ANSWERED, START_MS);
     cli.child.kill('SIGINT');
     const r = await cli.ended;
     expectInterrupted(r, readReport(join(cwd, 'int', 'report.json')), 'SIGINT');
@@ -54,8 +60,7 @@ describe('run and demo interrupted by SIGINT / SIGTERM (spawned CLI)', () => {
 
   it('SIGTERM during run --serve: report written, exit 97, and the bundled server and its redis-server stopped', async () => {
     const cli = spawnCli(['run', 'seed-k6', '--serve', '--duration', '10s', '--vus', '5', '--out', 'term'], { cwd, timeoutMs: KILL_MS });
-    await cli.waitFor(/^run \S+: seed-k6/m, START_MS);
-    await sleep(1000);
+    await cli.waitFor(LOAD_ANSWERED, START_MS);
     cli.child.kill('SIGTERM');
     const r = await cli.ended;
     const report = readReport(join(cwd, 'term', 'report.json'));
@@ -70,8 +75,7 @@ describe('run and demo interrupted by SIGINT / SIGTERM (spawned CLI)', () => {
     stand.delayMs = 4000; // every answer takes 4 s: a clean stop would wait for them
     try {
       const cli = spawnCli(['run', 'seed-k6', '--target', stand.url, '--duration', '10s', '--vus', '2', '--out', 'twice'], { cwd, timeoutMs: KILL_MS });
-      await cli.waitFor(/^run \S+: seed-k6/m, START_MS);
-      await sleep(500);
+      await cli.waitFor(LOAD_RUNNING, START_MS); // every request takes 4 s: two in flight from here on
       cli.child.kill('SIGINT');
       await cli.waitFor(/SIGINT: stopping the load/, START_MS);
       cli.child.kill('SIGINT');
@@ -88,8 +92,7 @@ describe('run and demo interrupted by SIGINT / SIGTERM (spawned CLI)', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
     delete env.REDIS_URL;
     const cli = spawnCli(['demo', '--duration', '10s', '--reports-dir', join(cwd, 'demo')], { cwd, env, timeoutMs: KILL_MS });
-    await cli.waitFor(/demo: running seed-k6/, START_MS);
-    await sleep(1000);
+    await cli.waitFor(LOAD_ANSWERED, START_MS);
     cli.child.kill('SIGINT');
     const r = await cli.ended;
     expect(r.code).toBe(97);

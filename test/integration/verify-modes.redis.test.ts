@@ -36,12 +36,22 @@ function tmp(): string {
 function ledgerLines(records: LedgerRecord[]): string {
   return records.map((r) => JSON.stringify(r)).join('\n') + '\n';
 }
+/**
+ * Send times of the fixture's requests, explicit and strictly increasing: one a millisecond from a
+ * fixed start, in the order the records are built, each answered 0.9 ms after it was sent (`lat`
+ * 900 µs). No two requests overlap: each was answered before the next was sent. (`Date.now()` would
+ * stamp several in one millisecond, and a repeat answered 0.9 ms after the last coupon's request was
+ * sent may have met no stock: the duplicate check would not be exercised, by the product's rule.)
+ */
+const FIRST_SEND_MS = Date.UTC(2026, 0, 1);
+let sent = 0;
+const nextSendMs = (): number => FIRST_SEND_MS + sent++;
 const rec = (o: LedgerRecord['o'], u: number, seq?: number): LedgerRecord => ({
   o,
   tpl: 1,
   u,
   st: o === 'issued' ? 200 : o === 'unknown' ? 0 : 400,
-  ts: Date.now(),
+  ts: nextSendMs(),
   lat: 900,
   ...(seq ? { seq, c: `1-${seq}` } : {}),
 });
@@ -75,6 +85,7 @@ async function seedStores(stock: number, users: number[], persist = true): Promi
 
 describe('bundled stores through a report', () => {
   it('reads stores, templates and the ledger from report.json, and finds the latest run without flags', async () => {
+    // User 1 asks again after their coupon, and is answered before user 3's request takes the last one.
     const { prefix, dbUrl, ledger } = await seedStores(3, [1, 2, 1, 3, 4, 5]);
     const reports = tmp();
     const write = (runId: string, mtime: number, records = ledger): string => {
@@ -101,6 +112,7 @@ describe('bundled stores through a report', () => {
     expect(v.headline).toBe('exactly 3 issued to 3 distinct users; 3 refused: 2 sold out, 1 duplicate; 0 unknown');
     expect(byStatus(v, 'FAIL')).toEqual([]);
     expect(byStatus(v, 'SKIP')).toEqual([]);
+    expect(v.invariants.find((i) => i.name === 'no-duplicate-user')).toMatchObject({ exercised: true, exercise: { count: 1 } });
     expect(v.exitCode).toBe(0);
     expect(v.sources?.ledger).toContain('(full)');
 
