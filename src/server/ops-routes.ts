@@ -11,10 +11,16 @@ export class OpsRoutes {
 
   constructor(private readonly app: AppCore) {}
 
-  /** GET /healthz, from either front: Redis must answer a PING within the issue timeout. */
+  /**
+   * GET /healthz, from either front: Redis must answer a PING within the issue timeout. The PING
+   * goes over ioredis, which reconnects on its own after Redis returns (sooner or later than the
+   * issue pipeline): until it is ready, its state is the answer, not a PING that could not be sent
+   * ("unresponsive" is for a Redis that is connected but does not answer).
+   */
   healthz(x: IssueExchange): void {
     const { deps } = this.app;
-    const redis = (deps.pipeline ?? deps.redis).status;
+    const issuing = (deps.pipeline ?? deps.redis).status;
+    const redis = issuing === 'ready' ? deps.redis.status : issuing;
     if (redis !== 'ready' || this.app.draining) return this.healthzAnswer(x, redis);
     void this.app.track(this.redisAnswers().then((answers) => this.healthzAnswer(x, answers ? redis : 'unresponsive')));
   }

@@ -49,10 +49,13 @@ describe('serve --workers 2: two processes on one port, one Redis, one database'
     };
     flash.templates = [{ id: 2, stock: 1000 }];
     // What is checked here is correctness (exactly the stock, no duplicate, nothing lost), not how
-    // fast a machine shared with other work answers: no latency threshold, and the crowd's 3,000
-    // unique users come as fast as the machine allows (closed model) instead of at a rate a busy
-    // machine cannot keep (an open model there drops most arrivals: exit 97).
+    // fast a machine shared with other work answers: no latency threshold, nor "no unknown answer"
+    // (a 503 when Redis does not answer within the server's issue timeout, which a busy machine
+    // does not promise: exit 99), and the crowd's 3,000 unique users come as fast as the machine
+    // allows (closed model) instead of at a rate a busy machine cannot keep (an open model there
+    // drops most arrivals: exit 97).
     delete flash.thresholds['http_req_duration'];
+    delete flash.thresholds['outcomes.unknown'];
     for (const key of ['rate', 'timeUnit', 'preAllocatedVUs', 'maxVUs']) delete flash[key];
     Object.assign(flash, { executor: 'shared-iterations', vus: 64, iterations: 3000, duration: '60s', harness: { maxEventLoopDelayMs: 1000 } });
     writeFileSync(join(cwd, 'flash-2.json'), JSON.stringify(flash));
@@ -61,9 +64,13 @@ describe('serve --workers 2: two processes on one port, one Redis, one database'
       const run = await runCli(['run', scenario, '--target', s.url, '--setup', '--verify', ...stores, '--out', out, '--quiet', ...extra], { cwd, timeoutMs: 60_000 });
       expect(run.code, `${scenario}: ${run.stderr}`).toBe(0);
       const report = JSON.parse(readFileSync(join(cwd, out, 'report.json'), 'utf8')) as RunReport;
-      expect(report.outcomes.issued).toBe(stock);
+      // Exactly the stock issued (sold-out-exact, from the stores): each acknowledged (200) or left
+      // unknown (503: Redis slow on a busy machine), and no coupon beyond the acknowledged ones
+      // without an unknown answer (unknown-bounded).
+      expect(report.outcomes.issued).toBeLessThanOrEqual(stock);
+      expect(report.outcomes.issued + report.outcomes.unknown).toBeGreaterThanOrEqual(stock);
       const inv = (name: string): string | undefined => report.verdict?.invariants.find((i) => i.name === name)?.status;
-      for (const name of ['no-lost-ack', 'no-over-issue', 'no-duplicate-user', 'redis-db-match']) expect(inv(name), `${scenario} ${name}`).toBe('PASS');
+      for (const name of ['no-lost-ack', 'no-over-issue', 'no-duplicate-user', 'redis-db-match', 'sold-out-exact', 'unknown-bounded']) expect(inv(name), `${scenario} ${name}`).toBe('PASS');
       expect(report.verdict?.invariants.find((i) => i.name === 'no-lost-ack')?.counts['missing']).toBe(0);
     }
     s.child.kill('SIGTERM');
