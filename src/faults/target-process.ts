@@ -104,6 +104,27 @@ function logTail(path: string): string {
   }
 }
 
+/** Whether `url` gives any HTTP answer now (one try, 1 s at most). */
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    await res.body?.cancel();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Refuse to start when something already answers at the ready URL: that answer would pass for the
+ * new start's, and the run would load (and judge) another process holding the port.
+ */
+async function refuseBusyReadyUrl(url: string): Promise<void> {
+  if (await answers(url)) {
+    throw new CouponBenchError('E_TARGET_START', `--target-cmd: ${url} already answers before the command started: another process holds that port (stop it, or give the service another port)`);
+  }
+}
+
 /** Poll `url` until it gives any HTTP answer; rejects when the process exits or time runs out. */
 async function waitReady(url: string, child: ChildProcess, timeoutMs: number, logPath: string): Promise<void> {
   const until = performance.now() + timeoutMs;
@@ -111,13 +132,7 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number, lo
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new CouponBenchError('E_TARGET_START', `--target-cmd exited during start (${child.signalCode ?? `code ${child.exitCode}`}): ${logTail(logPath) || 'no output'}`);
     }
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      await res.body?.cancel();
-      return;
-    } catch {
-      // not listening yet
-    }
+    if (await answers(url)) return;
     if (performance.now() > until) {
       throw new CouponBenchError('E_TARGET_START', `--target-cmd: ${url} gave no HTTP answer within ${timeoutMs / 1000} s: ${logTail(logPath) || 'no output'}`);
     }
@@ -142,6 +157,7 @@ export async function startTargetProcess(opts: TargetProcessOptions): Promise<Ta
   process.once('exit', onExit);
 
   const start = async (): Promise<void> => {
+    await refuseBusyReadyUrl(opts.readyUrl);
     const log = openSync(opts.logPath, 'a');
     try {
       const c = spawn('sh', ['-c', opts.command], { cwd: opts.cwd, stdio: ['ignore', log, log], detached: true });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/env.js';
 import { alive, firstMatch } from '../helpers/net.js';
-import { freePort } from '../../src/redis/managed-redis.js';
+import { testPort } from '../helpers/ports.js';
 
 describe('chaos: the served process does not outlive its run', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cb-chaos-orphan-'));
@@ -20,7 +20,7 @@ describe('chaos: the served process does not outlive its run', () => {
   });
 
   it('SIGKILL of the run: the server stops within seconds', async () => {
-    const port = await freePort();
+    const port = await testPort();
     const mod = new URL('../../dist/faults/serve-process.js', import.meta.url).href;
     const opts = JSON.stringify({ port, redisUrl: REDIS_URL, dbUrl: `sqlite:${join(dir, 'db.sqlite')}`, prefix });
     // Stand-in for a chaos run: start the server, print its pid, then wait to be killed.

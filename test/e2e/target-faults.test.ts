@@ -1,12 +1,13 @@
 // Faults on a service coupon-bench did not write: the shop fixture (test/fixtures/shop-service),
 // started by the run with --target-cmd, its database behind a --proxy the run owns.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/model/report.js';
-import { freePort } from '../../src/redis/managed-redis.js';
+import { testPort } from '../helpers/ports.js';
 import { runCli } from '../helpers/cli.js';
 import { PG_URL, REDIS_URL, deletePrefix } from '../helpers/env.js';
 
@@ -19,7 +20,7 @@ const namespaces: string[] = [];
 async function chaos(mode: 'correct' | 'write-behind', faults: string[], extra: string[] = [], dbPort?: number, command: 'chaos' | 'run' = 'chaos'): Promise<{ code: number | null; stdout: string; stderr: string; report: RunReport }> {
   const ns = `t${Math.random().toString(36).slice(2, 10)}`;
   namespaces.push(ns);
-  const port = await freePort();
+  const port = await testPort();
   const db = new URL(PG_URL);
   const serviceDb = new URL(PG_URL);
   if (dbPort !== undefined) serviceDb.port = String(dbPort);
@@ -71,7 +72,7 @@ describe('chaos --target-cmd with kill-target@2s', () => {
 
 describe('chaos --proxy and the other target faults (correct service)', () => {
   it('cut:db for 2 s through the proxy: PASS, unknown answers bounded, recovery printed', async () => {
-    const proxyPort = await freePort();
+    const proxyPort = await testPort();
     const upstream = new URL(PG_URL);
     const r = await chaos('correct', ['cut:db@1s+2s'], ['--proxy', `db=127.0.0.1:${proxyPort}->127.0.0.1:${upstream.port || 5432}`], proxyPort);
     expect(r.code, r.stderr + r.stdout).toBe(0);
@@ -122,6 +123,19 @@ describe('chaos --target refusals (exit 1, nothing started)', () => {
     const dies = await runCli([...base, '--target', 'http://127.0.0.1:1', '--target-cmd', 'echo boom; exit 3', '--fault', 'kill-target@1s'], { cwd });
     expect(dies.code).toBe(1);
     expect(dies.stderr).toMatch(/^coupon-bench: --target-cmd exited during start \(code 3\): boom \[E_TARGET_START\]$/m);
+    // something else already answers on the service's port: its answers would pass for the service's
+    const port = await testPort();
+    const other = createServer((_req, res) => res.end('someone else'));
+    await new Promise<void>((resolve) => other.listen(port, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      const taken = await runCli([...base, '--target', url, '--target-cmd', 'touch started; sleep 30', '--target-cwd', cwd, '--fault', 'kill-target@1s'], { cwd });
+      expect(taken.code).toBe(1);
+      expect(taken.stderr).toContain(`coupon-bench: --target-cmd: ${url}/ already answers before the command started: another process holds that port (stop it, or give the service another port) [E_TARGET_START]`);
+      expect(existsSync(join(cwd, 'started'))).toBe(false);
+    } finally {
+      other.close();
+    }
     const runServe = await runCli(['run', SCENARIO, '--serve', '--fault', 'kill-target@1s', '--out', join(cwd, 'refused2')], { cwd });
     expect(runServe.code).toBe(1);
     expect(runServe.stderr).toMatch(/not on --serve's bundled server/);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { groupRunning } from '../../src/faults/target-process.js';
-import { freePort } from '../../src/redis/managed-redis.js';
+import { testPort } from '../helpers/ports.js';
 import { spawnCli } from '../helpers/cli.js';
 import { portOpen } from '../helpers/net.js';
 
@@ -22,9 +22,9 @@ describe('chaos --target-cmd: nothing outlives a killed run', () => {
   });
 
   it('SIGKILL of the run (after a kill-target started the service again): the target process group and the proxy are gone within 2 s', async () => {
-    const port = await freePort();
-    const proxyPort = await freePort();
-    const upstream = await freePort();
+    const port = await testPort();
+    const proxyPort = await testPort();
+    const upstream = await testPort();
     // The service: its group id in a file, a member that ignores SIGTERM, and an HTTP server that does too.
     const server = `process.on('SIGTERM', () => {}); require('http').createServer((q, s) => s.end('{}')).listen(${port}, '127.0.0.1')`;
     const cmd = `echo $$ > pgid; sh -c 'trap "" TERM; sleep 300' & exec node -e "${server}"`;

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LeanConnection, newConnectStats, type ConnectStats, type LeanHandler } from '../../src/load/lean-connection.js';
-import { freePort } from '../../src/redis/managed-redis.js';
+import { testPort } from '../helpers/ports.js';
 
 /** the clock the test polls on while the connection's timers are faked */
 const realSetTimeout = globalThis.setTimeout;
@@ -45,7 +45,7 @@ describe('lean connection: a request whose connection is refused is not lost', (
   };
 
   it('retries the connect with a backoff until the server is up, then sends once', async () => {
-    const port = await freePort();
+    const port = await testPort();
     const stats = newConnectStats();
     const refused = refusedIn(stats);
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
@@ -82,7 +82,7 @@ describe('lean connection: a request whose connection is refused is not lost', (
   });
 
   it('a request given up before it could be sent fails as NOT_SENT, naming why', async () => {
-    const port = await freePort();
+    const port = await testPort();
     const stats = newConnectStats();
     const refused = refusedIn(stats);
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
@@ -99,7 +99,7 @@ describe('lean connection: a request whose connection is refused is not lost', (
   });
 
   it('a request reset after it was written stays a connection error (its outcome is unknown)', async () => {
-    const port = await freePort();
+    const port = await testPort();
     const server = createServer((s) => {
       s.on('error', () => undefined);
       s.once('data', () => s.resetAndDestroy());
