@@ -76,6 +76,8 @@ export class Engine {
   private readonly cacheMax: number;
   /** requests dispatched and not yet answered */
   inFlight = 0;
+  /** the most requests in flight at once since {@link takePeakInFlight} last read it */
+  private peakInFlight = 0;
   /** the in-flight request of each slot, for the timeout sweep */
   private readonly active: Array<IssueHandler | undefined> = [];
   private sweeper: NodeJS.Timeout | undefined;
@@ -222,7 +224,7 @@ export class Engine {
       h = new IssueHandler(this, slot, templateId, userId, intended, done);
       if (this.useLean) this.handlers[slot] = h;
     }
-    this.inFlight++;
+    if (++this.inFlight > this.peakInFlight) this.peakInFlight = this.inFlight;
     this.active[slot] = h;
     this.sweeper ??= setInterval(() => this.sweep(), Math.max(10, Math.min(250, this.opts.timeoutMs / 4)));
     const t = (h.sent = h.dispatched = now ?? performance.now());
@@ -288,6 +290,13 @@ export class Engine {
       if (c) h.timeout((err) => c.cancel(err));
       else h.timeout();
     }
+  }
+
+  /** The most requests in flight at once since the last call (a sample that lands between answers would read 0). */
+  takePeakInFlight(): number {
+    const peak = this.peakInFlight;
+    this.peakInFlight = this.inFlight;
+    return peak;
   }
 
   /** @internal called by handlers */

@@ -101,7 +101,7 @@ export class Recorder {
     if (this.secVus === undefined || n > this.secVus) this.secVus = n;
   }
 
-  /** A sample of the requests in flight (taken a few times a second, not per request). */
+  /** The most requests in flight at once since the last call (read a few times a second, not per request). */
   inFlight(now: number, n: number): void {
     if (this.t0 === 0) return; // the executor's clock has not started
     this.roll(now);

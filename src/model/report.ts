@@ -29,7 +29,7 @@ export interface TimelinePoint {
   issuedTotal: number;
   /** dropped iterations in this second */
   dropped?: number;
-  /** the most requests in flight sampled during this second (a few samples a second) */
+  /** the most requests in flight at once during this second */
   inFlight?: number;
   /** the most VUs active during this second (closed-model executors and burst) */
   vus?: number;

@@ -173,8 +173,9 @@ export async function runLoad(ctx: LoadContext): Promise<LoadResult> {
     await poller?.start();
     eld.enable();
     const ticker = startTicker(ctx, { engine, recorder, poller, startedAt }, aborted);
-    // In flight over time (the report's VUs / in-flight line): a few samples a second, off the hot path.
-    const sampler = setInterval(() => recorder.inFlight(performance.now(), engine.inFlight), IN_FLIGHT_SAMPLE_MS);
+    // In flight over time (the report's VUs / in-flight line): the engine keeps the peak since the last
+    // read (one compare a request); it is read a few times a second, off the hot path.
+    const sampler = setInterval(() => recorder.inFlight(performance.now(), engine.takePeakInFlight()), IN_FLIGHT_SAMPLE_MS);
     let faultsRun: Promise<void> | undefined;
     let extend: (() => boolean) | undefined;
     try {
