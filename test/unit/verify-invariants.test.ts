@@ -227,6 +227,17 @@ describe('sold-out-exact', () => {
     const r = soldOutExact({ ...good(), stock: 10, ledger: ledgerOf(goodLedger.slice(0, 3)) });
     expect(r.status).toBe('SKIP');
   });
+  it('does not count users whose only answers were unknown and who hold nothing as demand (they may never have reached the service)', () => {
+    // stock 3, two issued, a third user only unknown (say, a refused connection), nobody told sold out
+    const two: Array<[number, number]> = holders.slice(0, 2);
+    const snap = { ...good(), redis: redisOf(two), db: dbOf(two) };
+    const r = soldOutExact({ ...snap, ledger: ledgerOf([['issued', 10, 1], ['issued', 20, 2], ['unknown', 30]]) });
+    expect(r.status, r.detail).toBe('SKIP');
+    expect(r.counts).toMatchObject({ askers: 2, issued: 2 });
+    // the same user told duplicate after the unknown did get an answer: demand reached the stock, and stock leaked
+    const leaked = soldOutExact({ ...snap, ledger: ledgerOf([['issued', 10, 1], ['issued', 20, 2], ['unknown', 30], ['duplicate', 30]]) });
+    expect(leaked.status).toBe('FAIL');
+  });
 });
 
 describe('unknown-bounded', () => {

@@ -1,6 +1,9 @@
 import type { InvariantResult } from '../../model/verdict.js';
-import type { TemplateSnapshot } from '../snapshot.js';
+import { outcomeBit, type TemplateSnapshot } from '../snapshot.js';
+import { OUTCOME_INDEX } from '../../model/outcome.js';
 import { Offences, holdings, holdingsMissing, judge, skip } from './result.js';
+
+const UNKNOWN = outcomeBit(OUTCOME_INDEX.unknown);
 
 /** `sold-out-exact`: when demand ≥ stock and the run ended, issued == stock (no leaked stock). */
 export function soldOutExact(s: TemplateSnapshot): InvariantResult {
@@ -11,7 +14,13 @@ export function soldOutExact(s: TemplateSnapshot): InvariantResult {
   if (!held) return skip(name, holdingsMissing(s));
   const stock = s.stock;
   const soldOut = s.ledger.counts.sold_out;
-  const askers = s.ledger.mode === 'full' ? s.ledger.outcomesByUser.size : s.ledger.issuedSeq.size;
+  // A user whose every answer was unknown and who holds nothing may never have reached the service
+  // (a refused connection, a killed server): no proof of demand, so not counted.
+  let askers = s.ledger.issuedSeq.size;
+  if (s.ledger.mode === 'full') {
+    askers = 0;
+    for (const [user, bits] of s.ledger.outcomesByUser) if (bits !== UNKNOWN || held.users.has(user)) askers++;
+  }
   const counts = { stock, issued: held.users.size, askers, soldOutAnswers: soldOut };
   // Demand reached the stock when as many distinct users asked, or when the service itself said sold out.
   if (askers < stock && soldOut === 0) {
